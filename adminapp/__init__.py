@@ -1,0 +1,24 @@
+"""Pledge Desk: the application factory."""
+from flask import Flask
+
+from adminapp.config import Config
+
+
+def create_app(config=None):
+    """Build the app from a Config (or a dict of overrides on top of it)."""
+    app = Flask(__name__)
+    if config is None or isinstance(config, dict):
+        app.config.from_object(Config())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+    from adminapp import auth, cli, db, i18n, public
+    from adminapp.views import init_admin
+
+    db.init_db(app)
+    i18n.init_babel(app)
+    auth.init_auth(app)
+    init_admin(app)
+    public.init_public(app)
+    cli.init_cli(app)
+    return app

@@ -1,0 +1,34 @@
+"""Pages without login (health check) and the error pages every visitor may see."""
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from adminapp import db
+from documents import idcard
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    ok = db.ping()
+    body = {"app": "pledgedesk", "version": current_app.config["VERSION"], "database": "ok" if ok else "unreachable"}
+    return jsonify(body), 200 if ok else 503
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("admin.index"))
+
+
+def _page(title, message, status):
+    return render_template("errors/message.html", title=title, message=message), status
+
+
+def init_public(app):
+    app.register_blueprint(bp)
+    app.add_template_filter(idcard.mask, "mask_id")
+    app.register_error_handler(403, lambda e: _page(_("没有权限"), _("您没有权限进行此操作。"), 403))
+    app.register_error_handler(404, lambda e: _page(_("找不到页面"), _("您要找的页面或记录不存在，或不在您的管辖范围内。"), 404))
+    app.register_error_handler(413, lambda e: _page(
+        _("文件过大"), _("上传的文件超过了 %(n)s MB 的上限，请拆分后再上传。", n=app.config["MAX_CONTENT_LENGTH"] // 1024 // 1024), 413))
+    app.register_error_handler(500, lambda e: _page(_("系统出错"), _("处理时出现错误，您的操作没有完成。请稍后重试，或联系系统管理员。"), 500))

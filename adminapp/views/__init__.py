@@ -1,0 +1,25 @@
+"""Flask-Admin set-up: the menu, in Chinese, built fresh for every app instance."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from adminapp.views.accounts import AuditView, UserView, VocabularyView
+from adminapp.views.base import HomeView
+from adminapp.views.member import MemberView
+from adminapp.views.organisation import OrganisationView, OrgTreeView
+from documents import AuditEntry, Member, Organisation, User, Vocabulary
+
+
+def init_admin(app):
+    admin = Admin(app, name=_l("承诺践诺管理台"),
+                  index_view=HomeView(name=_l("首页"), url="/admin"),
+                  theme=Bootstrap4Theme(base_template="admin/pd_base.html", swatch="cerulean"))
+    org = _l("组织与党员")
+    admin.add_view(OrgTreeView(name=_l("组织架构"), endpoint="orgtree", category=org))
+    admin.add_view(OrganisationView(Organisation, name=_l("党组织"), endpoint="organisation", category=org))
+    admin.add_view(MemberView(Member, name=_l("党员花名册"), endpoint="member", category=org))
+    system = _l("系统管理")
+    admin.add_view(UserView(User, name=_l("账号"), endpoint="user", category=system))
+    admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))
+    admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
+    return admin

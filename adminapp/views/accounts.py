@@ -1,0 +1,81 @@
+"""Administrator-only views: accounts, word lists and the audit trail."""
+from flask import flash
+from flask_admin.actions import action
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from mongoengine.errors import ValidationError
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional
+
+from adminapp.views.base import ScopedModelView
+from adminapp.views.filters import ListValueFilter
+from documents import audit
+from documents.user import Role, User
+from documents.vocabulary import KINDS
+
+
+class AdminOnly:
+    allowed_roles = ("admin",)
+    write_roles = ("admin",)
+
+
+class UserView(AdminOnly, ScopedModelView):
+    column_list = ("username", "display_name", "role", "organisation", "active", "locked_until", "last_login_at")
+    column_searchable_list = ("username", "display_name")
+    column_formatters = {"role": lambda v, c, m, n: m.role_title}
+    column_details_exclude_list = ("password_hash", "version")
+    form_columns = ("username", "display_name", "role", "organisation", "active", "new_password")
+    form_extra_fields = {
+        **ScopedModelView.form_extra_fields,
+        "new_password": PasswordField(_l("新密码"), validators=[Optional(), Length(min=8, message=_l("密码至少8位"))],
+                                      description=_l("新建账号时必填；修改时留空表示不改密码")),
+    }
+    column_filters = (ListValueFilter("role", _l("角色"), values=[r.value for r in Role]),)
+
+    def on_model_change(self, form, model, is_created):
+        password = form.new_password.data
+        if password:
+            model.set_password(password)
+        elif is_created:
+            raise ValidationError(_("新建账号须设置密码"), field_name="new_password")
+        if model.role != Role.ADMIN.value and model.organisation is None:
+            raise ValidationError(_("审核人和录入员必须指定所属组织"), field_name="organisation")
+
+    def on_model_delete(self, model):
+        if model.pk == current_user.pk:
+            raise ValidationError(_("不能删除自己的账号"))
+
+    @action("unlock", _l("解除锁定"), _l("确定解除所选账号的登录锁定吗？"))
+    def action_unlock(self, ids):
+        count = 0
+        for user in self.get_query().filter(pk__in=ids):
+            before = audit.snapshot(user)
+            User.objects(pk=user.pk).update_one(set__failed_logins=0, unset__locked_until=1)
+            user.reload()
+            audit.record(current_user, "解除锁定", user, before, audit.snapshot(user))
+            count += 1
+        flash(_("已解除 %(n)s 个账号的锁定", n=count), "success")
+
+
+class VocabularyView(AdminOnly, ScopedModelView):
+    column_list = ("kind", "label", "order", "active")
+    column_formatters = {"kind": lambda v, c, m, n: KINDS.get(m.kind, m.kind)}
+    column_filters = (ListValueFilter("kind", _l("类别"), values=list(KINDS)),)
+    column_default_sort = [("kind", False), ("order", False)]
+    form_columns = ("kind", "label", "order", "active")
+    can_delete = False
+    column_description = {"active": _l("停用后新录入时不再出现，已有记录保持不变")}
+
+
+class AuditView(AdminOnly, ScopedModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+    column_list = ("at", "actor", "action", "collection", "summary", "before", "after")
+    column_searchable_list = ("actor", "action", "summary")
+    column_default_sort = ("at", True)
+    column_filters = (ListValueFilter("collection", _l("记录类型"),
+                                      values=["organisation", "member", "user", "vocabulary", "import_batch"]),)
+
+    def is_action_allowed(self, name):
+        return False

@@ -1,0 +1,202 @@
+"""The one base view that scopes every path of a Flask-Admin model view to the user's organisations.
+
+Flask-Admin scopes list, export and the built-in actions through get_query(); this class also
+covers get_one (direct URLs answer 404), relation drop-downs (ScopedReferenceField), filters'
+options, text search (FerretDB-safe regex), the GridFS file API and ajax endpoints (closed),
+and re-asserts the owner organisation on create and edit. It also owns the compare-and-set
+save and the audit entry of every change made through the admin.
+"""
+from collections import OrderedDict
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.mongoengine import ModelView
+from flask_babel import gettext as _
+from flask_login import current_user
+from mongoengine.errors import NotUniqueError, ValidationError as MongoValidationError
+from wtforms import HiddenField
+
+from adminapp.views.dashboard import dashboard_context
+from adminapp.views.forms import ScopedConverter, SecureAdminForm
+from documents import access, audit, search
+from documents.base import StaleRecord
+from documents.organisation import ref_id
+
+UNIQUE_MESSAGES = {"code": "组织代码已存在", "id_number": "该身份证号已登记", "username": "用户名已存在",
+                   "label": "该名称已存在"}
+
+
+def object_id_or_404(value):
+    try:
+        return ObjectId(str(value))
+    except (InvalidId, TypeError):
+        abort(404)
+
+
+class LoginRequired:
+    """Mixin: anonymous users go to the login page, others without the role get 403."""
+
+    allowed_roles = ("admin", "reviewer", "clerk")
+
+    def is_accessible(self):
+        return current_user.is_authenticated and current_user.role in self.allowed_roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class ScopedModelView(LoginRequired, ModelView):
+    form_base_class = SecureAdminForm
+    model_form_converter = ScopedConverter
+    form_excluded_columns = ("version", "created_at", "updated_at", "ancestors")
+    form_extra_fields = {"expected_version": HiddenField()}
+    column_exclude_list = ("version", "created_at", "updated_at", "ancestors")
+    column_details_exclude_list = ("version", "ancestors")
+    can_view_details = True
+    details_modal = False
+    page_size = 50
+    column_display_pk = False
+    write_roles = ("admin", "clerk")
+
+    # -- what the user may see --------------------------------------------------------------
+    def get_query(self):
+        return access.scope(self.model.objects, current_user)
+
+    def get_one(self, id):
+        obj = self.get_query().filter(pk=object_id_or_404(id)).first()
+        if obj is None:
+            abort(404)
+        return obj
+
+    def _search(self, query, search_term):
+        names = [f if isinstance(f, str) else f.name for f in self.column_searchable_list]
+        return query.filter(search.any_contains(names, search_term))
+
+    def _get_filter_groups(self):
+        """Build filter options per request, so drop-downs list only the user's own organisations."""
+        if not self._filters:
+            return None
+        groups = OrderedDict()
+        for i, flt in enumerate(self._filters):
+            options = flt.get_options(self) or None
+            groups.setdefault(str(flt.name), []).append({
+                "index": i, "arg": self.get_filter_arg(i, flt), "operation": str(flt.operation()),
+                "options": [(k, str(v)) for k, v in options] if options else None, "type": flt.data_type,
+            })
+        return groups
+
+    @expose("/api/file/")
+    def api_file_view(self):
+        abort(404)
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        abort(404)
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        abort(404)
+
+    # -- what the user may change -----------------------------------------------------------
+    @property
+    def can_create(self):
+        return current_user.is_authenticated and current_user.role in self.write_roles
+
+    @property
+    def can_edit(self):
+        return current_user.is_authenticated and current_user.role in self.write_roles
+
+    @property
+    def can_delete(self):
+        return current_user.is_authenticated and current_user.role in self.write_roles
+
+    def check_owner(self, model):
+        """Refuse a record whose owner organisation lies outside the user's organisations."""
+        field = access.SCOPE_FIELDS.get(self.model.__name__)
+        if field and field != "pk":
+            owner = getattr(model, field)
+            if owner is None or not access.can_see_org(current_user, owner.pk):
+                raise MongoValidationError(_("只能选择您管辖范围内的组织"), field_name=field)
+
+    def on_model_change(self, form, model, is_created):
+        self.check_owner(model)
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if request.method == "GET" and obj is not None:
+            form.expected_version.data = obj.version
+        return form
+
+    def _save(self, form, model, is_created):
+        before = {} if is_created else audit.snapshot(model)
+        expected = form.expected_version.data
+        try:
+            for name, field in form._fields.items():
+                if name != "expected_version":
+                    field.populate_obj(model, name)
+            self._on_model_change(form, model, is_created)
+            model.save_checked(None if is_created else int(expected or model.version or 0))
+        except StaleRecord:
+            flash(_("保存失败：这条记录在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
+                    "请在新窗口打开该记录核对最新内容后再提交。"), "error")
+            return False
+        except MongoValidationError as exc:
+            self._show_errors(form, exc)
+            return False
+        except NotUniqueError as exc:
+            message = next((m for k, m in UNIQUE_MESSAGES.items() if k in str(exc)), "记录重复")
+            flash(_("保存失败：%(why)s", why=message), "error")
+            return False
+        audit.record(current_user, "新建" if is_created else "修改", model, before, audit.snapshot(model),
+                     organisation_id=self._owner_id(model))
+        self.after_model_change(form, model, is_created)
+        return model
+
+    def create_model(self, form):
+        return self._save(form, self.model(), True)
+
+    def update_model(self, form, model):
+        return bool(self._save(form, model, False))
+
+    def delete_model(self, model):
+        try:
+            self.on_model_delete(model)
+        except MongoValidationError as exc:
+            flash(_("不能删除 %(name)s：%(why)s", name=str(model), why=exc.message), "error")
+            return False
+        before = audit.snapshot(model)
+        model.delete()
+        audit.record(current_user, "删除", model, before, {}, organisation_id=self._owner_id(model))
+        flash(_("已删除：%(name)s", name=str(model)), "success")
+        return True
+
+    def _owner_id(self, model):
+        field = access.SCOPE_FIELDS.get(self.model.__name__)
+        if field == "pk":
+            return model.pk
+        return ref_id(model, field) if field else None
+
+    @staticmethod
+    def _show_errors(form, exc):
+        """Put MongoEngine's validation messages next to their fields, or on top if there is none."""
+        items = []
+        for key, err in (exc.errors or {}).items():
+            items.append((getattr(err, "field_name", None) or key, getattr(err, "message", str(err))))
+        if not items:
+            items.append((exc.field_name, exc.message))
+        for name, message in items:
+            field = form._fields.get(name)
+            if field is not None:
+                field.errors = list(field.errors) + [message]
+            else:
+                flash(_("保存失败：%(why)s", why=message), "error")
+
+
+class HomeView(LoginRequired, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin/home.html", **dashboard_context(current_user))

@@ -1,0 +1,55 @@
+"""List filters whose options follow the current user's organisations and word lists."""
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import has_request_context
+from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from documents import access
+from documents.organisation import subtree_ids
+from documents.vocabulary import Vocabulary
+
+
+def _user_orgs():
+    if not has_request_context() or not current_user.is_authenticated:
+        return []
+    return [(str(o.pk), str(o)) for o in access.org_queryset(current_user).only("name", "code")]
+
+
+class OrgSubtreeFilter(BaseMongoEngineFilter):
+    """Records of one organisation and every organisation below it."""
+
+    def __init__(self, column, name=_l("所属组织（含下级）")):
+        super().__init__(column, name, options=_user_orgs)
+
+    def validate(self, value):
+        try:
+            ObjectId(value)
+            return True
+        except (InvalidId, TypeError):
+            return False
+
+    def apply(self, query, value):
+        return query.filter(**{f"{self.column}__in": subtree_ids([ObjectId(value)])})
+
+    def operation(self):
+        return _l("为")
+
+
+class ListValueFilter(BaseMongoEngineFilter):
+    """Equality on a field (or membership in a list field) against a word list or fixed values."""
+
+    def __init__(self, column, name, kind=None, values=None):
+        self.kind, self.values = kind, values
+        super().__init__(column, name, options=self._options)
+
+    def _options(self):
+        values = self.values if self.values is not None else Vocabulary.labels(self.kind)
+        return [(v, v) for v in values]
+
+    def apply(self, query, value):
+        return query.filter(**{self.column: value})
+
+    def operation(self):
+        return _l("为")

@@ -1,0 +1,82 @@
+"""Form pieces shared by the admin views: Flask-WTF CSRF and organisation-scoped drop-downs."""
+from flask_admin.contrib.mongoengine.form import QuerySetSelectField
+from flask_admin.contrib.mongoengine.form import CustomModelConverter
+from flask_admin.form import BaseForm
+from flask_admin.model.form import converts
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
+from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.csrf.core import CSRF
+from wtforms.validators import ValidationError
+
+from documents import access
+from documents.vocabulary import Vocabulary
+
+
+class FlaskWTFCSRF(CSRF):
+    """Use Flask-WTF's token in Flask-Admin forms, so CSRFProtect and the forms agree."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        return generate_csrf()
+
+    def validate_csrf_token(self, form, field):
+        try:
+            validate_csrf(field.data)
+        except Exception as exc:  # noqa: BLE001 - Flask-WTF raises its own ValidationError
+            raise ValidationError(_l("页面已失效，请刷新后重新提交")) from exc
+
+
+class SecureAdminForm(BaseForm):
+    class Meta:
+        csrf = True
+        csrf_class = FlaskWTFCSRF
+
+
+class ScopedReferenceField(QuerySetSelectField):
+    """A drop-down of records limited to what the current user may see; bad ids are simply invalid."""
+
+    def __init__(self, label=None, validators=None, document=None, **kwargs):
+        kwargs.pop("queryset", None)
+        super().__init__(label, validators, queryset=access.scope(document.objects, current_user), **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", "__None"):
+            self.data = None
+            return
+        try:
+            self.data = self.queryset.get(pk=valuelist[0])
+        except (DoesNotExist, MongoValidationError):
+            self.data = None
+            self._invalid_choice = True
+
+    def pre_validate(self, form):
+        if getattr(self, "_invalid_choice", False) or (not self.allow_blank and self.data is None):
+            raise ValidationError(_l("请从列表中选择"))
+
+
+class ScopedConverter(CustomModelConverter):
+    @converts("ReferenceField")
+    def conv_Reference(self, model, field, kwargs):
+        kwargs["allow_blank"] = not field.required
+        kwargs["blank_text"] = "—"
+        return ScopedReferenceField(document=field.document_type, **kwargs)
+
+
+class VocabularySelectField(SelectField):
+    """A single choice from one of the administrator's word lists."""
+
+    def __init__(self, label=None, validators=None, kind=None, **kwargs):
+        kwargs.pop("coerce", None)
+        super().__init__(label, validators, choices=lambda: Vocabulary.labels(kind), **kwargs)
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices from one of the administrator's word lists, as tick boxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def __init__(self, label=None, validators=None, kind=None, **kwargs):
+        super().__init__(label, validators, choices=lambda: Vocabulary.labels(kind), **kwargs)

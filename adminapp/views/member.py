@@ -1,0 +1,115 @@
+"""The member roster: list, form, import with preview, and export to .xlsx."""
+import io
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from adminapp.views.base import ScopedModelView, object_id_or_404
+from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.forms import CheckboxesField, VocabularySelectField
+from documents import idcard, roster
+from documents.importbatch import ImportBatch
+from documents.member import GENDERS
+from exporters import spreadsheet
+
+
+def _masked(view, context, model, name):
+    return idcard.mask(model.id_number)
+
+
+def _categories(view, context, model, name):
+    return "、".join(model.categories)
+
+
+class MemberView(ScopedModelView):
+    column_list = ("name", "gender", "id_number", "organisation", "post", "categories", "status")
+    column_searchable_list = ("name", "id_number", "phone", "post")
+    column_formatters = {"id_number": _masked, "categories": _categories}
+    column_formatters_detail = {"categories": _categories}
+    column_default_sort = "name"
+    form_columns = ("name", "gender", "id_number", "phone", "birth_date", "joined_on", "organisation",
+                    "post", "duty", "categories", "residential_org", "status")
+    form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField}
+    form_args = {"categories": {"kind": "member_category"}, "status": {"kind": "member_status"}}
+    column_filters = (
+        OrgSubtreeFilter("organisation"),
+        ListValueFilter("categories", _l("党员类别"), kind="member_category"),
+        ListValueFilter("status", _l("党籍状态"), kind="member_status"),
+        ListValueFilter("gender", _l("性别"), values=GENDERS),
+    )
+    list_template = "admin/member_list.html"
+
+    # -- export ---------------------------------------------------------------------------
+    @expose("/export.xlsx")
+    def export_xlsx(self):
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        sort_column = sort[0] if sort is not None else None
+        _count, members = self.get_list(0, sort_column, view_args.sort_desc, view_args.search,
+                                        view_args.filters, page_size=0, execute=True)
+        headers = [h for h, _k in roster.COLUMNS]
+        rows = (roster.row_of(m) for m in members.select_related(max_depth=1))
+        data = spreadsheet.workbook_bytes(_("党员花名册"), headers, rows)
+        return send_file(io.BytesIO(data), as_attachment=True, download_name="党员花名册.xlsx",
+                         mimetype=spreadsheet.XLSX_MIME)
+
+    # -- import ---------------------------------------------------------------------------
+    @expose("/import/", methods=("GET", "POST"))
+    def import_upload(self):
+        if not self.can_create:
+            abort(403)
+        if request.method == "POST":
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                flash(_("请选择要导入的花名册文件"), "error")
+            else:
+                try:
+                    batch = roster.prepare(current_user, upload.filename, upload.read(),
+                                           current_app.config["ROSTER_MAX_BYTES"])
+                except roster.RosterFileError as exc:
+                    flash(str(exc), "error")
+                else:
+                    return redirect(url_for(".import_preview", batch_id=batch.pk))
+        return self.render("admin/member_import.html", max_mb=current_app.config["ROSTER_MAX_BYTES"] // 1024 // 1024)
+
+    @expose("/import/template.<ext>")
+    def import_template(self, ext):
+        headers, example = roster.template_rows()
+        if ext == "xlsx":
+            data = spreadsheet.workbook_bytes(_("花名册"), headers, [example])
+            return send_file(io.BytesIO(data), as_attachment=True, download_name="花名册导入模板.xlsx",
+                             mimetype=spreadsheet.XLSX_MIME)
+        if ext == "csv":
+            data = spreadsheet.csv_bytes(headers, [example])
+            return send_file(io.BytesIO(data), as_attachment=True, download_name="花名册导入模板.csv",
+                             mimetype="text/csv")
+        abort(404)
+
+    def _own_batch(self, batch_id):
+        batch = ImportBatch.objects(pk=object_id_or_404(batch_id), created_by=current_user.pk).first()
+        if batch is None:
+            abort(404)
+        return batch
+
+    @expose("/import/<batch_id>/", methods=("GET", "POST"))
+    def import_preview(self, batch_id):
+        batch = self._own_batch(batch_id)
+        if request.method == "POST":
+            choice = request.form.get("choice")
+            if choice == "cancel":
+                roster.discard(batch)
+                flash(_("已取消导入，没有写入任何数据"), "info")
+                return redirect(url_for(".index_view"))
+            if choice == "commit":
+                try:
+                    created, updated = roster.commit(batch, current_user)
+                except ValueError as exc:
+                    flash(str(exc), "error")
+                else:
+                    flash(_("导入完成：新增 %(c)s 人，更新 %(u)s 人，未导入 %(r)s 行",
+                            c=created, u=updated, r=len({r["row"] for r in batch.rejects})), "success")
+                    return redirect(url_for(".index_view"))
+        return self.render("admin/member_import_preview.html", batch=batch, shown=200)

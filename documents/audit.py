@@ -1,0 +1,67 @@
+"""Append-only audit trail: who did what to which record, with values before and after."""
+from flask_babel import lazy_gettext as _l
+from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
+
+from documents.base import now
+
+
+class AuditEntry(Document):
+    at = DateTimeField(default=now, verbose_name=_l("时间"))
+    actor = StringField(verbose_name=_l("操作人"))
+    action = StringField(required=True, verbose_name=_l("操作"))
+    collection = StringField(required=True, verbose_name=_l("记录类型"))
+    record_id = ObjectIdField(verbose_name=_l("记录"))
+    organisation_id = ObjectIdField()
+    summary = StringField(verbose_name=_l("摘要"))
+    before = DictField(verbose_name=_l("修改前"))
+    after = DictField(verbose_name=_l("修改后"))
+
+    meta = {
+        "collection": "audit",
+        "indexes": ["record_id", "organisation_id", "-at"],
+        "ordering": ["-at"],
+    }
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+    def save(self, *args, **kwargs):
+        """Insert once; an entry that exists is never written again."""
+        if self.pk is not None and AuditEntry.objects(pk=self.pk).first() is not None:
+            raise PermissionError("审计记录不可修改")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录不可删除")
+
+
+def _plain(value):
+    """Make a stored value printable and safe as a document value (no dotted or $ keys)."""
+    if isinstance(value, dict):
+        return {str(k).replace(".", "_").lstrip("$"): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at")):
+    return {k: _plain(v) for k, v in doc.to_mongo().to_dict().items() if k not in skip}
+
+
+def record(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):
+    """Write one audit entry, keeping only the keys that changed."""
+    before, after = before or {}, after or {}
+    keys = sorted(set(before) | set(after))
+    changed = [k for k in keys if before.get(k) != after.get(k)]
+    return AuditEntry(
+        actor=str(actor) if actor else "系统",
+        action=action,
+        collection=doc._get_collection_name(),
+        record_id=doc.pk,
+        organisation_id=organisation_id,
+        summary=summary or str(doc),
+        before={k: before.get(k) for k in changed if k in before},
+        after={k: after.get(k) for k in changed if k in after},
+    ).save()

@@ -1,0 +1,57 @@
+"""Party members (and activists, non-party staff) on an organisation's roster."""
+from flask_babel import lazy_gettext as _l
+from mongoengine import DateField, ListField, ReferenceField, StringField, ValidationError
+
+from documents import idcard
+from documents.base import VersionedDocument
+from documents.vocabulary import Vocabulary
+
+GENDERS = ("男", "女")
+IN_SERVICE = "在职党员"
+
+
+class Member(VersionedDocument):
+    name = StringField(required=True, max_length=40, verbose_name=_l("姓名"))
+    gender = StringField(choices=GENDERS, verbose_name=_l("性别"))
+    id_number = StringField(required=True, max_length=18, verbose_name=_l("身份证号"))
+    phone = StringField(max_length=20, verbose_name=_l("联系电话"))
+    birth_date = DateField(verbose_name=_l("出生日期"))
+    joined_on = DateField(verbose_name=_l("入党日期"))
+    organisation = ReferenceField("Organisation", required=True, verbose_name=_l("所属组织"))
+    post = StringField(max_length=60, verbose_name=_l("岗位"))
+    duty = StringField(max_length=200, verbose_name=_l("职责"))
+    categories = ListField(StringField(max_length=40), verbose_name=_l("党员类别"))
+    residential_org = ReferenceField("Organisation", verbose_name=_l("居住地社区组织"),
+                                     help_text=_l("在职党员到社区报到的社区党组织"))
+    status = StringField(default="在册", max_length=20, verbose_name=_l("党籍状态"))
+
+    meta = {
+        "collection": "member",
+        "indexes": [{"fields": ["id_number"], "unique": True}, "organisation", "residential_org"],
+        "ordering": ["organisation", "name"],
+    }
+
+    def __str__(self):
+        return f"{self.name}（{idcard.mask(self.id_number)}）"
+
+    @property
+    def masked_id(self):
+        return idcard.mask(self.id_number)
+
+    def clean(self):
+        self.id_number = idcard.normalise(self.id_number)
+        reason = idcard.problem(self.id_number)
+        if reason:
+            raise ValidationError(reason, field_name="id_number")
+        if self.birth_date is None:
+            self.birth_date = idcard.birth_date(self.id_number)
+        if not self.gender:
+            self.gender = idcard.gender(self.id_number)
+        known = set(Vocabulary.labels("member_category", include_inactive=True))
+        unknown = [c for c in self.categories if c not in known]
+        if unknown:
+            raise ValidationError("未知的党员类别：" + "、".join(unknown), field_name="categories")
+        if IN_SERVICE in self.categories and self.residential_org is None:
+            raise ValidationError("在职党员须填写居住地社区组织", field_name="residential_org")
+        if self.status not in Vocabulary.labels("member_status", include_inactive=True):
+            raise ValidationError(f"未知的党籍状态：{self.status}", field_name="status")

@@ -1,0 +1,1 @@
+"""Output for paper and spreadsheets: PDF forms and .xlsx ledgers."""

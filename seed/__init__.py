@@ -1,0 +1,1 @@
+"""Default word lists, demo organisations, members and accounts."""
