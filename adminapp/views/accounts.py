@@ -26,7 +26,6 @@ class UserView(AdminOnly, ScopedModelView):
     column_details_exclude_list = ("password_hash", "version")
     form_columns = ("username", "display_name", "role", "organisation", "active", "new_password")
     form_extra_fields = {
-        **ScopedModelView.form_extra_fields,
         "new_password": PasswordField(_l("新密码"), validators=[Optional(), Length(min=8, message=_l("密码至少8位"))],
                                       description=_l("新建账号时必填；修改时留空表示不改密码")),
     }

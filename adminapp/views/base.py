@@ -13,7 +13,8 @@ from bson.errors import InvalidId
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.mongoengine import ModelView
-from flask_babel import gettext as _
+from flask_admin.actions import action
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine.errors import NotUniqueError, ValidationError as MongoValidationError
 from wtforms import HiddenField
@@ -53,7 +54,6 @@ class ScopedModelView(LoginRequired, ModelView):
     form_base_class = SecureAdminForm
     model_form_converter = ScopedConverter
     form_excluded_columns = ("version", "created_at", "updated_at", "ancestors")
-    form_extra_fields = {"expected_version": HiddenField()}
     column_exclude_list = ("version", "created_at", "updated_at", "ancestors")
     column_details_exclude_list = ("version", "ancestors")
     can_view_details = True
@@ -125,6 +125,11 @@ class ScopedModelView(LoginRequired, ModelView):
     def on_model_change(self, form, model, is_created):
         self.check_owner(model)
 
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        form_class.expected_version = HiddenField()
+        return form_class
+
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         if request.method == "GET" and obj is not None:
@@ -171,8 +176,14 @@ class ScopedModelView(LoginRequired, ModelView):
         before = audit.snapshot(model)
         model.delete()
         audit.record(current_user, "删除", model, before, {}, organisation_id=self._owner_id(model))
-        flash(_("已删除：%(name)s", name=str(model)), "success")
         return True
+
+    @action("delete", _l("删除"), _l("确定删除所选记录吗？删除后不能恢复。"))
+    def action_delete(self, ids):
+        """Delete the selected rows that the user may see (MongoEngine's in_bulk ignores filters)."""
+        valid = [ObjectId(i) for i in ids if ObjectId.is_valid(i)]
+        count = sum(bool(self.delete_model(obj)) for obj in self.get_query().filter(pk__in=valid))
+        flash(_("已删除 %(n)s 条记录", n=count), "success")
 
     def _owner_id(self, model):
         field = access.SCOPE_FIELDS.get(self.model.__name__)

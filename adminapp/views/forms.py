@@ -3,7 +3,7 @@ from flask_admin.contrib.mongoengine.form import QuerySetSelectField
 from flask_admin.contrib.mongoengine.form import CustomModelConverter
 from flask_admin.form import BaseForm
 from flask_admin.model.form import converts
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
@@ -25,7 +25,7 @@ class FlaskWTFCSRF(CSRF):
         try:
             validate_csrf(field.data)
         except Exception as exc:  # noqa: BLE001 - Flask-WTF raises its own ValidationError
-            raise ValidationError(_l("页面已失效，请刷新后重新提交")) from exc
+            raise ValidationError(_("页面已失效，请刷新后重新提交")) from exc
 
 
 class SecureAdminForm(BaseForm):
@@ -53,7 +53,7 @@ class ScopedReferenceField(QuerySetSelectField):
 
     def pre_validate(self, form):
         if getattr(self, "_invalid_choice", False) or (not self.allow_blank and self.data is None):
-            raise ValidationError(_l("请从列表中选择"))
+            raise ValidationError(_("请从列表中选择"))
 
 
 class ScopedConverter(CustomModelConverter):

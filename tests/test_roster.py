@@ -1,0 +1,171 @@
+"""Roster import: preview, rejects with row and column, commit choices, re-import, export."""
+import io
+import re
+
+from openpyxl import Workbook, load_workbook
+
+from documents import ImportBatch, Member
+from documents.roster import COLUMNS
+from tests.factories import make_id_number, org
+
+HEADERS = [h for h, _k in COLUMNS]
+
+
+def xlsx(rows, headers=HEADERS):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def row(name, id_number, org_code="SQ01", categories="", residential="", post="楼院长"):
+    return [name, "", id_number, "13900000000", "", "2001-07-01", org_code, post, "", categories, residential, ""]
+
+
+def upload(browser, data, filename="花名册.xlsx"):
+    return browser.post("/admin/member/import/", {"file": (io.BytesIO(data), filename)},
+                        token_from="/admin/member/import/", content_type="multipart/form-data")
+
+
+def preview_of(browser, response):
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    url = response.headers["Location"]
+    return url, browser.get(url).get_data(as_text=True)
+
+
+def test_template_downloads_have_chinese_headers(login_as):
+    clerk = login_as("sq_clerk")
+    sheet = load_workbook(io.BytesIO(clerk.get("/admin/member/import/template.xlsx").data)).active
+    assert [c.value for c in sheet[1]] == HEADERS
+    assert clerk.get("/admin/member/import/template.csv").data.decode("utf-8-sig").startswith("姓名,性别,身份证号")
+
+
+def test_good_rows_preview_then_commit(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    ids = [make_id_number("19850315"), make_id_number("19900101")]
+    url, html = preview_of(clerk, upload(clerk, xlsx([row("林新党", ids[0]), row("郭新党", ids[1], categories="在职党员", residential="SQ01")])))
+    assert "将新增 2 人" in html and "林新党" in html
+    with seeded.app_context():
+        assert Member.objects(name="林新党").first() is None, "nothing is written before confirmation"
+    response = clerk.post(url, {"choice": "commit"}, token_from=url)
+    assert response.status_code == 302
+    with seeded.app_context():
+        member = Member.objects(name="郭新党").first()
+        assert member.organisation.code == "SQ01" and member.residential_org.code == "SQ01"
+        assert member.categories == ["在职党员"] and member.gender in ("男", "女")
+
+
+def test_bad_rows_are_listed_with_row_column_and_reason(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    good = make_id_number("19700101")
+    bad_checksum = good[:-1] + ("0" if good[-1] != "0" else "1")
+    rows = [
+        row("好党员", good),                                     # row 2
+        row("校验错", bad_checksum),                             # row 3
+        row("未知组织", make_id_number("19700102"), org_code="ZZ99"),  # row 4
+        row("", make_id_number("19700103")),                     # row 5
+        row("越权", make_id_number("19700104"), org_code="QY01"),  # row 6
+        row("在职无社区", make_id_number("19700105"), categories="在职党员"),  # row 7
+    ]
+    url, html = preview_of(clerk, upload(clerk, xlsx(rows)))
+    assert "将新增 1 人" in html and "5 行有问题" in html
+    cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", html)
+    found = {(int(r), c) : why for r, c, why in cells}
+    assert "校验位" in found[(3, "身份证号")]
+    assert "ZZ99" in found[(4, "组织代码")]
+    assert found[(5, "姓名")] == "不能为空"
+    assert "管辖范围" in found[(6, "组织代码")]
+    assert "居住地社区" in found[(7, "居住地社区组织代码")]
+    clerk.post(url, {"choice": "commit"}, token_from=url)
+    with seeded.app_context():
+        assert Member.objects(name="好党员").count() == 1
+        assert Member.objects(name__in=["校验错", "未知组织", "越权", "在职无社区"]).count() == 0
+
+
+def test_cancel_writes_nothing(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    url, _html = preview_of(clerk, upload(clerk, xlsx([row("取消者", make_id_number("19660606"))])))
+    clerk.post(url, {"choice": "cancel"}, token_from=url)
+    with seeded.app_context():
+        assert Member.objects(name="取消者").first() is None
+        assert ImportBatch.objects.first().state == "已放弃"
+    assert clerk.post(url, {"choice": "commit"}, token_from=url).status_code == 200
+    with seeded.app_context():
+        assert Member.objects(name="取消者").first() is None
+
+
+def test_reimport_updates_instead_of_duplicating(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    number = make_id_number("19751212")
+    for post in ("楼院长", "网格员"):
+        url, html = preview_of(clerk, upload(clerk, xlsx([row("复导入", number, post=post)])))
+        clerk.post(url, {"choice": "commit"}, token_from=url)
+    assert "将新增 0 人，更新 1 人" in html
+    with seeded.app_context():
+        assert Member.objects(id_number=number).count() == 1
+        assert Member.objects(id_number=number).first().post == "网格员"
+
+
+def test_csv_in_gbk_is_read(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    text = ",".join(HEADERS) + "\n" + ",".join(row("陈国标", make_id_number("19820202"))) + "\n"
+    url, html = preview_of(clerk, upload(clerk, text.encode("gb18030"), "roster.csv"))
+    assert "陈国标" in html
+
+
+def test_duplicate_id_in_one_file_is_rejected(login_as):
+    clerk = login_as("sq_clerk")
+    number = make_id_number("19830303")
+    _url, html = preview_of(clerk, upload(clerk, xlsx([row("甲", number), row("乙", number)])))
+    assert "与第 2 行重复" in html
+
+
+def test_not_a_spreadsheet_is_refused(login_as):
+    clerk = login_as("sq_clerk")
+    html = upload(clerk, b"%PDF-1.4 not a roster", "roster.pdf").get_data(as_text=True)
+    assert "只能导入 .xlsx 或 .csv" in html
+    html = upload(clerk, b"PK\x03\x04 broken zip", "roster.xlsx").get_data(as_text=True)
+    assert "无法读取该 .xlsx 文件" in html
+
+
+def test_oversized_file_is_refused(login_as, seeded):
+    seeded.config["ROSTER_MAX_BYTES"] = 1024
+    clerk = login_as("sq_clerk")
+    rows = [row(f"大文件{i}", make_id_number("19600101")) for i in range(60)]
+    html = upload(clerk, xlsx(rows)).get_data(as_text=True)
+    assert "文件过大" in html
+    with seeded.app_context():
+        assert ImportBatch.objects.count() == 0
+
+
+def test_request_over_the_upload_limit_gets_a_chinese_page(login_as, seeded):
+    seeded.config["MAX_CONTENT_LENGTH"] = 2048
+    clerk = login_as("sq_clerk")
+    response = upload(clerk, b"x" * 4096, "big.csv")
+    assert response.status_code == 413 and "文件过大" in response.get_data(as_text=True)
+
+
+def test_another_clerk_cannot_open_my_batch(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    url, _html = preview_of(clerk, upload(clerk, xlsx([row("别人的", make_id_number("19770707"))])))
+    other = login_as("qy_clerk")
+    assert other.get(url).status_code == 404
+
+
+def test_missing_required_column_is_explained(login_as):
+    clerk = login_as("sq_clerk")
+    html = upload(clerk, xlsx([["张三"]], headers=["姓名"])).get_data(as_text=True)
+    assert "缺少必需的列" in html and "身份证号" in html
+
+
+def test_export_round_trips_through_import(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    data = clerk.get("/admin/member/export.xlsx").data
+    url, html = preview_of(clerk, upload(clerk, data))
+    with seeded.app_context():
+        count = Member.objects(organisation=org("SQ01")).count()
+    assert f"将新增 0 人，更新 {count} 人" in html
