@@ -10,6 +10,6 @@ test: bootstrap
 	.venv/bin/python -m pytest -q
 
 translations:
-	.venv/bin/pybabel extract -F babel.cfg -o adminapp/translations/messages.pot .
+	.venv/bin/pybabel extract -F babel.cfg -k _l -o adminapp/translations/messages.pot .
 	.venv/bin/pybabel update -i adminapp/translations/messages.pot -d adminapp/translations
 	.venv/bin/pybabel compile -d adminapp/translations

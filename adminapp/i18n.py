@@ -1,10 +1,10 @@
 """Language: Chinese by default, English on request, remembered in the session."""
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel
 
 
 def select_locale():
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]

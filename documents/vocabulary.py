@@ -1,6 +1,8 @@
 """Word lists the administrator maintains in the admin instead of in code."""
 from flask_babel import lazy_gettext as _l
-from mongoengine import BooleanField, Document, IntField, StringField
+from mongoengine import BooleanField, IntField, StringField
+
+from documents.base import VersionedDocument
 
 KINDS = {
     "org_type": _l("组织类型"),
@@ -18,7 +20,7 @@ DEFAULTS = {
 }
 
 
-class Vocabulary(Document):
+class Vocabulary(VersionedDocument):
     kind = StringField(required=True, choices=list(KINDS.items()), verbose_name=_l("类别"))
     label = StringField(required=True, max_length=40, verbose_name=_l("名称"))
     order = IntField(default=0, verbose_name=_l("排序"))

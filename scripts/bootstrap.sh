@@ -28,4 +28,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # Translations (English catalogue; Chinese is the source language)
-.venv/bin/pybabel compile -q -f -d adminapp/translations 2>/dev/null || true
+.venv/bin/pybabel compile -f -d adminapp/translations >/dev/null
+.venv/bin/pybabel compile -f -D admin -d adminapp/translations_admin >/dev/null

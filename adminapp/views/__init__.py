@@ -1,4 +1,6 @@
 """Flask-Admin set-up: the menu, in Chinese, built fresh for every app instance."""
+from pathlib import Path
+
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
@@ -9,9 +11,12 @@ from adminapp.views.member import MemberView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from documents import AuditEntry, Member, Organisation, User, Vocabulary
 
+# Chinese for the few Flask-Admin messages its own catalogue leaves in English.
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations_admin"
+
 
 def init_admin(app):
-    admin = Admin(app, name=_l("承诺践诺管理台"),
+    admin = Admin(app, name=_l("承诺践诺管理台"), translations_path=str(TRANSLATIONS),
                   index_view=HomeView(name=_l("首页"), url="/admin"),
                   theme=Bootstrap4Theme(base_template="admin/pd_base.html", swatch="cerulean"))
     org = _l("组织与党员")

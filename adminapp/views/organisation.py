@@ -37,7 +37,8 @@ class OrganisationView(ScopedModelView):
             return
         if model.parent is None:
             raise ValidationError(_("请选择上级组织"), field_name="parent")
-        if not access.can_edit_org(current_user, model) or not access.can_see_org(current_user, model.parent.pk):
+        if not access.can_see_org(current_user, model.parent.pk) or \
+                (not is_created and not access.can_edit_org(current_user, model)):
             raise ValidationError(_("只能选择您管辖范围内的组织"), field_name="parent")
 
     def on_model_delete(self, model):
