@@ -28,14 +28,11 @@ def _secret_key():
 
 class Config:
     VERSION = "0.1.0"
-    MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/pledgedesk")
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     # A form left open over lunch must still save: the token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "16")) * 1024 * 1024
@@ -45,13 +42,16 @@ class Config:
     FLASK_ADMIN_SWATCH = "cerulean"
 
     def __init__(self):
+        """Read the environment when the app is built, not when this module is imported."""
         self.SECRET_KEY = _secret_key()
+        self.MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/pledgedesk")
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
 
 
 class TestConfig(Config):
     TESTING = True
-    SESSION_COOKIE_SECURE = False
-    REMEMBER_COOKIE_SECURE = False
 
     def __init__(self):
+        super().__init__()
         self.SECRET_KEY = "test-secret"
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = False

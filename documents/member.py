@@ -12,7 +12,7 @@ IN_SERVICE = "在职党员"
 
 class Member(VersionedDocument):
     name = StringField(required=True, max_length=40, verbose_name=_l("姓名"))
-    gender = StringField(choices=GENDERS, verbose_name=_l("性别"))
+    gender = StringField(max_length=2, verbose_name=_l("性别"))
     id_number = StringField(required=True, max_length=18, verbose_name=_l("身份证号"))
     phone = StringField(max_length=20, verbose_name=_l("联系电话"))
     birth_date = DateField(verbose_name=_l("出生日期"))
@@ -47,6 +47,8 @@ class Member(VersionedDocument):
             self.birth_date = idcard.birth_date(self.id_number)
         if not self.gender:
             self.gender = idcard.gender(self.id_number)
+        elif self.gender not in GENDERS:
+            raise ValidationError("性别应为“男”或“女”", field_name="gender")
         known = set(Vocabulary.labels("member_category", include_inactive=True))
         unknown = [c for c in self.categories if c not in known]
         if unknown:

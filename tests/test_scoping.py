@@ -147,3 +147,15 @@ def test_changes_are_audited(login_as, ids, seeded):
         assert entry.action == "修改" and entry.actor.startswith("周婷")
         assert entry.before["post"] == old_post and entry.after["post"] == "楼院长（新）"
         assert Organisation.objects(code="SQ01").first() is not None
+
+
+def test_enterprise_clerk_can_name_a_residential_community_outside_their_tree(login_as, ids, seeded):
+    clerk = login_as("qy_clerk")
+    html = clerk.get("/admin/member/new/").get_data(as_text=True)
+    assert "幸福里社区党支部" in html
+    response = clerk.post("/admin/member/new/", {
+        "name": "在职新党员", "id_number": "11010519491231002X", "organisation": ids["qy_org"],
+        "categories": "在职党员", "residential_org": ids["sq_org"], "status": "在册"}, token_from="/admin/member/new/")
+    assert response.status_code == 302
+    with seeded.app_context():
+        assert Member.objects(name="在职新党员").first().residential_org.code == "SQ01"

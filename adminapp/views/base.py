@@ -62,6 +62,17 @@ class ScopedModelView(LoginRequired, ModelView):
     column_display_pk = False
     write_roles = ("admin", "clerk")
 
+    def __init__(self, model, *args, **kwargs):
+        """Label columns with the documents' Chinese verbose names unless a view says otherwise."""
+        labels = {name: field.verbose_name for name, field in model._fields.items()
+                  if getattr(field, "verbose_name", None)}
+        self.column_labels = {**labels, **(self.column_labels or {})}
+        super().__init__(model, *args, **kwargs)
+
+    def search_placeholder(self):
+        names = [str(self.column_labels.get(f, f)) for f in self.column_searchable_list or ()]
+        return _("搜索：%(fields)s", fields="、".join(names))
+
     # -- what the user may see --------------------------------------------------------------
     def get_query(self):
         return access.scope(self.model.objects, current_user)

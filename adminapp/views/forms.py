@@ -35,11 +35,16 @@ class SecureAdminForm(BaseForm):
 
 
 class ScopedReferenceField(QuerySetSelectField):
-    """A drop-down of records limited to what the current user may see; bad ids are simply invalid."""
+    """A drop-down of records limited to what the current user may see; bad ids are simply invalid.
 
-    def __init__(self, label=None, validators=None, document=None, **kwargs):
+    `choices_from` replaces the scoping for a reference that points outside the user's own
+    organisations by nature, such as an in-service member's residential community.
+    """
+
+    def __init__(self, label=None, validators=None, document=None, choices_from=None, **kwargs):
         kwargs.pop("queryset", None)
-        super().__init__(label, validators, queryset=access.scope(document.objects, current_user), **kwargs)
+        queryset = choices_from() if choices_from else access.scope(document.objects, current_user)
+        super().__init__(label, validators, queryset=queryset, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", "__None"):

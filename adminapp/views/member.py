@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup, escape
+from wtforms import SelectField
 
 from adminapp.views.base import ScopedModelView, object_id_or_404
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
@@ -13,6 +13,7 @@ from adminapp.views.forms import CheckboxesField, VocabularySelectField
 from documents import idcard, roster
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS
+from documents.organisation import Organisation
 from exporters import spreadsheet
 
 
@@ -32,8 +33,10 @@ class MemberView(ScopedModelView):
     column_default_sort = "name"
     form_columns = ("name", "gender", "id_number", "phone", "birth_date", "joined_on", "organisation",
                     "post", "duty", "categories", "residential_org", "status")
-    form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField}
-    form_args = {"categories": {"kind": "member_category"}, "status": {"kind": "member_status"}}
+    form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField, "gender": SelectField}
+    form_args = {"categories": {"kind": "member_category"}, "status": {"kind": "member_status"},
+                 "residential_org": {"choices_from": lambda: Organisation.objects(org_type="社区").order_by("code")},
+                 "gender": {"choices": [("", _l("按身份证号自动填写")), *[(g, g) for g in GENDERS]]}}
     column_filters = (
         OrgSubtreeFilter("organisation"),
         ListValueFilter("categories", _l("党员类别"), kind="member_category"),
