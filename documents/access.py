@@ -60,4 +60,5 @@ SCOPE_FIELDS = {
     "Organisation": "pk",
     "Member": "organisation",
     "User": "organisation",
+    "Pledge": "organisation",
 }

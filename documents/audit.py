@@ -65,3 +65,8 @@ def record(actor, action, doc, before=None, after=None, organisation_id=None, su
         before={k: before.get(k) for k in changed if k in before},
         after={k: after.get(k) for k in changed if k in after},
     ).save()
+
+
+def timeline(doc):
+    """Every audit entry of a record, oldest first."""
+    return list(AuditEntry.objects(record_id=doc.pk).order_by("at"))

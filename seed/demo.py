@@ -3,6 +3,7 @@ import datetime as dt
 import random
 
 from documents import Member, Organisation, User, Vocabulary, idcard
+from seed import pledges, templates
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -125,4 +126,6 @@ def load():
         "党组织": _orgs(),
         "党员": _members(),
         "账号": _accounts(),
+        "承诺模板": templates.load(),
+        "承诺": pledges.load(),
     }

@@ -9,7 +9,9 @@ from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
 from adminapp.views.member import MemberView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
-from documents import AuditEntry, Member, Organisation, User, Vocabulary
+from adminapp.views.pledge import PledgeView
+from adminapp.views.template import TemplateView
+from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
 
 # Chinese for the few Flask-Admin messages its own catalogue leaves in English.
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations_admin"
@@ -23,6 +25,9 @@ def init_admin(app):
     admin.add_view(OrgTreeView(name=_l("组织架构"), endpoint="orgtree", category=org))
     admin.add_view(OrganisationView(Organisation, name=_l("党组织"), endpoint="organisation", category=org))
     admin.add_view(MemberView(Member, name=_l("党员花名册"), endpoint="member", category=org))
+    pledges = _l("公开承诺")
+    admin.add_view(PledgeView(Pledge, name=_l("承诺"), endpoint="pledge", category=pledges))
+    admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))
     system = _l("系统管理")
     admin.add_view(UserView(User, name=_l("账号"), endpoint="user", category=system))
     admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))

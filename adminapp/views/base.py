@@ -155,7 +155,7 @@ class ScopedModelView(LoginRequired, ModelView):
                 if name != "expected_version":
                     field.populate_obj(model, name)
             self._on_model_change(form, model, is_created)
-            model.save_checked(None if is_created else int(expected or model.version or 0))
+            model = self.persist(model, None if is_created else int(expected or model.version or 0))
         except StaleRecord:
             flash(_("保存失败：这条记录在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
                     "请在新窗口打开该记录核对最新内容后再提交。"), "error")
@@ -170,6 +170,11 @@ class ScopedModelView(LoginRequired, ModelView):
         audit.record(current_user, "新建" if is_created else "修改", model, before, audit.snapshot(model),
                      organisation_id=self._owner_id(model))
         self.after_model_change(form, model, is_created)
+        return model
+
+    def persist(self, model, expected_version):
+        """Store the populated record with a compare-and-set; views with their own rule override this."""
+        model.save_checked(expected_version)
         return model
 
     def create_model(self, form):

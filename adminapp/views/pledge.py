@@ -1,0 +1,170 @@
+"""Pledges in the admin: the list, forms built from the template version, details and coverage."""
+import datetime as dt
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from mongoengine import Q
+from mongoengine.errors import ValidationError
+
+from adminapp.views.base import ScopedModelView, object_id_or_404
+from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
+from documents import access, audit
+from documents.base import StaleRecord
+from documents.member import Member
+from documents.organisation import Organisation
+from documents.pledge import STATE_TITLES, Pledge, State
+from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
+from documents.template import ITEM_COLUMNS
+
+
+class YearFilter(BaseMongoEngineFilter):
+    def __init__(self, column, name):
+        this_year = dt.date.today().year
+        super().__init__(column, name, options=[(str(y), str(y)) for y in range(this_year + 1, this_year - 5, -1)])
+
+    def validate(self, value):
+        return value.isdigit()
+
+    def apply(self, query, value):
+        return query.filter(**{self.column: int(value)})
+
+    def operation(self):
+        return _l("为")
+
+
+class OralFilter(BaseMongoEngineFilter):
+    def __init__(self):
+        super().__init__("oral", _l("承诺方式"), options=[("1", _l("口头承诺")), ("0", _l("书面承诺"))])
+
+    def apply(self, query, value):
+        return query.filter(oral=value == "1")
+
+    def operation(self):
+        return _l("为")
+
+
+def pledge_members(user):
+    """Members a user may record pledges for: on their organisations' rosters or reporting to their communities."""
+    ids = access.visible_org_ids(user)
+    if ids is None:
+        return Member.objects(status="在册")
+    return Member.objects(Q(organisation__in=ids) | Q(residential_org__in=ids), status="在册")
+
+
+class PledgeView(ScopedModelView):
+    column_list = ("organisation", "member", "year", "scope", "template", "state", "first_item")
+    column_labels = {"first_item": _l("第一条承诺事项"), "search_text": _l("承诺内容")}
+    column_searchable_list = ("search_text",)
+    column_formatters = {
+        "scope": lambda v, c, m, n: _("党员") if m.scope == "member" else _("党组织"),
+        "state": lambda v, c, m, n: m.state_title,
+        "member": lambda v, c, m, n: m.member.name if m.member else "",
+        "first_item": lambda v, c, m, n: (m.first_item[:30] + "…") if len(m.first_item) > 30 else m.first_item,
+    }
+    column_sortable_list = ("year", "state")
+    column_filters = (
+        OrgSubtreeFilter("organisation"),
+        YearFilter("year", _l("年度")),
+        ListValueFilter("org_type", _l("组织类型"), kind="org_type"),
+        ListValueFilter("member_categories", _l("党员类别"), kind="member_category"),
+        OralFilter(),
+        ListValueFilter("state", _l("状态"), values=[s.value for s in State]),
+    )
+    details_template = "admin/pledge_details.html"
+    list_template = "admin/pledge_list.html"
+
+    def on_model_delete(self, model):
+        if model.state not in (State.DRAFT.value, State.RETURNED.value):
+            raise ValidationError(_("只有草稿或已退回的承诺可以删除"))
+
+    # -- create: choose whose pledge, then fill in the template's form ----------------------
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            abort(403)
+        org_id, member_id = request.args.get("organisation"), request.args.get("member")
+        year = request.args.get("year", type=int) or dt.date.today().year
+        if not org_id:
+            orgs = access.org_queryset(current_user).order_by("code")
+            members = pledge_members(current_user).order_by("name").select_related(max_depth=1)
+            return self.render("admin/pledge_choose.html", orgs=orgs, members=members, year=year)
+        organisation = self._visible_org(org_id)
+        member = None
+        if member_id:
+            member = pledge_members(current_user).filter(pk=object_id_or_404(member_id)).first() or abort(404)
+        template = template_for(organisation, member, year)
+        if template is None:
+            flash(_("没有适用于“%(t)s”的承诺模板，请联系系统管理员添加。", t=organisation.org_type), "error")
+            return redirect(url_for(".create_view"))
+        return self._form_page(template, organisation, member, year, None)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        pledge = self.get_one(request.args.get("id"))
+        if not self.can_edit:
+            abort(403)
+        if pledge.state not in EDITABLE_STATES:
+            flash(_("该承诺当前状态为“%(s)s”，已锁定，不能修改。", s=pledge.state_title), "error")
+            return redirect(url_for(".details_view", id=pledge.pk))
+        return self._form_page(pledge.template, pledge.organisation, pledge.member, pledge.year, pledge)
+
+    def _visible_org(self, org_id):
+        org = access.org_queryset(current_user).filter(pk=object_id_or_404(org_id)).first()
+        return org or abort(404)
+
+    def _form_page(self, template, organisation, member, year, pledge):
+        members = Member.objects(Q(organisation=organisation) | Q(residential_org=organisation)).order_by("name")
+        member_choices = [(m.name, m.name) for m in members.only("name")]
+        org_choices = [(o.name, o.name) for o in access.org_queryset(current_user).only("name")]
+        form_class = build_form_class(template, member_choices, org_choices)
+        if request.method == "POST":
+            form = form_class()
+        else:
+            form = form_class(data=form_data_of(pledge)) if pledge else form_class()
+        categories = member.categories if member else ()
+        low, high = template.item_limits(categories)
+        if request.method == "POST" and "add_item" in request.form:
+            form.items.append_entry()
+        elif request.method == "POST" and form.validate():
+            try:
+                saved = save_pledge(current_user, organisation=organisation, member=member, year=year,
+                                    raw_values=raw_values(form, template), raw_items=raw_items(form),
+                                    oral=form.oral.data, pledge=pledge, expected_version=form.expected_version.data)
+            except PledgeErrors as exc:
+                for message in show_errors(form, exc.errors):
+                    flash(message, "error")
+                flash(_("未能保存，请按标红的提示修改后再提交。"), "error")
+            except StaleRecord:
+                flash(_("保存失败：这份承诺在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
+                        "请在新窗口打开该承诺核对最新内容后再提交。"), "error")
+            else:
+                flash(_("已保存：%(p)s", p=str(saved)), "success")
+                return redirect(url_for(".details_view", id=saved.pk))
+        while len(form.items.entries) < max(low, 1):
+            form.items.append_entry()
+        return self.render("admin/pledge_form.html", form=form, tpl=template, organisation=organisation,
+                           member=member, year=year, pledge=pledge, low=low, high=high,
+                           oral_allowed=bool(member) and template.allows_oral(categories),
+                           item_columns=ITEM_COLUMNS)
+
+    # -- details and coverage --------------------------------------------------------------
+    @expose("/details/")
+    def details_view(self):
+        pledge = self.get_one(request.args.get("id"))
+        timeline = audit.timeline(pledge)
+        return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
+                           editable=self.can_edit and pledge.state in EDITABLE_STATES)
+
+    @expose("/coverage/")
+    def coverage_view(self):
+        orgs = access.org_queryset(current_user).order_by("code")
+        org_id = request.args.get("organisation")
+        organisation = self._visible_org(org_id) if org_id else orgs.first()
+        year = request.args.get("year", type=int) or dt.date.today().year
+        members, missing_orgs = coverage(organisation, year) if organisation else ([], [])
+        return self.render("admin/pledge_coverage.html", orgs=orgs, organisation=organisation, year=year,
+                           members=members, missing_orgs=missing_orgs, state_titles=STATE_TITLES)

@@ -1,0 +1,96 @@
+"""Pledge forms built at run time from a template version (WTForms).
+
+The form only collects text; reading and checking it is the template's job
+(TemplateField.parse), so the same rules apply to every way a pledge is entered.
+"""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, widgets)
+
+from documents.template import ITEM_COLUMNS
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _field_for(spec, member_choices, org_choices):
+    """One WTForms field for one template field; choices are checked by the template, not here."""
+    kw = {"label": spec.label, "description": spec.help_text or "", "default": spec.default or None}
+    kind = spec.type
+    if kind == "textarea":
+        return TextAreaField(render_kw={"rows": 3}, **kw)
+    if kind == "number":
+        return StringField(render_kw={"inputmode": "decimal"}, **kw)
+    if kind == "date":
+        return StringField(render_kw={"type": "date"}, **kw)
+    if kind == "bool":
+        return BooleanField(**kw)
+    if kind == "choice":
+        return SelectField(choices=[("", "—")] + [(o, o) for o in spec.options], validate_choice=False, **kw)
+    if kind == "multi":
+        return _Checkboxes(choices=[(o, o) for o in spec.options], validate_choice=False, **kw)
+    if kind == "member":
+        return SelectField(choices=[("", "—")] + member_choices, validate_choice=False, **kw)
+    if kind == "org":
+        return SelectField(choices=[("", "—")] + org_choices, validate_choice=False, **kw)
+    return StringField(render_kw={"maxlength": spec.max_length} if spec.max_length else {}, **kw)
+
+
+def build_form_class(template, member_choices=(), org_choices=()):
+    """A form class for this template version: v_<key> per live field and a list of items."""
+    item_attrs = {
+        "content": TextAreaField(ITEM_COLUMNS[0][1], render_kw={"rows": 2}),
+        "owner": StringField(ITEM_COLUMNS[1][1]),
+        "deadline": StringField(ITEM_COLUMNS[2][1], render_kw={"type": "date"}),
+        "expected": StringField(ITEM_COLUMNS[3][1]),
+    }
+    for spec in template.item_fields:
+        if not spec.retired:
+            item_attrs[spec.key] = _field_for(spec, list(member_choices), list(org_choices))
+    item_form = type("PledgeItemForm", (Form,), item_attrs)
+    attrs = {f"v_{spec.key}": _field_for(spec, list(member_choices), list(org_choices))
+             for spec in template.live_fields()}
+    attrs["items"] = FieldList(FormField(item_form), min_entries=1)
+    attrs["oral"] = BooleanField(_l("口头承诺（本人口述，由录入员代为记录）"))
+    attrs["expected_version"] = HiddenField()
+    return type("PledgeForm", (FlaskForm,), attrs)
+
+
+def raw_values(form, template):
+    return {spec.key: form[f"v_{spec.key}"].data for spec in template.live_fields()}
+
+
+def raw_items(form):
+    return [entry.form.data for entry in form.items.entries]
+
+
+def form_data_of(pledge):
+    """The stored pledge as form data, so an edit form opens filled in."""
+    data = {f"v_{k}": v for k, v in pledge.values.items()}
+    data["items"] = [{"content": i.content, "owner": i.owner, "expected": i.expected,
+                      "deadline": i.deadline.isoformat() if i.deadline else "", **i.extra} for i in pledge.items]
+    data["oral"] = pledge.oral
+    data["expected_version"] = pledge.version
+    return data
+
+
+def show_errors(form, errors):
+    """Put each problem next to its field; return the ones that belong to no field."""
+    loose = []
+    for key, message in errors.items():
+        if isinstance(key, tuple):
+            index, name = key
+            if index < len(form.items.entries) and name in form.items.entries[index].form:
+                form.items.entries[index].form[name].errors = [message]
+                continue
+        elif key and f"v_{key}" in form:
+            form[f"v_{key}"].errors = [message]
+            continue
+        elif key == "oral":
+            form.oral.errors = [message]
+            continue
+        loose.append(message)
+    return loose

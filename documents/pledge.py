@@ -1,0 +1,106 @@
+"""Pledges: an organisation's or a member's pledge for a year, made on one template version."""
+import enum
+
+from flask_babel import lazy_gettext as _l
+from mongoengine import (BooleanField, DateField, DateTimeField, DictField, EmbeddedDocument, EmbeddedDocumentField,
+                         IntField, ListField, ReferenceField, StringField)
+
+from documents.base import VersionedDocument
+
+
+class State(str, enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    SIGNED = "signed"
+    PUBLISHED = "published"
+    FULFILLING = "fulfilling"
+    FULFILLED = "fulfilled"
+    LATE = "late"
+    EXCUSED = "excused"
+    EVALUATED = "evaluated"
+
+    @property
+    def title(self):
+        return STATE_TITLES[self]
+
+
+STATE_TITLES = {
+    State.DRAFT: _l("草稿"), State.SUBMITTED: _l("已提交"), State.RETURNED: _l("已退回"),
+    State.APPROVED: _l("已审核"), State.SIGNED: _l("已签订"), State.PUBLISHED: _l("已公示"),
+    State.FULFILLING: _l("践诺中"), State.FULFILLED: _l("已兑现"), State.LATE: _l("未按期兑现"),
+    State.EXCUSED: _l("因客观原因未兑现"), State.EVALUATED: _l("已评议"),
+}
+
+
+class PledgeItem(EmbeddedDocument):
+    content = StringField(verbose_name=_l("承诺事项"))
+    owner = StringField(verbose_name=_l("履行责任人"))
+    deadline = DateField(verbose_name=_l("完成时限"))
+    expected = StringField(verbose_name=_l("预期效果"))
+    extra = DictField()
+
+
+class Pledge(VersionedDocument):
+    scope = StringField(required=True, choices=("org", "member"), verbose_name=_l("承诺类型"))
+    organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
+    member = ReferenceField("Member", verbose_name=_l("党员"))
+    year = IntField(required=True, min_value=2000, max_value=2100, verbose_name=_l("年度"))
+    template = ReferenceField("PledgeTemplate", required=True, verbose_name=_l("模板"))
+    values = DictField(verbose_name=_l("填写内容"))
+    items = ListField(EmbeddedDocumentField(PledgeItem), verbose_name=_l("承诺事项"))
+    oral = BooleanField(default=False, verbose_name=_l("口头承诺"))
+    recorded_by = StringField(verbose_name=_l("代为记录人"))
+    recorded_at = DateTimeField(verbose_name=_l("记录时间"))
+    state = StringField(default=State.DRAFT.value, choices=[s.value for s in State], verbose_name=_l("状态"))
+    # Copied from the organisation and member when saved, so lists filter without joins.
+    org_type = StringField(verbose_name=_l("组织类型"))
+    member_categories = ListField(StringField(), verbose_name=_l("党员类别"))
+    search_text = StringField()
+    entered_by = StringField(verbose_name=_l("录入人"))
+
+    meta = {
+        "collection": "pledge",
+        "indexes": ["organisation", "member", "year", "template", "state"],
+        "ordering": ["-year", "organisation"],
+    }
+
+    def __str__(self):
+        who = self.member.name if self.member else self.organisation.name
+        return f"{self.year}年 {who} 的{'党员' if self.scope == 'member' else '党组织'}公开承诺"
+
+    @property
+    def state_title(self):
+        return STATE_TITLES[State(self.state)]
+
+    @property
+    def first_item(self):
+        return self.items[0].content if self.items else ""
+
+    def refresh_copies(self):
+        """Re-copy what lists filter and search on from the organisation, member and content."""
+        self.org_type = self.organisation.org_type
+        self.member_categories = list(self.member.categories) if self.member else []
+        parts = [str(v) if not isinstance(v, list) else " ".join(map(str, v)) for v in self.values.values()]
+        for item in self.items:
+            parts += [item.content or "", item.owner or "", item.expected or ""]
+            parts += [str(v) for v in item.extra.values()]
+        self.search_text = "\n".join(p for p in parts if p)
+
+    def display_rows(self):
+        """(section, [(label, text)]) for every stored value, retired fields included, unknown keys last."""
+        template, shown, groups = self.template, set(), []
+        for section, fields in template.grouped():
+            rows = []
+            for field in fields:
+                if field.key in self.values or not field.retired:
+                    label = f"{field.label}（已停用）" if field.retired else field.label
+                    rows.append((label, field.display(self.values.get(field.key))))
+                    shown.add(field.key)
+            if rows:
+                groups.append((section, rows))
+        orphans = [(key, str(value)) for key, value in self.values.items() if key not in shown]
+        if orphans:
+            groups.append(("模板中已没有的字段", orphans))
+        return groups

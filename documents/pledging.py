@@ -1,0 +1,90 @@
+"""Recording pledges and finding who has not pledged: the operations the views and seed call."""
+from documents import audit
+from documents.base import now
+from documents.member import Member
+from documents.organisation import Organisation, subtree_ids
+from documents.pledge import Pledge, PledgeItem, State
+from documents.template import applicable
+
+EDITABLE_STATES = (State.DRAFT.value, State.RETURNED.value, State.SUBMITTED.value)
+OPTIONAL_CATEGORIES = {"入党积极分子", "非党骨干"}
+
+
+class PledgeErrors(Exception):
+    """What is wrong with a submitted pledge: {field key or (item index, key) or None: message}."""
+
+    def __init__(self, errors):
+        super().__init__("；".join(str(m) for m in errors.values()))
+        self.errors = errors
+
+
+def can_pledge_at(member, organisation):
+    """A member pledges at their own organisation, and an in-service member also at their community."""
+    own = member._data.get("organisation")
+    home = member._data.get("residential_org")
+    ids = {getattr(own, "id", own), getattr(home, "id", home)}
+    return organisation.pk in ids
+
+
+def template_for(organisation, member, year):
+    scope = "member" if member else "org"
+    return applicable(scope, organisation.org_type, member.categories if member else (), year)
+
+
+def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None, oral=False,
+                pledge=None, expected_version=None):
+    """Create or edit a pledge from submitted text; raise PledgeErrors with every problem found."""
+    errors = {}
+    if pledge is None:
+        template = template_for(organisation, member, year)
+        if template is None:
+            raise PledgeErrors({None: f"没有适用于“{organisation.org_type}”的{'党员' if member else '党组织'}承诺模板，请联系系统管理员"})
+        if member is not None and not can_pledge_at(member, organisation):
+            errors[None] = f"{member.name}不是该组织的党员，也未到该社区报到"
+        duplicate = Pledge.objects(scope="member" if member else "org", organisation=organisation,
+                                   member=member, year=year).first()
+        if duplicate:
+            errors[None] = f"{duplicate}已存在，请直接修改它"
+        pledge = Pledge(scope="member" if member else "org", organisation=organisation, member=member,
+                        year=year, template=template, entered_by=str(actor))
+    elif pledge.state not in EDITABLE_STATES:
+        raise PledgeErrors({None: f"该承诺当前状态为“{pledge.state_title}”，已锁定，不能修改"})
+    template = pledge.template
+    categories = member.categories if member else ()
+    values, value_errors = template.parse_values(raw_values)
+    items, item_errors, count_error = template.parse_items(raw_items, categories)
+    errors.update(value_errors)
+    errors.update(item_errors)
+    if count_error:
+        errors["items"] = count_error
+    if oral and (member is None or not template.allows_oral(categories)):
+        errors["oral"] = "只有" + "、".join(template.oral_categories) + "党员可以口头承诺"
+    if errors:
+        raise PledgeErrors(errors)
+    before = audit.snapshot(pledge) if pledge.pk else {}
+    # Values of fields retired since the pledge was made are kept, never dropped.
+    kept = {k: v for k, v in pledge.values.items() if template.field(k) is None or template.field(k).retired}
+    pledge.values = {**kept, **values}
+    pledge.items = [PledgeItem(**item) for item in items]
+    if oral and not pledge.oral:
+        pledge.recorded_by, pledge.recorded_at = str(actor), now()
+    pledge.oral = bool(oral)
+    if not pledge.oral:
+        pledge.recorded_by = pledge.recorded_at = None
+    pledge.refresh_copies()
+    pledge.save_checked(expected_version if pledge.pk else None)
+    audit.record(actor, "修改承诺" if before else "新建承诺", pledge, before, audit.snapshot(pledge),
+                 organisation_id=organisation.pk)
+    return pledge
+
+
+def coverage(organisation, year):
+    """Active members without a member pledge and sub-organisations without an organisation pledge."""
+    ids = subtree_ids([organisation.pk])
+    pledged_members = set(Pledge.objects(scope="member", year=year, organisation__in=ids).scalar("member"))
+    pledged_members = {getattr(m, "pk", m) for m in pledged_members}
+    members = [m for m in Member.objects(organisation__in=ids, status="在册").order_by("organisation", "name")
+               if m.pk not in pledged_members and not set(m.categories) & OPTIONAL_CATEGORIES]
+    pledged_orgs = {getattr(o, "pk", o) for o in Pledge.objects(scope="org", year=year, organisation__in=ids).scalar("organisation")}
+    orgs = [o for o in Organisation.objects(pk__in=ids).order_by("code") if o.pk not in pledged_orgs]
+    return members, orgs

@@ -1,0 +1,263 @@
+"""Pledge templates: the shape of a pledge, configured by the administrator, versioned once used.
+
+A template says whom it is for, holds ordered fields in sections and the extra fields of
+each pledge item, and knows how to read and check what a clerk typed (parse_values /
+check_items), so the rule for a field lives in one place whatever form or import feeds it.
+"""
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
+                         ListField, ObjectIdField, StringField, ValidationError)
+
+from documents.base import VersionedDocument
+
+SCOPES = {"org": _l("党组织公开承诺"), "member": _l("党员公开承诺")}
+FIELD_TYPES = {
+    "text": _l("单行文本"), "textarea": _l("多行文本"), "number": _l("数字"), "date": _l("日期"),
+    "choice": _l("单选"), "multi": _l("多选"), "bool": _l("是/否"), "member": _l("成员"), "org": _l("组织"),
+}
+DEFAULT_SECTIONS = ["政治承诺", "履职承诺", "实事承诺"]
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+ITEM_COLUMNS = [("content", "承诺事项"), ("owner", "履行责任人"), ("deadline", "完成时限"), ("expected", "预期效果")]
+
+
+class TemplateField(EmbeddedDocument):
+    key = StringField(required=True, max_length=40, verbose_name=_l("字段代码"),
+                      help_text=_l("小写英文字母开头，只含小写字母、数字和下划线，如 louyuan"))
+    label = StringField(required=True, max_length=60, verbose_name=_l("名称"))
+    type = StringField(required=True, choices=list(FIELD_TYPES.items()), default="text", verbose_name=_l("类型"))
+    section = StringField(max_length=40, verbose_name=_l("分组"))
+    order = IntField(default=0, verbose_name=_l("顺序"))
+    required = BooleanField(default=False, verbose_name=_l("必填"))
+    options_text = StringField(verbose_name=_l("选项（每行一个）"))
+    help_text = StringField(max_length=200, verbose_name=_l("填写说明"))
+    max_length = IntField(min_value=1, verbose_name=_l("最多字数"))
+    min_value = FloatField(verbose_name=_l("最小值"))
+    max_value = FloatField(verbose_name=_l("最大值"))
+    min_date = DateField(verbose_name=_l("最早日期"))
+    max_date = DateField(verbose_name=_l("最晚日期"))
+    default = StringField(max_length=200, verbose_name=_l("默认值"))
+    retired = BooleanField(default=False, verbose_name=_l("已停用"),
+                           help_text=_l("停用后新填写时不再出现，已填的内容仍然显示"))
+
+    @property
+    def options(self):
+        return [line.strip() for line in (self.options_text or "").splitlines() if line.strip()]
+
+    def parse(self, raw):
+        """Turn submitted text into a stored value; return (value, Chinese error or None)."""
+        empty = raw in (None, "", []) or (isinstance(raw, str) and not raw.strip())
+        if empty:
+            if self.type == "bool":
+                return False, None
+            return None, ("此项必填" if self.required else None)
+        kind = self.type
+        if kind == "bool":
+            return str(raw).lower() in ("1", "y", "yes", "true", "on", "是"), None
+        if kind == "multi":
+            values = raw if isinstance(raw, list) else [raw]
+            bad = [v for v in values if v not in self.options]
+            return (None, f"“{'、'.join(bad)}”不是可选项") if bad else (values, None)
+        text = str(raw).strip()
+        if kind == "choice":
+            return (text, None) if text in self.options else (None, f"“{text}”不是可选项")
+        if kind == "number":
+            try:
+                number = Decimal(text.replace(",", ""))
+            except InvalidOperation:
+                return None, "请填写数字"
+            if not number.is_finite():
+                return None, "请填写数字"
+            if self.min_value is not None and number < Decimal(str(self.min_value)):
+                return None, f"不能小于 {self.min_value:g}"
+            if self.max_value is not None and number > Decimal(str(self.max_value)):
+                return None, f"不能大于 {self.max_value:g}"
+            return (int(number) if number == number.to_integral_value() else float(number)), None
+        if kind == "date":
+            day = parse_date(text)
+            if day is None:
+                return None, "日期格式应为 2026-03-31"
+            if self.min_date and day < self.min_date:
+                return None, f"不能早于 {self.min_date:%Y-%m-%d}"
+            if self.max_date and day > self.max_date:
+                return None, f"不能晚于 {self.max_date:%Y-%m-%d}"
+            return day.isoformat(), None
+        if self.max_length and len(text) > self.max_length:
+            return None, f"不能超过 {self.max_length} 个字（现有 {len(text)} 个）"
+        return text, None
+
+    def display(self, value):
+        """The stored value as a clerk reads it."""
+        if value is None or value == "" or value == []:
+            return ""
+        if self.type == "bool":
+            return "是" if value else "否"
+        if self.type == "multi" and isinstance(value, list):
+            return "、".join(str(v) for v in value)
+        if self.type == "date":
+            day = parse_date(str(value))
+            return f"{day.year}年{day.month}月{day.day}日" if day else str(value)
+        return str(value)
+
+
+class ItemRule(EmbeddedDocument):
+    category = StringField(max_length=40, verbose_name=_l("党员类别"), help_text=_l("留空表示默认规则"))
+    min_items = IntField(default=1, min_value=0, verbose_name=_l("最少条数"))
+    max_items = IntField(default=10, min_value=1, verbose_name=_l("最多条数"))
+
+
+class PledgeTemplate(VersionedDocument):
+    name = StringField(required=True, max_length=80, verbose_name=_l("模板名称"))
+    scope = StringField(required=True, choices=list(SCOPES.items()), verbose_name=_l("承诺类型"))
+    org_types = ListField(StringField(max_length=40), verbose_name=_l("适用组织类型"))
+    member_categories = ListField(StringField(max_length=40), verbose_name=_l("适用党员类别"),
+                                  help_text=_l("不选表示适用于全部党员"))
+    years = ListField(IntField(min_value=2000, max_value=2100), verbose_name=_l("启用年度"),
+                      help_text=_l("不填表示每年都可用"))
+    sections = ListField(StringField(max_length=40), default=lambda: list(DEFAULT_SECTIONS), verbose_name=_l("分组"))
+    fields = ListField(EmbeddedDocumentField(TemplateField), verbose_name=_l("字段"))
+    item_fields = ListField(EmbeddedDocumentField(TemplateField), verbose_name=_l("承诺事项的附加字段"))
+    item_rules = ListField(EmbeddedDocumentField(ItemRule), verbose_name=_l("承诺事项条数"))
+    oral_categories = ListField(StringField(max_length=40), default=lambda: ["离退休", "年老体弱"],
+                                verbose_name=_l("可口头承诺的党员类别"))
+    active = BooleanField(default=True, verbose_name=_l("启用"))
+    family = ObjectIdField()
+    number = IntField(default=1, verbose_name=_l("版本"))
+    current = BooleanField(default=True, verbose_name=_l("当前版本"))
+
+    meta = {"collection": "pledge_template", "indexes": ["family", ("scope", "current")], "ordering": ["name", "-number"]}
+
+    def __str__(self):
+        return f"{self.name}（第{self.number}版）"
+
+    # -- shape -----------------------------------------------------------------------------
+    def live_fields(self):
+        """Fields a new form shows, grouped by section in template order."""
+        return [f for f in self.ordered_fields() if not f.retired]
+
+    def ordered_fields(self):
+        rank = {name: i for i, name in enumerate(self.sections)}
+        return sorted(self.fields, key=lambda f: (rank.get(f.section, len(rank)), f.order))
+
+    def grouped(self, fields=None):
+        groups = {}
+        for field in fields if fields is not None else self.ordered_fields():
+            groups.setdefault(field.section or "其他", []).append(field)
+        return list(groups.items())
+
+    def field(self, key):
+        return next((f for f in self.fields if f.key == key), None)
+
+    def item_limits(self, categories=()):
+        """(min, max) pledge items for a member with these categories; the strictest category rule wins."""
+        default = next((r for r in self.item_rules if not r.category), None)
+        rules = [r for r in self.item_rules if r.category and r.category in categories]
+        if rules:
+            return max(r.min_items for r in rules), max(r.max_items for r in rules)
+        if default:
+            return default.min_items, default.max_items
+        return 1, 20
+
+    def allows_oral(self, categories):
+        return bool(set(self.oral_categories) & set(categories or ()))
+
+    # -- checking ----------------------------------------------------------------------------
+    def parse_values(self, raw):
+        """Read submitted values for the live fields; return (values, {key: error})."""
+        values, errors = {}, {}
+        for field in self.live_fields():
+            value, error = field.parse(raw.get(field.key))
+            if error:
+                errors[field.key] = error
+            elif value is not None:
+                values[field.key] = value
+        return values, errors
+
+    def parse_items(self, raw_items, categories=()):
+        """Read submitted pledge items; return (items, {(index, key): error}, overall error)."""
+        items, errors = [], {}
+        for index, raw in enumerate(raw_items):
+            item = {"content": (raw.get("content") or "").strip(), "owner": (raw.get("owner") or "").strip(),
+                    "expected": (raw.get("expected") or "").strip(), "deadline": None, "extra": {}}
+            if not any([item["content"], item["owner"], item["expected"], raw.get("deadline")]) and \
+                    not any(raw.get(f.key) for f in self.item_fields):
+                continue
+            if not item["content"]:
+                errors[(index, "content")] = "请填写承诺事项"
+            if len(item["content"]) > 500:
+                errors[(index, "content")] = "承诺事项不能超过500字"
+            if raw.get("deadline"):
+                day = parse_date(str(raw["deadline"]))
+                if day is None:
+                    errors[(index, "deadline")] = "日期格式应为 2026-03-31"
+                item["deadline"] = day
+            for field in self.item_fields:
+                if field.retired:
+                    continue
+                value, error = field.parse(raw.get(field.key))
+                if error:
+                    errors[(index, field.key)] = error
+                elif value is not None:
+                    item["extra"][field.key] = value
+            items.append(item)
+        low, high = self.item_limits(categories)
+        overall = None
+        if len(items) < low:
+            overall = f"至少要填写 {low} 条承诺事项（现有 {len(items)} 条）"
+        elif len(items) > high:
+            overall = f"最多填写 {high} 条承诺事项（现有 {len(items)} 条）"
+        return items, errors, overall
+
+    def clean(self):
+        """Refuse a template a clerk could not fill in; every message names the field."""
+        problems = []
+        if not self.org_types:
+            problems.append("请至少选择一种适用组织类型")
+        if len(set(self.sections)) != len(self.sections):
+            problems.append("分组名称有重复")
+        for group, label in ((self.fields, "字段"), (self.item_fields, "承诺事项附加字段")):
+            seen = set()
+            for field in group:
+                field.key = (field.key or "").strip()
+                name = f"{label}“{field.label or field.key}”"
+                if not KEY_PATTERN.match(field.key):
+                    problems.append(f"{name}的字段代码“{field.key}”无效：须以小写字母开头，只含小写字母、数字、下划线")
+                if field.key in seen:
+                    problems.append(f"{label}代码“{field.key}”重复")
+                seen.add(field.key)
+                if group is self.fields and field.section and field.section not in self.sections:
+                    problems.append(f"{name}所在分组“{field.section}”不存在")
+                if field.type in ("choice", "multi") and not field.options:
+                    problems.append(f"{name}是选择题，但没有填写选项")
+                if field.min_value is not None and field.max_value is not None and field.min_value > field.max_value:
+                    problems.append(f"{name}的最小值大于最大值")
+                if field.min_date and field.max_date and field.min_date > field.max_date:
+                    problems.append(f"{name}的最早日期晚于最晚日期")
+                if field.default and field.type in ("choice",) and field.default not in field.options:
+                    problems.append(f"{name}的默认值不在选项中")
+        for rule in self.item_rules:
+            if rule.min_items is not None and rule.max_items is not None and rule.min_items > rule.max_items:
+                problems.append(f"承诺事项条数规则“{rule.category or '默认'}”的最少条数大于最多条数")
+        if problems:
+            raise ValidationError("；".join(problems), field_name="fields")
+
+
+def parse_date(text):
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except (ValueError, AttributeError):
+            continue
+    return None
+
+
+def applicable(scope, org_type, categories=(), year=None):
+    """The current template for a pledge of this kind; one naming the member's category wins."""
+    candidates = [t for t in PledgeTemplate.objects(scope=scope, current=True, active=True)
+                  if org_type in t.org_types and (not t.years or year is None or year in t.years)]
+    specific = [t for t in candidates if t.member_categories and set(t.member_categories) & set(categories)]
+    general = [t for t in candidates if not t.member_categories]
+    return (specific or general or [None])[0]

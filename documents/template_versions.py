@@ -1,0 +1,29 @@
+"""Editing a template that pledges already use makes a new version; the used one stays as it was."""
+from documents.base import StaleRecord
+from documents.pledge import Pledge
+from documents.template import PledgeTemplate
+
+
+def is_used(template):
+    return template.pk is not None and Pledge.objects(template=template.pk).first() is not None
+
+
+def save_edit(template, expected_version):
+    """Save an administrator's edit and return the template now current for new pledges."""
+    if template.pk is None:
+        template.save_checked(None)
+        PledgeTemplate.objects(pk=template.pk).update_one(set__family=template.pk)
+        template.family = template.pk
+        return template
+    if not is_used(template):
+        return template.save_checked(expected_version)
+    stored = PledgeTemplate.objects(pk=template.pk).first()
+    if stored.version != int(expected_version):
+        raise StaleRecord()
+    fresh = PledgeTemplate(**{k: getattr(template, k) for k in template._fields if k not in ("id", "version")})
+    fresh.family = stored.family or stored.pk
+    fresh.number = PledgeTemplate.objects(family=fresh.family).order_by("-number").first().number + 1
+    fresh.current = True
+    fresh.save_checked(None)
+    PledgeTemplate.objects(family=fresh.family, pk__ne=fresh.pk).update(set__current=False)
+    return fresh
