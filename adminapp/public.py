@@ -1,9 +1,13 @@
 """Pages without login (health check) and the error pages every visitor may see."""
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from adminapp import db
 from documents import idcard
+from documents.board import board_for
+from documents.organisation import Organisation
 
 bp = Blueprint("public", __name__)
 
@@ -18,6 +22,15 @@ def healthz():
 @bp.get("/")
 def home():
     return redirect(url_for("admin.index"))
+
+
+@bp.get("/board/<code>")
+def board(code):
+    """示诺: the published pledges of an organisation and those below it, for anyone to read."""
+    organisation = Organisation.objects(code=code.strip().upper()).first() or abort(404)
+    year = request.args.get("year", type=int) or dt.date.today().year
+    return render_template("public/board.html", organisation=organisation, year=year,
+                           sections=board_for(organisation, year))
 
 
 def _page(title, message, status):

@@ -2,7 +2,9 @@
 import datetime as dt
 
 from mongoengine import DateTimeField, Document, IntField
+from mongoengine.connection import get_db
 from mongoengine.errors import SaveConditionError
+from pymongo.errors import DuplicateKeyError
 
 
 class StaleRecord(Exception):
@@ -11,6 +13,20 @@ class StaleRecord(Exception):
 
 def now():
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def claim(collection, pk, version):
+    """Claim the right to change one version of a record; only the first claimant gets it.
+
+    FerretDB v1.24 on SQLite does not make a filtered update atomic: two concurrent
+    update_one({"_id": x, "version": 3}, ...) calls can both succeed. An insert of a
+    duplicate _id is refused atomically on every backend, so each change first inserts
+    "<collection>:<id>:<version>" into the claims collection and the loser is told.
+    """
+    try:
+        get_db()["claims"].insert_one({"_id": f"{collection}:{pk}:{version}", "at": now()})
+    except DuplicateKeyError as exc:
+        raise StaleRecord() from exc
 
 
 class VersionedDocument(Document):
@@ -26,6 +42,7 @@ class VersionedDocument(Document):
             self.version = 1
             self.updated_at = now()
             return self.save()
+        claim(self._get_collection_name(), self.pk, int(expected_version))
         self.version = int(expected_version) + 1
         self.updated_at = now()
         try:

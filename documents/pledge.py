@@ -3,7 +3,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, DictField, EmbeddedDocument, EmbeddedDocumentField,
-                         IntField, ListField, ReferenceField, StringField)
+                         IntField, ListField, ObjectIdField, ReferenceField, StringField)
 
 from documents.base import VersionedDocument
 
@@ -42,6 +42,17 @@ class PledgeItem(EmbeddedDocument):
     extra = DictField()
 
 
+class Review(EmbeddedDocument):
+    """One 审诺 decision, with the content it was made on so a resubmission can show what changed."""
+    at = DateTimeField()
+    reviewer = StringField()
+    outcome = StringField(choices=("approve", "return", "reopen"))
+    checklist = DictField()
+    guidance = StringField()
+    values = DictField()
+    items = ListField(DictField())
+
+
 class Pledge(VersionedDocument):
     scope = StringField(required=True, choices=("org", "member"), verbose_name=_l("承诺类型"))
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
@@ -59,6 +70,13 @@ class Pledge(VersionedDocument):
     member_categories = ListField(StringField(), verbose_name=_l("党员类别"))
     search_text = StringField()
     entered_by = StringField(verbose_name=_l("录入人"))
+    entered_by_id = ObjectIdField()
+    reviews = ListField(EmbeddedDocumentField(Review), verbose_name=_l("审核记录"))
+    signed_on = DateField(verbose_name=_l("签订日期"))
+    filed_with = StringField(verbose_name=_l("备案组织"))
+    published_on = DateField(verbose_name=_l("公示日期"))
+    publish_days = IntField(verbose_name=_l("公示天数"))
+    closing_note = StringField(verbose_name=_l("兑现说明"))
 
     meta = {
         "collection": "pledge",
@@ -77,6 +95,30 @@ class Pledge(VersionedDocument):
     @property
     def first_item(self):
         return self.items[0].content if self.items else ""
+
+    def content_snapshot(self):
+        """Values and items as plain data, kept with a review to compare a resubmission against."""
+        items = [{"content": i.content, "owner": i.owner, "expected": i.expected,
+                  "deadline": i.deadline.isoformat() if i.deadline else "", **i.extra} for i in self.items]
+        return dict(self.values), items
+
+    def changes_since_return(self):
+        """[(what, before, now)] since the last time a reviewer returned this pledge, or [] if never."""
+        last = next((r for r in reversed(self.reviews) if r.outcome in ("return", "reopen")), None)
+        if last is None:
+            return []
+        values, items = self.content_snapshot()
+        changes = []
+        for key in sorted(set(last.values) | set(values)):
+            if last.values.get(key) != values.get(key):
+                field = self.template.field(key)
+                changes.append((field.label if field else key, last.values.get(key, ""), values.get(key, "")))
+        for index in range(max(len(last.items), len(items))):
+            old = last.items[index] if index < len(last.items) else {}
+            new = items[index] if index < len(items) else {}
+            if old != new:
+                changes.append((f"第{index + 1}条承诺事项", old.get("content", ""), new.get("content", "")))
+        return changes
 
     def refresh_copies(self):
         """Re-copy what lists filter and search on from the organisation, member and content."""

@@ -46,7 +46,7 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
         if duplicate:
             errors[None] = f"{duplicate}已存在，请直接修改它"
         pledge = Pledge(scope="member" if member else "org", organisation=organisation, member=member,
-                        year=year, template=template, entered_by=str(actor))
+                        year=year, template=template, entered_by=str(actor), entered_by_id=actor.pk)
     elif pledge.state not in EDITABLE_STATES:
         raise PledgeErrors({None: f"该承诺当前状态为“{pledge.state_title}”，已锁定，不能修改"})
     template = pledge.template

@@ -8,6 +8,7 @@ KINDS = {
     "org_type": _l("组织类型"),
     "member_category": _l("党员类别"),
     "member_status": _l("党籍状态"),
+    "review_criterion": _l("审诺要点"),
 }
 
 DEFAULTS = {
@@ -17,6 +18,7 @@ DEFAULTS = {
         "年老体弱", "预备党员", "入党积极分子", "非党骨干",
     ],
     "member_status": ["在册", "转出", "停止党籍", "死亡", "出党"],
+    "review_criterion": ["体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行"],
 }
 
 

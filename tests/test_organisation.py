@@ -108,3 +108,32 @@ def test_failed_save_message_is_chinese(login_as):
     html = login_as("sq_clerk").post("/admin/member/new/", {"name": "", "status": "在册"},
                                      token_from="/admin/member/new/").get_data(as_text=True)
     assert "未能保存" in html and "Failed to create record" not in html
+
+
+def test_two_concurrent_saves_of_one_version_exactly_one_wins(seeded):
+    import threading
+
+    from documents.base import StaleRecord
+    with seeded.app_context():
+        member_id = Member.objects(organisation=org("SQ01")).first().pk
+    results, barrier = [], threading.Barrier(2)
+
+    def save(post):
+        with seeded.app_context():
+            member = Member.objects(pk=member_id).first()
+            member.post = post
+            barrier.wait()
+            try:
+                member.save_checked(member.version)
+                results.append(post)
+            except StaleRecord:
+                results.append("stale")
+
+    threads = [threading.Thread(target=save, args=(p,)) for p in ("甲", "乙")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results)[-1] == "stale" and results.count("stale") == 1
+    with seeded.app_context():
+        assert Member.objects(pk=member_id).first().post in ("甲", "乙")

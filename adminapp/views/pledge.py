@@ -2,7 +2,9 @@
 import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
+from bson import ObjectId
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -14,11 +16,13 @@ from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
 from documents import access, audit
 from documents.base import StaleRecord
+from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import Member
 from documents.organisation import Organisation
 from documents.pledge import STATE_TITLES, Pledge, State
 from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
-from documents.template import ITEM_COLUMNS
+from documents.template import ITEM_COLUMNS, parse_date
+from documents.vocabulary import Vocabulary
 
 
 class YearFilter(BaseMongoEngineFilter):
@@ -157,7 +161,36 @@ class PledgeView(ScopedModelView):
         pledge = self.get_one(request.args.get("id"))
         timeline = audit.timeline(pledge)
         return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
-                           editable=self.can_edit and pledge.state in EDITABLE_STATES)
+                           editable=self.can_edit and pledge.state in EDITABLE_STATES,
+                           actions=allowed(current_user, pledge), changes=pledge.changes_since_return())
+
+    @expose("/act/<step_name>/", methods=("GET", "POST"))
+    def act_view(self, step_name):
+        step = TRANSITIONS.get(step_name) or abort(404)
+        ids = [i for i in request.values.getlist("ids") if ObjectId.is_valid(i)]
+        pledges = list(self.get_query().filter(pk__in=ids))
+        if not pledges:
+            abort(404)
+        if request.method == "POST":
+            form = request.form
+            done, refused = transition_many(
+                current_user, [p.pk for p in pledges], step_name,
+                checklist={c: form.get(f"check_{i}") for i, c in enumerate(criteria())},
+                guidance=form.get("guidance"), reason=form.get("reason"), note=form.get("note"),
+                signed_on=_date(form.get("signed_on")), published_on=_date(form.get("published_on")),
+                publish_days=form.get("publish_days") or 7)
+            if done:
+                flash(_("%(action)s：成功 %(n)s 份", action=step.title, n=done), "success")
+            for label, why in refused:
+                flash(_("%(label)s 未能%(action)s：%(why)s", label=label, action=step.title, why=why), "error")
+            if refused and len(pledges) == 1:
+                return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(),
+                                   form=form, checks=_checks(pledges, step), today=dt.date.today())
+            if len(pledges) == 1:
+                return redirect(url_for(".details_view", id=pledges[0].pk))
+            return redirect(url_for(".index_view"))
+        return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(), form={},
+                           checks=_checks(pledges, step), today=dt.date.today())
 
     @expose("/coverage/")
     def coverage_view(self):
@@ -168,3 +201,34 @@ class PledgeView(ScopedModelView):
         members, missing_orgs = coverage(organisation, year) if organisation else ([], [])
         return self.render("admin/pledge_coverage.html", orgs=orgs, organisation=organisation, year=year,
                            members=members, missing_orgs=missing_orgs, state_titles=STATE_TITLES)
+
+
+def criteria():
+    return Vocabulary.labels("review_criterion")
+
+
+def _checks(pledges, step):
+    """For the confirmation page: which selected pledges can take the action, and why not."""
+    result = []
+    for pledge in pledges:
+        try:
+            check(current_user, pledge, step)
+            result.append((pledge, None))
+        except TransitionRefused as exc:
+            result.append((pledge, str(exc)))
+    return result
+
+
+def _date(text):
+    return parse_date(text) if text else None
+
+
+def _bulk_action(name):
+    def handler(self, ids):
+        return redirect(url_for(".act_view", step_name=name, ids=list(ids)))
+    return action(name, TRANSITIONS[name].title)(handler)
+
+
+# Every transition is also a bulk action on selected rows, leading to the same confirmation page.
+for _name in TRANSITIONS:
+    setattr(PledgeView, f"action_{_name}", _bulk_action(_name))
