@@ -61,4 +61,6 @@ SCOPE_FIELDS = {
     "Member": "organisation",
     "User": "organisation",
     "Pledge": "organisation",
+    "ProgressEntry": "organisation_id",
+    "Attachment": "organisation_id",
 }

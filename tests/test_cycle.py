@@ -201,3 +201,10 @@ def test_details_page_offers_only_allowed_actions_and_tells_the_story(seeded, dr
 
 def test_every_transition_is_declared_once():
     assert len(TRANSITIONS) == 11
+
+
+def test_home_lists_pledges_waiting_for_my_review(seeded, draft, login_as):
+    act(seeded, "sq_clerk", draft, "submit")
+    html = login_as("sq_reviewer").get("/admin/").get_data(as_text=True)
+    assert "等待我审核的承诺" in html and "流程党员" in html
+    assert "流程党员" not in login_as("jd_reviewer").get("/admin/").get_data(as_text=True)

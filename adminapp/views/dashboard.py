@@ -1,14 +1,27 @@
-"""What the admin home shows: the user's organisations at a glance."""
+"""What the admin home shows: the user's organisations at a glance and what needs attention now."""
+import datetime as dt
+
 from documents import access
+from documents.cycle import can_review
 from documents.member import Member
+from documents.pledge import Pledge, State
 
 
-def dashboard_context(user):
+def dashboard_context(user, today=None):
+    today = today or dt.date.today()
     orgs = list(access.org_queryset(user).only("name", "code", "level", "org_type"))
     members = access.scope(Member.objects, user)
+    pledges = access.scope(Pledge.objects, user)
+    to_review = [p for p in pledges.filter(state=State.SUBMITTED.value) if can_review(user, p)]
+    unpublished = list(pledges.filter(state__in=[State.APPROVED.value, State.SIGNED.value], year=today.year))
+    overdue = [(p, item) for p in pledges.filter(state__in=[State.PUBLISHED.value, State.FULFILLING.value])
+               for item in p.items if item.deadline and item.deadline < today]
     return {
         "org_count": len(orgs),
         "member_count": members.count(),
         "active_member_count": members.filter(status="在册").count(),
         "orgs": orgs[:12],
+        "to_review": to_review,
+        "unpublished": unpublished,
+        "overdue": overdue,
     }

@@ -1,7 +1,8 @@
 """Pledges in the admin: the list, forms built from the template version, details and coverage."""
 import datetime as dt
+import io
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from bson import ObjectId
 from flask_admin import expose
 from flask_admin.actions import action
@@ -20,6 +21,8 @@ from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, tran
 from documents.member import Member
 from documents.organisation import Organisation
 from documents.pledge import STATE_TITLES, Pledge, State
+from documents import progress
+from documents.progress import Attachment, ProgressEntry
 from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
 from documents.template import ITEM_COLUMNS, parse_date
 from documents.vocabulary import Vocabulary
@@ -162,7 +165,36 @@ class PledgeView(ScopedModelView):
         timeline = audit.timeline(pledge)
         return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
                            editable=self.can_edit and pledge.state in EDITABLE_STATES,
-                           actions=allowed(current_user, pledge), changes=pledge.changes_since_return())
+                           actions=allowed(current_user, pledge), changes=pledge.changes_since_return(),
+                           entries=ProgressEntry.objects(pledge=pledge), overdue=[i + 1 for i in progress.overdue_items(pledge)],
+                           progress_open=self.can_edit and pledge.state in progress.OPEN_STATES,
+                           statuses=progress.STATUSES, today=dt.date.today())
+
+    @expose("/progress/", methods=("POST",))
+    def progress_view(self):
+        """践诺: record one dated progress entry on one item of a published pledge."""
+        pledge = self.get_one(request.args.get("id"))
+        if not self.can_edit:
+            abort(403)
+        upload = request.files.get("attachment")
+        try:
+            progress.record(current_user, pledge, request.form.get("item", type=int, default=-1),
+                            _date(request.form.get("on")), request.form.get("status"), request.form.get("percent"),
+                            request.form.get("note"),
+                            (upload.filename, upload.read()) if upload and upload.filename else None)
+        except ValidationError as exc:
+            flash(_("进度未登记：%(why)s", why=exc.message), "error")
+        else:
+            flash(_("已登记进度"), "success")
+        return redirect(url_for(".details_view", id=pledge.pk))
+
+    @expose("/attachment/<attachment_id>")
+    def attachment_view(self, attachment_id):
+        found = access.scope(Attachment.objects, current_user).filter(pk=object_id_or_404(attachment_id)).first()
+        if found is None:
+            abort(404)
+        return send_file(io.BytesIO(found.data), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename)
 
     @expose("/act/<step_name>/", methods=("GET", "POST"))
     def act_view(self, step_name):
