@@ -62,5 +62,8 @@ SCOPE_FIELDS = {
     "User": "organisation",
     "Pledge": "organisation",
     "ProgressEntry": "organisation_id",
+    "SupervisionRound": "organisation",
+    "Rectification": "organisation",
+    "LeaderComment": "organisation",
     "Attachment": "organisation_id",
 }

@@ -10,8 +10,10 @@ from adminapp.views.base import HomeView
 from adminapp.views.member import MemberView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
+from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
+from documents.supervision import LeaderComment, Rectification, SupervisionRound
 
 # Chinese for the few Flask-Admin messages its own catalogue leaves in English.
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations_admin"
@@ -28,6 +30,10 @@ def init_admin(app):
     pledges = _l("公开承诺")
     admin.add_view(PledgeView(Pledge, name=_l("承诺"), endpoint="pledge", category=pledges))
     admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))
+    watch = _l("督诺与点评")
+    admin.add_view(SupervisionRoundView(SupervisionRound, name=_l("季度督诺"), endpoint="supervision", category=watch))
+    admin.add_view(RectificationView(Rectification, name=_l("整改台账"), endpoint="rectification", category=watch))
+    admin.add_view(LeaderCommentView(LeaderComment, name=_l("点评台帐"), endpoint="leadercomment", category=watch))
     system = _l("系统管理")
     admin.add_view(UserView(User, name=_l("账号"), endpoint="user", category=system))
     admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))

@@ -5,6 +5,7 @@ from documents import access
 from documents.cycle import can_review
 from documents.member import Member
 from documents.pledge import Pledge, State
+from documents.supervision import rounds_missing
 
 
 def dashboard_context(user, today=None):
@@ -24,4 +25,5 @@ def dashboard_context(user, today=None):
         "to_review": to_review,
         "unpublished": unpublished,
         "overdue": overdue,
+        "no_round": [o for o in orgs if o.pk in set(rounds_missing([o.pk for o in orgs], today))],
     }

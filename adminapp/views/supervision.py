@@ -1,0 +1,56 @@
+"""督诺 in the admin: quarterly rounds, the rectification ledger and the leadership comment ledger."""
+from flask import flash
+from flask_admin.actions import action
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from mongoengine.errors import ValidationError
+
+from adminapp.views.base import ScopedModelView
+from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from documents.supervision import close_rectification, sync_rectifications
+
+
+class SupervisionRoundView(ScopedModelView):
+    column_list = ("organisation", "year", "quarter", "held_on", "summary")
+    column_filters = (OrgSubtreeFilter("organisation"), ListValueFilter("quarter", _l("季度"), values=[1, 2, 3, 4]))
+    form_columns = ("organisation", "year", "quarter", "held_on", "summary", "notes")
+    column_searchable_list = ("summary",)
+
+    def after_model_change(self, form, model, is_created):
+        opened = sync_rectifications(current_user, model)
+        if opened:
+            flash(_("已列入整改台账 %(n)s 项", n=opened), "info")
+
+
+def _closed(view, context, model, name):
+    if model.closed_on:
+        return f"{model.closed_on:%Y-%m-%d}"
+    return Markup('<span class="pd-overdue">{}</span>').format(_("已逾期")) if model.overdue else _("整改中")
+
+
+class RectificationView(ScopedModelView):
+    column_list = ("organisation", "pledge", "problem", "deadline", "closed_on", "closed_by", "result")
+    column_formatters = {"closed_on": _closed}
+    column_filters = (OrgSubtreeFilter("organisation"),)
+    column_searchable_list = ("problem", "result")
+    form_columns = ("organisation", "pledge", "problem", "deadline", "result")
+
+    @action("close", _l("挂牌销号"), _l("确定将所选整改事项销号吗？销号日期记为今天，销号人记为您。"))
+    def action_close(self, ids):
+        done = 0
+        for line in self.get_query().filter(pk__in=ids):
+            try:
+                close_rectification(current_user, line, line.result or _("已按期整改"))
+                done += 1
+            except ValidationError as exc:
+                flash(str(exc.message), "error")
+        flash(_("已销号 %(n)s 项", n=done), "success")
+
+
+class LeaderCommentView(ScopedModelView):
+    column_list = ("on", "commenter", "method", "organisation", "member", "content")
+    column_filters = (OrgSubtreeFilter("organisation"), ListValueFilter("method", _l("点评方式"),
+                                                                        values=["会议点评", "逐个点评", "现场点评"]))
+    column_searchable_list = ("commenter", "content")
+    form_columns = ("organisation", "member", "commenter", "on", "method", "content")
