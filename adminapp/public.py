@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 
 from adminapp import db
-from documents import idcard
+from documents import evaluation, idcard
 from documents.board import board_for
 from documents.organisation import Organisation
 
@@ -31,6 +31,25 @@ def board(code):
     year = request.args.get("year", type=int) or dt.date.today().year
     return render_template("public/board.html", organisation=organisation, year=year,
                            sections=board_for(organisation, year))
+
+
+@bp.route("/ballot/<token>", methods=("GET", "POST"))
+def ballot(token):
+    """群众参评: one public ballot per single-use token; used, unknown or expired tokens are refused."""
+    try:
+        slip = evaluation.open_ballot(token)
+    except evaluation.BallotRefused as exc:
+        return render_template("public/ballot.html", refused=str(exc)), 410
+    if request.method == "POST":
+        choices = {k[7:]: v for k, v in request.form.items() if k.startswith("choice_")}
+        try:
+            evaluation.cast_ballot(token, choices)
+        except evaluation.BallotRefused as exc:
+            return render_template("public/ballot.html", round=slip.round, members=evaluation.members_of(slip.round),
+                                   choices=evaluation.PUBLIC_CHOICES, problem=str(exc)), 400
+        return render_template("public/ballot.html", thanks=True)
+    return render_template("public/ballot.html", round=slip.round, members=evaluation.members_of(slip.round),
+                           choices=evaluation.PUBLIC_CHOICES)
 
 
 def _page(title, message, status):

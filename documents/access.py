@@ -65,5 +65,6 @@ SCOPE_FIELDS = {
     "SupervisionRound": "organisation",
     "Rectification": "organisation",
     "LeaderComment": "organisation",
+    "EvaluationRound": "organisation",
     "Attachment": "organisation_id",
 }

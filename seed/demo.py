@@ -3,6 +3,7 @@ import datetime as dt
 import random
 
 from documents import Member, Organisation, User, Vocabulary, idcard
+from documents.evaluation import EvaluationScheme, GradeBand
 from seed import pledges, templates
 
 DEMO_PASSWORD = "Demo@2026"
@@ -119,6 +120,16 @@ def _accounts():
     return created
 
 
+def _scheme():
+    """The usual 民主评议党员 grades: 优秀 capped at a third of those evaluated."""
+    if EvaluationScheme.objects.first():
+        return 0
+    EvaluationScheme(name="民主评议党员（四个等次）", bands=[
+        GradeBand(label="优秀", min_score=90), GradeBand(label="合格", min_score=75),
+        GradeBand(label="基本合格", min_score=60), GradeBand(label="不合格", min_score=0)]).save_checked(None)
+    return 1
+
+
 def load():
     """Load everything missing; return how many of each kind were created."""
     return {
@@ -127,5 +138,6 @@ def load():
         "党员": _members(),
         "账号": _accounts(),
         "承诺模板": templates.load(),
+        "评议方案": _scheme(),
         "承诺": pledges.load(),
     }

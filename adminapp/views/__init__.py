@@ -7,12 +7,14 @@ from flask_babel import lazy_gettext as _l
 
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
+from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
 from adminapp.views.member import MemberView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
+from documents.evaluation import EvaluationRound, EvaluationScheme
 from documents.supervision import LeaderComment, Rectification, SupervisionRound
 
 # Chinese for the few Flask-Admin messages its own catalogue leaves in English.
@@ -30,12 +32,14 @@ def init_admin(app):
     pledges = _l("公开承诺")
     admin.add_view(PledgeView(Pledge, name=_l("承诺"), endpoint="pledge", category=pledges))
     admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))
-    watch = _l("督诺与点评")
+    watch = _l("督诺与评诺")
     admin.add_view(SupervisionRoundView(SupervisionRound, name=_l("季度督诺"), endpoint="supervision", category=watch))
     admin.add_view(RectificationView(Rectification, name=_l("整改台账"), endpoint="rectification", category=watch))
     admin.add_view(LeaderCommentView(LeaderComment, name=_l("点评台帐"), endpoint="leadercomment", category=watch))
+    admin.add_view(EvaluationRoundView(EvaluationRound, name=_l("评诺"), endpoint="evaluation", category=watch))
     system = _l("系统管理")
     admin.add_view(UserView(User, name=_l("账号"), endpoint="user", category=system))
     admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))
+    admin.add_view(EvaluationSchemeView(EvaluationScheme, name=_l("评议方案"), endpoint="scheme", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     return admin

@@ -1,0 +1,84 @@
+"""评诺 in the admin: rounds, score entry from paper, ballot slips with QR codes, results."""
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from mongoengine.errors import ValidationError
+
+from adminapp.views.accounts import AdminOnly
+from adminapp.views.base import ScopedModelView
+from adminapp.views.filters import OrgSubtreeFilter
+from documents import audit
+from documents.evaluation import RATER_TYPES, issue_ballots, members_of, record_scores, results
+
+
+def qr_svg(url):
+    """An inline SVG QR code for a URL the app itself built."""
+    out = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).save(out)
+    return Markup(out.getvalue().decode("utf-8").split("?>", 1)[-1])
+
+
+class EvaluationSchemeView(AdminOnly, ScopedModelView):
+    column_list = ("name", "weight_self", "weight_peer", "weight_org", "weight_public", "top_cap")
+    form_columns = ("name", "bands", "weight_self", "weight_peer", "weight_org", "weight_public", "top_cap")
+    can_delete = False
+
+
+class EvaluationRoundView(ScopedModelView):
+    column_list = ("organisation", "year", "period", "scheme", "published")
+    column_filters = (OrgSubtreeFilter("organisation"),)
+    form_columns = ("organisation", "year", "period", "scheme")
+    details_template = "admin/evaluation_details.html"
+
+    @expose("/details/")
+    def details_view(self):
+        round_ = self.get_one(request.args.get("id"))
+        return self.render(self.details_template, round=round_, results=results(round_), rater_types=RATER_TYPES,
+                           members=members_of(round_))
+
+    @expose("/scores/", methods=("POST",))
+    def scores_view(self):
+        round_ = self.get_one(request.args.get("id"))
+        if not self.can_edit:
+            abort(403)
+        scores = {k[6:]: v for k, v in request.form.items() if k.startswith("score_")}
+        try:
+            n = record_scores(current_user, round_, request.form.get("rater_type"), request.form.get("rater"), scores)
+        except ValidationError as exc:
+            flash(_("评分未保存：%(why)s", why=exc.message), "error")
+        else:
+            flash(_("已录入 %(n)s 个分数", n=n), "success")
+        return redirect(url_for(".details_view", id=round_.pk))
+
+    @expose("/ballots/", methods=("POST",))
+    def ballots_view(self):
+        round_ = self.get_one(request.args.get("id"))
+        if not self.can_edit:
+            abort(403)
+        try:
+            tokens = issue_ballots(current_user, round_, request.form.get("count", type=int, default=0),
+                                   request.form.get("days", type=int, default=7))
+        except ValidationError as exc:
+            flash(str(exc.message), "error")
+            return redirect(url_for(".details_view", id=round_.pk))
+        base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+        slips = [(t, f"{base}{url_for('public.ballot', token=t.token)}") for t in tokens]
+        return self.render("admin/ballot_slips.html", round=round_, slips=[(t, u, qr_svg(u)) for t, u in slips])
+
+    @expose("/publish/", methods=("POST",))
+    def publish_view(self):
+        round_ = self.get_one(request.args.get("id"))
+        if not self.can_edit:
+            abort(403)
+        before = audit.snapshot(round_)
+        round_.published = True
+        round_.save_checked(round_.version)
+        audit.record(current_user, "公布评诺结果", round_, before, audit.snapshot(round_))
+        flash(_("评诺结果已在组织内公布"), "success")
+        return redirect(url_for(".details_view", id=round_.pk))
