@@ -1,13 +1,16 @@
 """Pages without login (health check) and the error pages every visitor may see."""
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from bson import ObjectId
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from adminapp import db
 from documents import evaluation, idcard
-from documents.board import board_for
-from documents.organisation import Organisation
+from documents.board import PUBLIC_STATES, board_for
+from documents.opinion import OpinionRefused, leave
+from documents.organisation import Organisation, subtree_ids
+from documents.pledge import Pledge
 
 bp = Blueprint("public", __name__)
 
@@ -31,6 +34,23 @@ def board(code):
     year = request.args.get("year", type=int) or dt.date.today().year
     return render_template("public/board.html", organisation=organisation, year=year,
                            sections=board_for(organisation, year))
+
+
+@bp.post("/board/<code>/opinion/<pledge_id>")
+def opinion(code, pledge_id):
+    """Leave an opinion on a published pledge; it reaches the clerk and reviewer, never the board."""
+    organisation = Organisation.objects(code=code.strip().upper()).first() or abort(404)
+    pledge = Pledge.objects(pk=pledge_id if ObjectId.is_valid(pledge_id) else None,
+                            organisation__in=subtree_ids([organisation.pk]), state__in=PUBLIC_STATES).first()
+    if pledge is None:
+        abort(404)
+    try:
+        leave(pledge, request.form.get("text"), request.form.get("contact"), request.remote_addr,
+              current_app.config["SECRET_KEY"])
+        flash(_("谢谢！您的意见已转给该党组织，我们会认真处理。"), "success")
+    except OpinionRefused as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".board", code=organisation.code, year=pledge.year) + f"#p{pledge.pk}")
 
 
 @bp.route("/ballot/<token>", methods=("GET", "POST"))

@@ -66,5 +66,8 @@ SCOPE_FIELDS = {
     "Rectification": "organisation",
     "LeaderComment": "organisation",
     "EvaluationRound": "organisation",
+    "Opinion": "organisation_id",
+    "PublicationDeadline": "organisation",
+    "YearClosing": "organisation",
     "Attachment": "organisation_id",
 }

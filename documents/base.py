@@ -36,8 +36,12 @@ class VersionedDocument(Document):
 
     meta = {"abstract": True}
 
+    def check_writable(self):
+        """Raise ValidationError when the record may not change now; documents of a year override it."""
+
     def save_checked(self, expected_version):
         """Save only if the stored version is still the one the editor loaded (compare-and-set)."""
+        self.check_writable()
         if self.pk is None:
             self.version = 1
             self.updated_at = now()

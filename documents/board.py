@@ -1,4 +1,5 @@
 """What the public board (党务公开栏) shows: published pledges only, and only their public parts."""
+from documents.opinion import in_window
 from documents.organisation import Organisation, subtree_ids
 from documents.pledge import Pledge, State
 
@@ -9,6 +10,8 @@ PUBLIC_STATES = [s.value for s in (State.PUBLISHED, State.FULFILLING, State.FULF
 def public_pledge(pledge):
     """The parts of a pledge fit for the board: who, the items, progress; never reviews, ids or phones."""
     return {
+        "id": str(pledge.pk),
+        "open_for_opinions": in_window(pledge),
         "who": pledge.member.name if pledge.member else pledge.organisation.name,
         "post": (pledge.member.post or "") if pledge.member else "",
         "kind": "党员公开承诺" if pledge.member else "党组织公开承诺",

@@ -8,9 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bson import ObjectId
+from mongoengine.errors import ValidationError
 
 from documents import access, audit
 from documents.base import StaleRecord, claim, now
+from documents.calendar import ensure_open
 from documents.organisation import ref_id
 from documents.pledge import Pledge, Review, State
 from documents.vocabulary import Vocabulary
@@ -123,6 +125,10 @@ def transition(actor, pledge_id, name, **inputs):
     if pledge is None or not access.can_see_org(actor, ref_id(pledge, "organisation")):
         raise TransitionRefused("找不到这份承诺")
     check(actor, pledge, step)
+    try:
+        ensure_open(ref_id(pledge, "organisation"), pledge.year)
+    except ValidationError as exc:
+        raise TransitionRefused(exc.message) from exc
     changes = _inputs(step, pledge, {**inputs, "actor": actor})
     before = {"state": pledge.state}
     stale = TransitionRefused("这份承诺刚被其他人处理过，请刷新后查看最新状态")

@@ -8,6 +8,7 @@ from mongoengine import (BooleanField, DateTimeField, Document, EmbeddedDocument
                          ListField, ReferenceField, StringField, ValidationError)
 
 from documents import audit
+from documents.calendar import ensure_open
 from documents.base import StaleRecord, VersionedDocument, claim, now
 from documents.member import Member
 from documents.organisation import ref_id
@@ -60,6 +61,9 @@ class EvaluationRound(VersionedDocument):
     published = BooleanField(default=False, verbose_name=_l("已在组织内公布"))
     meta = {"collection": "evaluation_round", "indexes": ["organisation"], "ordering": ["-year"]}
 
+    def check_writable(self):
+        ensure_open(ref_id(self, "organisation"), self.year)
+
     def __str__(self):
         return f"{self.year}年{self.period}评诺（{self.organisation.name}）"
 
@@ -91,6 +95,7 @@ def members_of(round_):
 
 def record_scores(actor, round_, rater_type, rater, scores):
     """Enter one rater's scores ({member id: text}); refuse the lot if any is not a number from 0 to 100."""
+    round_.check_writable()
     if rater_type not in RATER_TYPES:
         raise ValidationError("请选择评价类型")
     members = {str(m.pk): m for m in members_of(round_)}
@@ -189,6 +194,10 @@ def open_ballot(token):
 def cast_ballot(token, choices):
     """Record one public ballot ({member id: choice label}) exactly once."""
     ballot = open_ballot(token)
+    try:
+        ballot.round.check_writable()
+    except ValidationError as exc:
+        raise BallotRefused("本次评议已结束") from exc
     points = dict(PUBLIC_CHOICES)
     members = {str(m.pk): m for m in members_of(ballot.round)}
     rows = [Score(round=ballot.round, member=members[mid], rater_type="public", rater="群众", score=points[label])

@@ -5,6 +5,8 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, DictField, EmbeddedDocument, EmbeddedDocumentField,
                          IntField, ListField, ObjectIdField, ReferenceField, StringField)
 
+from documents.calendar import ensure_open
+from documents.organisation import ref_id
 from documents.base import VersionedDocument
 
 
@@ -83,6 +85,9 @@ class Pledge(VersionedDocument):
         "indexes": ["organisation", "member", "year", "template", "state"],
         "ordering": ["-year", "organisation"],
     }
+
+    def check_writable(self):
+        ensure_open(ref_id(self, "organisation"), self.year)
 
     def __str__(self):
         who = self.member.name if self.member else self.organisation.name

@@ -6,6 +6,7 @@ from mongoengine import (BinaryField, DateField, Document, IntField, ObjectIdFie
                          ValidationError)
 
 from documents import audit
+from documents.calendar import ensure_open
 from documents.base import VersionedDocument
 from documents.organisation import ref_id
 from documents.pledge import State
@@ -40,6 +41,9 @@ class ProgressEntry(VersionedDocument):
     recorded_by = StringField()
 
     meta = {"collection": "progress", "indexes": ["pledge", "organisation_id"], "ordering": ["item_index", "on"]}
+
+    def check_writable(self):
+        ensure_open(self.organisation_id, self.pledge.year)
 
     def __str__(self):
         return f"第{self.item_index + 1}条 {self.on:%Y-%m-%d} {self.status} {self.percent}%"

@@ -6,6 +6,7 @@ from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocu
                          ReferenceField, StringField, ValidationError)
 
 from documents import audit
+from documents.calendar import ensure_open
 from documents.base import VersionedDocument
 from documents.organisation import ref_id, subtree_ids
 
@@ -31,6 +32,9 @@ class SupervisionRound(VersionedDocument):
 
     meta = {"collection": "supervision_round", "indexes": ["organisation", ("year", "quarter")],
             "ordering": ["-year", "-quarter"]}
+
+    def check_writable(self):
+        ensure_open(ref_id(self, "organisation"), self.year)
 
     def __str__(self):
         return f"{self.year}年第{self.quarter}季度督诺（{self.organisation.name}）"
@@ -60,6 +64,10 @@ class Rectification(VersionedDocument):
 
     meta = {"collection": "rectification", "indexes": ["organisation", "round"], "ordering": ["closed_on", "deadline"]}
 
+    def check_writable(self):
+        year = self.round.year if self.round else (self.pledge.year if self.pledge else None)
+        ensure_open(ref_id(self, "organisation"), year)
+
     def __str__(self):
         return f"{self.problem[:20]}（{'已销号' if self.closed_on else '整改中'}）"
 
@@ -78,6 +86,9 @@ class LeaderComment(VersionedDocument):
     content = StringField(required=True, verbose_name=_l("点评内容"))
 
     meta = {"collection": "leader_comment", "indexes": ["organisation"], "ordering": ["-on"]}
+
+    def check_writable(self):
+        ensure_open(ref_id(self, "organisation"), self.on.year if self.on else None)
 
     def __str__(self):
         return f"{self.on:%Y-%m-%d} {self.commenter}{self.method}"

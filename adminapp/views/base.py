@@ -185,6 +185,8 @@ class ScopedModelView(LoginRequired, ModelView):
 
     def delete_model(self, model):
         try:
+            if hasattr(model, "check_writable"):
+                model.check_writable()
             self.on_model_delete(model)
         except MongoValidationError as exc:
             flash(_("不能删除 %(name)s：%(why)s", name=str(model), why=exc.message), "error")

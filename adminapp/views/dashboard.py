@@ -3,7 +3,9 @@ import datetime as dt
 
 from documents import access
 from documents.cycle import can_review
+from documents.calendar import deadline_for
 from documents.member import Member
+from documents.organisation import ref_id
 from documents.pledge import Pledge, State
 from documents.supervision import rounds_missing
 
@@ -14,7 +16,12 @@ def dashboard_context(user, today=None):
     members = access.scope(Member.objects, user)
     pledges = access.scope(Pledge.objects, user)
     to_review = [p for p in pledges.filter(state=State.SUBMITTED.value) if can_review(user, p)]
-    unpublished = list(pledges.filter(state__in=[State.APPROVED.value, State.SIGNED.value], year=today.year))
+    unpublished = []
+    for pledge in pledges.filter(state__in=[State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.value,
+                                            State.APPROVED.value, State.SIGNED.value], year=today.year):
+        deadline = deadline_for(ref_id(pledge, "organisation"), pledge.year)
+        if deadline and deadline <= today + dt.timedelta(days=14):
+            unpublished.append((pledge, deadline, deadline < today))
     overdue = [(p, item) for p in pledges.filter(state__in=[State.PUBLISHED.value, State.FULFILLING.value])
                for item in p.items if item.deadline and item.deadline < today]
     return {
