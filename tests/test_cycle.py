@@ -208,3 +208,18 @@ def test_home_lists_pledges_waiting_for_my_review(seeded, draft, login_as):
     html = login_as("sq_reviewer").get("/admin/").get_data(as_text=True)
     assert "等待我审核的承诺" in html and "流程党员" in html
     assert "流程党员" not in login_as("jd_reviewer").get("/admin/").get_data(as_text=True)
+
+
+def test_stale_pledge_form_is_refused_and_input_kept(seeded, draft, login_as):
+    from tests.htmlform import as_multidict, form_data
+    edit = f"/admin/pledge/edit/?id={draft}"
+    first, second = login_as("sq_clerk"), login_as("admin")
+    form_a = [(k, v) for k, v in form_data(first.get(edit).get_data(as_text=True)) if k != "search"]
+    form_b = [(k, v) for k, v in form_data(second.get(edit).get_data(as_text=True)) if k != "search"]
+    assert first.client.post(edit, data=as_multidict([(k, "甲的楼院" if k == "v_louyuan" else v)
+                                                      for k, v in form_a])).status_code == 302
+    response = second.client.post(edit, data=as_multidict([(k, "乙的楼院" if k == "v_louyuan" else v) for k, v in form_b]))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "已被他人修改" in page and "乙的楼院" in page
+    with seeded.app_context():
+        assert Pledge.objects(pk=draft).first().values["louyuan"] == "甲的楼院"

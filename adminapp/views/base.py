@@ -61,6 +61,7 @@ class ScopedModelView(LoginRequired, ModelView):
     page_size = 50
     column_display_pk = False
     write_roles = ("admin", "clerk")
+    details_template = "admin/details_timeline.html"
 
     def __init__(self, model, *args, **kwargs):
         """Label columns with the documents' Chinese verbose names unless a view says otherwise."""
@@ -202,6 +203,11 @@ class ScopedModelView(LoginRequired, ModelView):
         valid = [ObjectId(i) for i in ids if ObjectId.is_valid(i)]
         count = sum(bool(self.delete_model(obj)) for obj in self.get_query().filter(pk__in=valid))
         flash(_("已删除 %(n)s 条记录", n=count), "success")
+
+    @staticmethod
+    def timeline(model):
+        """The audit entries of a record, for its details page."""
+        return audit.timeline(model)
 
     def _owner_id(self, model):
         field = access.SCOPE_FIELDS.get(self.model.__name__)

@@ -22,7 +22,9 @@ from documents.member import Member
 from documents.organisation import Organisation
 from documents.pledge import STATE_TITLES, Pledge, State
 from documents import progress
+from documents.opinion import Opinion
 from documents.progress import Attachment, ProgressEntry
+from documents.supervision import Rectification, SupervisionRound
 from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
 from documents.template import ITEM_COLUMNS, parse_date
 from documents.vocabulary import Vocabulary
@@ -168,7 +170,11 @@ class PledgeView(ScopedModelView):
                            actions=allowed(current_user, pledge), changes=pledge.changes_since_return(),
                            entries=ProgressEntry.objects(pledge=pledge), overdue=[i + 1 for i in progress.overdue_items(pledge)],
                            progress_open=self.can_edit and pledge.state in progress.OPEN_STATES,
-                           statuses=progress.STATUSES, today=dt.date.today())
+                           statuses=progress.STATUSES, today=dt.date.today(),
+                           notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
+                                  for n in r.notes if n.pledge and n.pledge.pk == pledge.pk],
+                           rectifications=Rectification.objects(pledge=pledge.pk),
+                           opinions=Opinion.objects(pledge=pledge.pk))
 
     @expose("/progress/", methods=("POST",))
     def progress_view(self):
