@@ -7,6 +7,7 @@ from documents.calendar import deadline_for
 from documents.member import Member
 from documents.organisation import ref_id
 from documents.pledge import Pledge, State
+from documents.progress import OPEN_STATES, overdue_items
 from documents.supervision import rounds_missing
 
 
@@ -22,8 +23,8 @@ def dashboard_context(user, today=None):
         deadline = deadline_for(ref_id(pledge, "organisation"), pledge.year)
         if deadline and deadline <= today + dt.timedelta(days=14):
             unpublished.append((pledge, deadline, deadline < today))
-    overdue = [(p, item) for p in pledges.filter(state__in=[State.PUBLISHED.value, State.FULFILLING.value])
-               for item in p.items if item.deadline and item.deadline < today]
+    overdue = [(p, p.items[i]) for p in pledges.filter(state__in=list(OPEN_STATES))
+               for i in overdue_items(p, today)]
     return {
         "org_count": len(orgs),
         "member_count": members.count(),
