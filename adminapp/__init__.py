@@ -1,7 +1,10 @@
 """Pledge Desk: the application factory."""
 from flask import Flask
 
+import exporters
+from adminapp import auth, cli, db, i18n, public
 from adminapp.config import Config
+from adminapp.views import init_admin
 
 
 def create_app(config=None):
@@ -12,13 +15,12 @@ def create_app(config=None):
         app.config.update(config or {})
     else:
         app.config.from_object(config)
-    from adminapp import auth, cli, db, i18n, public
-    from adminapp.views import init_admin
 
     db.init_db(app)
     i18n.init_babel(app)
     auth.init_auth(app)
     init_admin(app)
     public.init_public(app)
+    exporters.init_app(app)
     cli.init_cli(app)
     return app

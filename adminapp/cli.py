@@ -1,11 +1,15 @@
 """Command-line tasks: seed the demo data, create accounts."""
 import os
 
+from pathlib import Path
+
 import click
+from bson import ObjectId
 from flask import current_app
 from flask.cli import with_appcontext
 
-from documents import Organisation, Role, User
+from documents import Organisation, Pledge, Role, User
+from exporters import archive
 from seed import demo
 
 
@@ -44,6 +48,62 @@ def create_user_command(username, role, org_code, display_name):
     current_app.logger.info("account %s created from the command line", username)
 
 
+@click.group("export")
+def export_group():
+    """Print archives: pledge letters, board sheets, a year's archive."""
+
+
+def _base_url():
+    return current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+
+
+@export_group.command("pledge")
+@click.argument("pledge_id")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_pledge(pledge_id, output):
+    """One pledge letter (承诺书) as PDF."""
+    pledge = Pledge.objects(pk=pledge_id).first() if ObjectId.is_valid(pledge_id) else None
+    if pledge is None:
+        raise click.ClickException(f"找不到承诺 {pledge_id}")
+    Path(output).write_bytes(archive.pledge_pdf(pledge))
+    click.echo(f"已导出 {output}")
+
+
+@export_group.command("board")
+@click.argument("code")
+@click.option("--year", type=int, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_board(code, year, output):
+    """The 公示 sheet of an organisation for a year, as PDF."""
+    organisation = _organisation(code)
+    Path(output).write_bytes(archive.board_pdf(organisation, year, _base_url()))
+    click.echo(f"已导出 {output}")
+
+
+@export_group.command("archive")
+@click.option("--org", "code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_archive(code, year, output):
+    """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
+    organisation = _organisation(code)
+    total = archive.archive_size(list(Pledge.objects(organisation__in=organisation.subtree_ids, year=year).scalar("pk")))
+    with click.progressbar(length=total, label="正在生成归档") as bar, open(output, "wb") as target:
+        manifest = archive.write_archive(target, organisation, year, _base_url(), progress=lambda _name: bar.update(1))
+    click.echo(f"已导出 {output}：{len(manifest)} 个文件")
+
+
+def _organisation(code):
+    organisation = Organisation.objects(code=code.upper()).first()
+    if organisation is None:
+        raise click.ClickException(f"组织代码 {code} 不存在")
+    return organisation
+
+
 def init_cli(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(export_group)

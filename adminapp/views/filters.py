@@ -45,6 +45,8 @@ class ListValueFilter(BaseMongoEngineFilter):
         super().__init__(column, name, options=self._options)
 
     def _options(self):
+        if self.values is None and not has_request_context():
+            return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         values = self.values if self.values is not None else Vocabulary.labels(self.kind)
         return [(v, v) for v in values]
 

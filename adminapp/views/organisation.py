@@ -1,5 +1,8 @@
 """Organisations: the list, the form and the navigable tree."""
-from flask import abort
+import datetime as dt
+import io
+
+from flask import abort, current_app, request, send_file
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +15,8 @@ from documents import access
 from documents.member import Member
 from documents.organisation import LEVELS, forest
 from documents.user import User
+from exporters import archive, spreadsheet
+from exporters.ledgers import LEDGERS
 
 
 class OrganisationView(ScopedModelView):
@@ -53,6 +58,32 @@ class OrganisationView(ScopedModelView):
             reasons.append(_("还有账号"))
         if reasons:
             raise ValidationError("、".join(reasons))
+
+
+    details_template = "admin/organisation_details.html"
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("current_year", dt.date.today().year)
+        return super().render(template, **kwargs)
+
+    @expose("/export/")
+    def export_view(self):
+        """The board sheet and the ledgers of a visible organisation, as PDF or .xlsx."""
+        organisation = self.get_one(request.args.get("id"))
+        year = request.args.get("year", type=int) or dt.date.today().year
+        kind, fmt = request.args.get("kind"), request.args.get("fmt", "pdf")
+        if kind == "board":
+            base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+            data, name, mime = archive.board_pdf(organisation, year, base), "公示表.pdf", "application/pdf"
+        elif kind in LEDGERS and fmt == "pdf":
+            data, name, mime = archive.ledger_pdf(kind, organisation, year), f"{kind}.pdf", "application/pdf"
+        elif kind in LEDGERS and fmt == "xlsx":
+            data, name, mime = archive.ledger_xlsx(kind, organisation, year), f"{kind}.xlsx", spreadsheet.XLSX_MIME
+        else:
+            abort(404)
+        title = "公示表" if kind == "board" else LEDGERS[kind](organisation, year)[0]
+        return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True,
+                         download_name=f"{organisation.code}_{year}_{title}.{name.rsplit('.', 1)[1]}")
 
 
 class OrgTreeView(LoginRequired, BaseView):

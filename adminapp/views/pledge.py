@@ -1,6 +1,7 @@
 """Pledges in the admin: the list, forms built from the template version, details and coverage."""
 import datetime as dt
 import io
+import zipfile
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from bson import ObjectId
@@ -28,6 +29,7 @@ from documents.supervision import Rectification, SupervisionRound
 from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
 from documents.template import ITEM_COLUMNS, parse_date
 from documents.vocabulary import Vocabulary
+from exporters import archive
 
 
 class YearFilter(BaseMongoEngineFilter):
@@ -193,6 +195,25 @@ class PledgeView(ScopedModelView):
         else:
             flash(_("已登记进度"), "success")
         return redirect(url_for(".details_view", id=pledge.pk))
+
+    @expose("/pdf/")
+    def pdf_view(self):
+        pledge = self.get_one(request.args.get("id"))
+        return send_file(io.BytesIO(archive.pledge_pdf(pledge)), mimetype="application/pdf",
+                         as_attachment=True, download_name=archive.filename(pledge))
+
+    @action("pdf", _l("导出PDF"))
+    def action_pdf(self, ids):
+        """One letter as PDF, several as a zip of letters; only rows the user may see."""
+        pledges = list(self.get_query().filter(pk__in=[i for i in ids if ObjectId.is_valid(i)]))
+        if len(pledges) == 1:
+            return redirect(url_for(".pdf_view", id=pledges[0].pk))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for pledge in pledges:
+                bundle.writestr(archive.filename(pledge), archive.pledge_pdf(pledge))
+        out.seek(0)
+        return send_file(out, mimetype="application/zip", as_attachment=True, download_name="公开承诺书.zip")
 
     @expose("/attachment/<attachment_id>")
     def attachment_view(self, attachment_id):

@@ -1,0 +1,185 @@
+"""Printed archives: text and fonts in each PDF, long tables, hostile input, the archive zip, spreadsheets."""
+import hashlib
+import http.server
+import io
+import threading
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from documents import Pledge, PledgeTemplate
+from documents.pledge import PledgeItem
+from exporters import archive, pdf
+from tests.factories import make_member, org
+
+HOSTILE = ['<b>粗体</b>', '<img src="file:///etc/passwd">', '<img src="http://127.0.0.1:1/x">',
+           '<link rel="stylesheet" href="http://127.0.0.1:1/a.css">', '<div style="background:url(/etc/hosts)">x</div>']
+
+
+def pdf_text(data):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def font_names(data):
+    names = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and any(k in descriptor.get_object() for k in ("/FontFile2", "/FontFile"))
+            names.add((str(font["/BaseFont"]), embedded))
+    return names
+
+
+def pledge_with(app, items, content="为独居老人上门服务"):
+    with app.app_context():
+        sq = org("SQ01")
+        template = PledgeTemplate.objects(name="社区党员公开承诺", current=True).first()
+        pledge = Pledge(scope="member", organisation=sq, member=make_member(name="打印党员", organisation=sq), year=2026,
+                        template=template, values={"louyuan": "5号楼", "post_duty": "楼院长", "political": "坚决拥护"},
+                        items=[PledgeItem(content=f"{content}{i + 1}", owner="本人", expected="居民满意")
+                               for i in range(items)])
+        pledge.save_checked(None)
+        return pledge.pk
+
+
+def render_letter(app, pledge_id):
+    with app.test_request_context():
+        return archive.pledge_pdf(Pledge.objects(pk=pledge_id).first())
+
+
+def test_pledge_letter_has_labels_values_and_an_embedded_cjk_font(seeded):
+    data = render_letter(seeded, pledge_with(seeded, 3))
+    text = pdf_text(data)
+    for words in ("党员公开承诺书", "幸福里社区党支部", "打印党员", "联系服务楼院", "5号楼", "承诺事项", "履行责任人",
+                  "完成时限", "预期效果", "为独居老人上门服务1", "一式三份", "第 1 页 共 1 页"):
+        assert words in text, words
+    assert any("WenQuanYi" in name and embedded for name, embedded in font_names(data))
+
+
+def test_forty_items_make_several_pages_with_the_header_row_on_each(seeded):
+    data = render_letter(seeded, pledge_with(seeded, 40))
+    pages = PdfReader(io.BytesIO(data)).pages
+    assert len(pages) >= 3
+    item_pages = [p.extract_text() for p in pages if "为独居老人上门服务" in p.extract_text()]
+    assert len(item_pages) >= 2 and all("履行责任人" in t and "完成时限" in t for t in item_pages)
+    assert f"共 {len(pages)} 页" in pages[-1].extract_text()
+
+
+def test_board_sheet_and_ledgers(seeded):
+    with seeded.test_request_context():
+        sq = org("SQ01")
+        board = pdf_text(archive.board_pdf(sq, 2026, "http://127.0.0.1:5000"))
+        published = Pledge.objects(organisation=sq, year=2026, state="published", scope="member").first()
+        assert "公开承诺公示" in board and published.member.name in board and published.items[0].content[:8] in board
+        draft = Pledge.objects(organisation=sq, year=2026, state="draft").first()
+        if not Pledge.objects(member=draft.member, state="published").first():
+            assert draft.member.name not in board
+        for kind, title in (("pledges", "承诺台账"), ("progress", "履诺进度表"), ("comments", "点评台帐"),
+                            ("rectifications", "整改台账"), ("evaluation", "考评结果表")):
+            assert title in pdf_text(archive.ledger_pdf(kind, sq, 2026))
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self):  # noqa: N802
+        type(self).hits += 1
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def listener():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Counter)
+    _Counter.hits = 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def test_hostile_text_prints_literally_and_loads_nothing(seeded, listener):
+    hostile = HOSTILE + [f'<img src="http://127.0.0.1:{listener}/leak.png">']
+    pledge_id = pledge_with(seeded, 1)
+    with seeded.app_context():
+        Pledge.objects(pk=pledge_id).update_one(set__values__louyuan=" ".join(hostile),
+                                                set__items=[PledgeItem(content=h, owner=h) for h in hostile])
+    text = pdf_text(render_letter(seeded, pledge_id))
+    for h in ("<b>粗体</b>", 'file:///etc/passwd', "background:url(/etc/hosts)"):
+        assert h in text.replace("\n", "")
+    assert _Counter.hits == 0
+
+
+def test_the_renderer_itself_refuses_files_and_connections(seeded, listener, tmp_path):
+    """Even unescaped markup (which our templates never produce) cannot make the renderer read or connect."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    html = f"""<html><head><link rel="stylesheet" href="http://127.0.0.1:{listener}/a.css">
+      <style>@import url(http://127.0.0.1:{listener}/b.css); body {{ background: url(file://{secret}); }}</style></head>
+      <body><img src="file://{secret}"><img src="{secret}"><img src="http://127.0.0.1:{listener}/c.png">
+      <img src="../../../../etc/passwd"><p>正文</p></body></html>"""
+    seen = []
+    original = pdf.link_callback
+    with seeded.app_context():
+        try:
+            pdf.link_callback = lambda uri, rel: seen.append(original(uri, rel)) or seen[-1]
+            data = pdf.html_to_pdf(html)
+        finally:
+            pdf.link_callback = original
+    assert _Counter.hits == 0
+    assert seen and all(result == pdf.BLANK for result in seen)
+    assert data.count(b"/Subtype /Image") == data.count(b"/Width 1"), "only blank 1-pixel images were drawn"
+
+
+def test_archive_zip_matches_its_manifest(seeded, tmp_path):
+    target = tmp_path / "archive.zip"
+    result = seeded.test_cli_runner().invoke(args=["export", "archive", "--org", "SQ01", "--year", "2026", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as bundle:
+        lines = bundle.read("MANIFEST.sha256").decode().strip().splitlines()
+        listed = {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
+        assert set(listed) == set(bundle.namelist()) - {"MANIFEST.sha256"}
+        for name, digest in listed.items():
+            assert hashlib.sha256(bundle.read(name)).hexdigest() == digest
+        with seeded.app_context():
+            count = Pledge.objects(organisation__in=org("SQ01").subtree_ids, year=2026).count()
+        assert len([n for n in listed if n.startswith("承诺书/")]) == count
+        assert any(n.endswith("公示表.pdf") for n in listed)
+
+
+def test_cli_exports_a_pledge_and_a_board_sheet(seeded, tmp_path):
+    with seeded.app_context():
+        pledge_id = str(Pledge.objects(organisation=org("SQ01")).first().pk)
+    runner = seeded.test_cli_runner()
+    assert runner.invoke(args=["export", "pledge", pledge_id, "-o", str(tmp_path / "p.pdf")]).exit_code == 0
+    assert runner.invoke(args=["export", "board", "SQ01", "--year", "2026", "-o", str(tmp_path / "b.pdf")]).exit_code == 0
+    assert "公开承诺书" in pdf_text((tmp_path / "p.pdf").read_bytes())
+    assert runner.invoke(args=["export", "pledge", "nope", "-o", str(tmp_path / "x.pdf")]).exit_code != 0
+
+
+def test_ledger_spreadsheets_open_with_headers_and_rows(seeded, login_as):
+    with seeded.app_context():
+        sq = org("SQ01")
+    clerk = login_as("sq_clerk")
+    data = clerk.get(f"/admin/organisation/export/?id={sq.pk}&kind=pledges&fmt=xlsx&year=2026").data
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("承诺人", "类型", "党组织", "状态") and len(rows) > 5
+    assert sheet.freeze_panes == "A2"
+    assert login_as("qy_clerk").get(f"/admin/organisation/export/?id={sq.pk}&kind=pledges&fmt=xlsx").status_code == 404
+
+
+def test_pdf_action_on_rows_and_details(seeded, login_as):
+    with seeded.app_context():
+        ids = [str(p.pk) for p in Pledge.objects(organisation=org("SQ01"))[:2]]
+    clerk = login_as("sq_clerk")
+    assert clerk.get(f"/admin/pledge/pdf/?id={ids[0]}").data.startswith(b"%PDF")
+    response = clerk.post("/admin/pledge/action/", {"action": "pdf", "rowid": ids, "url": "/admin/pledge/"},
+                          token_from="/admin/pledge/")
+    assert zipfile.ZipFile(io.BytesIO(response.data)).namelist().__len__() == 2
