@@ -1,5 +1,5 @@
 """Organisations: the tree, codes, moving a branch, deletion rules, optimistic locking."""
-from documents import Member, Organisation
+from documents import Member
 from tests.factories import make_org, org
 
 

@@ -3,8 +3,8 @@ import datetime as dt
 import io
 import zipfile
 
-from flask import abort, flash, redirect, request, send_file, url_for
 from bson import ObjectId
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -16,17 +16,15 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import ScopedModelView, object_id_or_404
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
-from documents import access, audit
+from documents import access, audit, progress
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import Member
-from documents.organisation import Organisation
-from documents.pledge import STATE_TITLES, Pledge, State
-from documents import progress
 from documents.opinion import Opinion
+from documents.pledge import STATE_TITLES, State
+from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import Rectification, SupervisionRound
-from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
 from documents.template import ITEM_COLUMNS, parse_date
 from documents.vocabulary import Vocabulary
 from exporters import archive
