@@ -1,5 +1,6 @@
 """`make run`: start the embedded database unless MONGODB_URI is set, seed once, serve the app."""
 import os
+import signal
 import sys
 
 from adminapp.config import VAR_DIR
@@ -15,6 +16,8 @@ def _print_accounts():
 def main():
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    # A service manager stops us with SIGTERM: leave through the same `finally` as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # Served over plain http on this machine; behind HTTPS leave SESSION_COOKIE_SECURE unset (on).
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
     database = None
