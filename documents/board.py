@@ -12,7 +12,7 @@ def public_pledge(pledge):
     return {
         "id": str(pledge.pk),
         "open_for_opinions": in_window(pledge),
-        "who": pledge.member.name if pledge.member else pledge.organisation.name,
+        "who": pledge.pledger,
         "post": (pledge.member.post or "") if pledge.member else "",
         "kind": "党员公开承诺" if pledge.member else "党组织公开承诺",
         "state": str(pledge.state_title),

@@ -90,8 +90,12 @@ class Pledge(VersionedDocument):
         ensure_open(ref_id(self, "organisation"), self.year)
 
     def __str__(self):
-        who = self.member.name if self.member else self.organisation.name
-        return f"{self.year}年 {who} 的{'党员' if self.scope == 'member' else '党组织'}公开承诺"
+        return f"{self.year}年 {self.pledger} 的{'党员' if self.scope == 'member' else '党组织'}公开承诺"
+
+    @property
+    def pledger(self):
+        """Who made the pledge: the member, or the organisation for an organisation pledge."""
+        return self.member.name if self.member else self.organisation.name
 
     @property
     def state_title(self):

@@ -37,8 +37,7 @@ def ledger_xlsx(kind, organisation, year):
 
 
 def filename(pledge):
-    who = pledge.member.name if pledge.member else pledge.organisation.name
-    return f"{pledge.organisation.code}_{who}_{pledge.year}_{'党员' if pledge.member else '党组织'}公开承诺书_{pledge.pk}.pdf"
+    return f"{pledge.organisation.code}_{pledge.pledger}_{pledge.year}_{'党员' if pledge.member else '党组织'}公开承诺书_{pledge.pk}.pdf"
 
 
 def write_archive(target, organisation, year, base_url, progress=None):

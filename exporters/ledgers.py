@@ -12,12 +12,8 @@ def _pledges(organisation, year):
     return Pledge.objects(organisation__in=subtree_ids([organisation.pk]), year=year).order_by("organisation", "scope")
 
 
-def _who(pledge):
-    return pledge.member.name if pledge.member else pledge.organisation.name
-
-
 def pledge_ledger(organisation, year):
-    rows = [[_who(p), "党员" if p.member else "党组织", p.organisation.name, str(p.state_title), i + 1, item.content,
+    rows = [[p.pledger, "党员" if p.member else "党组织", p.organisation.name, str(p.state_title), i + 1, item.content,
              item.owner, item.deadline, item.expected]
             for p in _pledges(organisation, year) for i, item in enumerate(p.items)]
     return "承诺台账", ["承诺人", "类型", "党组织", "状态", "序号", "承诺事项", "履行责任人", "完成时限", "预期效果"], rows
@@ -32,7 +28,7 @@ def progress_ledger(organisation, year, today=None):
             entry = latest.get(i)
             done = entry is not None and entry.status == "已完成"
             late = item.deadline is not None and item.deadline < today and not done
-            rows.append([_who(pledge), i + 1, item.content, item.deadline, entry.status if entry else "未登记",
+            rows.append([pledge.pledger, i + 1, item.content, item.deadline, entry.status if entry else "未登记",
                          f"{entry.percent}%" if entry else "", entry.on if entry else None, entry.note if entry else "",
                          "逾期" if late else ""])
     return "履诺进度表", ["承诺人", "序号", "承诺事项", "完成时限", "最新进展", "完成比例", "登记日期", "情况说明", "是否逾期"], rows
@@ -48,7 +44,7 @@ def comment_ledger(organisation, year):
             text = "；".join(t for t in (note.comment, f"闪光言行：{note.highlight}" if note.highlight else "",
                                          "通报批评" if note.criticised else "") if t)
             rows.append([round_.held_on, "党组织", f"第{round_.quarter}季度督诺", round_.organisation.name,
-                         _who(note.pledge) if note.pledge else "", text])
+                         note.pledge.pledger if note.pledge else "", text])
     rows.sort(key=lambda r: r[0] or dt.date.min)
     return "点评台帐", ["日期", "点评人", "点评方式", "被点评组织", "被点评党员", "点评内容"], rows
 
@@ -60,7 +56,7 @@ def rectification_ledger(organisation, year):
         line_year = line.round.year if line.round else (line.pledge.year if line.pledge else year)
         if line_year != year:
             continue
-        rows.append([line.organisation.name, _who(line.pledge) if line.pledge else "", line.problem, line.deadline,
+        rows.append([line.organisation.name, line.pledge.pledger if line.pledge else "", line.problem, line.deadline,
                      "已销号" if line.closed_on else ("逾期" if line.overdue else "整改中"), line.closed_on,
                      line.closed_by or "", line.result or ""])
     return "整改台账", ["党组织", "承诺人", "问题", "整改期限", "状态", "销号日期", "销号人", "整改结果"], rows

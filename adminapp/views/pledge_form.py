@@ -69,9 +69,9 @@ def raw_items(form):
 
 def form_data_of(pledge):
     """The stored pledge as form data, so an edit form opens filled in."""
-    data = {f"v_{k}": v for k, v in pledge.values.items()}
-    data["items"] = [{"content": i.content, "owner": i.owner, "expected": i.expected,
-                      "deadline": i.deadline.isoformat() if i.deadline else "", **i.extra} for i in pledge.items]
+    values, items = pledge.content_snapshot()
+    data = {f"v_{k}": v for k, v in values.items()}
+    data["items"] = items
     data["oral"] = pledge.oral
     data["expected_version"] = pledge.version
     return data
