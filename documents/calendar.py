@@ -1,6 +1,4 @@
 """Dates set per organisation and year: publication deadlines (公示期限) and the closing of a year (年度归档)."""
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from mongoengine import BooleanField, DateField, DateTimeField, IntField, ReferenceField, StringField, ValidationError
 
@@ -57,6 +55,3 @@ def ensure_open(org_id, year):
     if org_id is not None and year is not None and is_closed(org_id, int(year)):
         raise ValidationError(f"{year}年度已归档，记录只能查看和导出，不能修改（如需修改请联系系统管理员撤销归档）")
 
-
-def today():
-    return dt.date.today()

@@ -48,7 +48,7 @@ def load():
     for org in Organisation.objects(code__in=["SQ01", "QY01", "SY01", "JG01", "LX01"]):
         for year, state in ((2025, "evaluated"), (2026, "published")):
             if not Pledge.objects(scope="org", organisation=org, year=year).first():
-                values, items = _raw(_template(org, None, year), org.org_type, year, 4)
+                values, items = _raw(template_for(org, None, year), org.org_type, year, 4)
                 _set_state(save_pledge(clerk, organisation=org, year=year, raw_values=values, raw_items=items), state)
                 created += 1
         members = [m for m in Member.objects(organisation=org, status="在册").order_by("name")
@@ -57,8 +57,9 @@ def load():
             if Pledge.objects(scope="member", member=member, organisation=org, year=2026).first():
                 continue
             leading = "党员领导干部" in member.categories
-            values, items = _raw(_template(org, member, 2026), org.org_type, 2026, 3 if leading else 2)
-            oral = _template(org, member, 2026).allows_oral(member.categories)
+            template = template_for(org, member, 2026)
+            values, items = _raw(template, org.org_type, 2026, 3 if leading else 2)
+            oral = template.allows_oral(member.categories)
             pledge = save_pledge(clerk, organisation=org, member=member, year=2026, raw_values=values,
                                  raw_items=items, oral=oral)
             _set_state(pledge, MEMBER_STATES[index % len(MEMBER_STATES)])
@@ -74,16 +75,12 @@ def _community_pledges(clerk):
     for member in Member.objects(residential_org=community, organisation__ne=community, status="在册")[:3]:
         if Pledge.objects(member=member, organisation=community, year=2026).first():
             continue
-        values, items = _raw(_template(community, member, 2026), "社区", 2026,
+        values, items = _raw(template_for(community, member, 2026), "社区", 2026,
                              3 if "党员领导干部" in member.categories else 2)
         _set_state(save_pledge(clerk, organisation=community, member=member, year=2026,
                                raw_values=values, raw_items=items), "published")
         created += 1
     return created
-
-
-def _template(org, member, year):
-    return template_for(org, member, year)
 
 
 def _set_state(pledge, state):

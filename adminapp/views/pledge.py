@@ -185,7 +185,7 @@ class PledgeView(ScopedModelView):
         upload = request.files.get("attachment")
         try:
             progress.record(current_user, pledge, request.form.get("item", type=int, default=-1),
-                            _date(request.form.get("on")), request.form.get("status"), request.form.get("percent"),
+                            parse_date(request.form.get("on")), request.form.get("status"), request.form.get("percent"),
                             request.form.get("note"),
                             (upload.filename, upload.read()) if upload and upload.filename else None)
         except ValidationError as exc:
@@ -234,7 +234,7 @@ class PledgeView(ScopedModelView):
                 current_user, [p.pk for p in pledges], step_name,
                 checklist={c: form.get(f"check_{i}") for i, c in enumerate(criteria())},
                 guidance=form.get("guidance"), reason=form.get("reason"), note=form.get("note"),
-                signed_on=_date(form.get("signed_on")), published_on=_date(form.get("published_on")),
+                signed_on=parse_date(form.get("signed_on")), published_on=parse_date(form.get("published_on")),
                 publish_days=form.get("publish_days") or 7)
             if done:
                 flash(_("%(action)s：成功 %(n)s 份", action=step.title, n=done), "success")
@@ -274,10 +274,6 @@ def _checks(pledges, step):
         except TransitionRefused as exc:
             result.append((pledge, str(exc)))
     return result
-
-
-def _date(text):
-    return parse_date(text) if text else None
 
 
 def _bulk_action(name):

@@ -8,7 +8,7 @@ from mongoengine.errors import ValidationError
 
 from adminapp.views.base import ScopedModelView
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
-from documents.supervision import close_rectification, sync_rectifications
+from documents.supervision import METHODS, close_rectification, sync_rectifications
 
 
 class SupervisionRoundView(ScopedModelView):
@@ -50,7 +50,6 @@ class RectificationView(ScopedModelView):
 
 class LeaderCommentView(ScopedModelView):
     column_list = ("on", "commenter", "method", "organisation", "member", "content")
-    column_filters = (OrgSubtreeFilter("organisation"), ListValueFilter("method", _l("点评方式"),
-                                                                        values=["会议点评", "逐个点评", "现场点评"]))
+    column_filters = (OrgSubtreeFilter("organisation"), ListValueFilter("method", _l("点评方式"), values=METHODS))
     column_searchable_list = ("commenter", "content")
     form_columns = ("organisation", "member", "commenter", "on", "method", "content")
