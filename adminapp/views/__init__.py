@@ -7,9 +7,10 @@ from flask_babel import lazy_gettext as _l
 
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
-from adminapp.views.calendar import DeadlineView, OpinionView, YearClosingView
+from adminapp.views.calendar import DeadlineView, YearClosingView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
 from adminapp.views.member import MemberView
+from adminapp.views.opinion import OpinionView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView

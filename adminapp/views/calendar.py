@@ -43,11 +43,3 @@ class YearClosingView(AdminOnly, ScopedModelView):
         audit.record(current_user, "撤销年度归档", closing, before, audit.snapshot(closing))
         flash(_("已撤销 %(c)s", c=str(closing)), "success")
         return redirect(url_for(".index_view"))
-
-
-class OpinionView(ScopedModelView):
-    """群众意见 for the organisation's clerk and reviewer to read and mark as handled."""
-    column_list = ("at", "pledge", "text", "contact", "state", "reply")
-    column_searchable_list = ("text",)
-    form_columns = ("state", "reply")
-    can_create = False
