@@ -39,6 +39,8 @@ class Config:
     ROSTER_MAX_BYTES = int(os.environ.get("ROSTER_MAX_MB", "8")) * 1024 * 1024
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    # A change whose process died between its claim and its write blocks the record this long.
+    CLAIM_LEASE_SECONDS = float(os.environ.get("CLAIM_LEASE_SECONDS", "30"))
     FLASK_ADMIN_SWATCH = "cerulean"
 
     def __init__(self):

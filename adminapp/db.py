@@ -2,11 +2,21 @@
 import mongoengine
 from mongoengine.connection import get_db
 
+from documents.store import claims
+
 
 def init_db(app):
     mongoengine.disconnect_all()
     mongoengine.connect(host=app.config["MONGODB_URI"], uuidRepresentation="standard",
                         serverSelectionTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000), tz_aware=False)
+    repaired = []
+
+    @app.before_request
+    def repair_once():
+        """On a process's first request, finish or release the changes a previous process left half done."""
+        if not repaired:
+            repaired.append(True)
+            claims.repair()
 
 
 def ping():

@@ -56,18 +56,21 @@ def opinion(code, pledge_id):
 @bp.route("/ballot/<token>", methods=("GET", "POST"))
 def ballot(token):
     """群众参评: one public ballot per single-use token; used, unknown or expired tokens are refused."""
-    try:
-        slip = evaluation.open_ballot(token)
-    except evaluation.BallotRefused as exc:
-        return render_template("public/ballot.html", refused=str(exc)), 410
     if request.method == "POST":
         choices = {k[7:]: v for k, v in request.form.items() if k.startswith("choice_")}
         try:
             evaluation.cast_ballot(token, choices)
         except evaluation.BallotRefused as exc:
-            return render_template("public/ballot.html", round=slip.round, members=evaluation.members_of(slip.round),
-                                   choices=evaluation.PUBLIC_CHOICES, problem=str(exc)), 400
-        return render_template("public/ballot.html", thanks=True)
+            problem = str(exc)
+        else:
+            return render_template("public/ballot.html", thanks=True)
+    try:
+        slip = evaluation.open_ballot(token)
+    except evaluation.BallotRefused as exc:
+        return render_template("public/ballot.html", refused=str(exc)), 410
+    if request.method == "POST":
+        return render_template("public/ballot.html", round=slip.round, members=evaluation.members_of(slip.round),
+                               choices=evaluation.PUBLIC_CHOICES, problem=problem), 400
     return render_template("public/ballot.html", round=slip.round, members=evaluation.members_of(slip.round),
                            choices=evaluation.PUBLIC_CHOICES)
 

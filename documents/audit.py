@@ -15,6 +15,7 @@ class AuditEntry(Document):
     summary = StringField(verbose_name=_l("摘要"))
     before = DictField(verbose_name=_l("修改前"))
     after = DictField(verbose_name=_l("修改后"))
+    claim = StringField()  # the claim of the change this entry records: appended once, with that change
 
     meta = {
         "collection": "audit",
@@ -50,8 +51,18 @@ def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at")):
     return {k: _plain(v) for k, v in doc.to_mongo().to_dict().items() if k not in skip}
 
 
+def entry(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):
+    """One audit entry as stored, for the store to append together with the change it records."""
+    return _build(actor, action, doc, before, after, organisation_id, summary).to_mongo().to_dict()
+
+
 def record(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):
-    """Write one audit entry, keeping only the keys that changed."""
+    """Write one audit entry now, for an event that is not a compare-and-set change of doc."""
+    return _build(actor, action, doc, before, after, organisation_id, summary).save()
+
+
+def _build(actor, action, doc, before, after, organisation_id, summary):
+    """An unsaved entry keeping only the keys that changed."""
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after))
     changed = [k for k in keys if before.get(k) != after.get(k)]
@@ -64,7 +75,7 @@ def record(actor, action, doc, before=None, after=None, organisation_id=None, su
         summary=summary or str(doc),
         before={k: before.get(k) for k in changed if k in before},
         after={k: after.get(k) for k in changed if k in after},
-    ).save()
+    )
 
 
 def timeline(doc):

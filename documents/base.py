@@ -1,32 +1,31 @@
-"""What every editable record shares: a version number checked on save."""
+"""What every editable record shares: a version number checked on save, with its audit entry."""
 import datetime as dt
 
+from bson import ObjectId
 from mongoengine import DateTimeField, Document, IntField
-from mongoengine.connection import get_db
-from mongoengine.errors import SaveConditionError
-from pymongo.errors import DuplicateKeyError
+from mongoengine.errors import NotUniqueError, OperationError, SaveConditionError, ValidationError
 
+from documents.store import claims
+from documents.store.claims import StaleRecord
 
-class StaleRecord(Exception):
-    """Somebody saved the record after this copy was loaded."""
+__all__ = ["StaleRecord", "VersionedDocument", "check_unique", "now"]
+
+# What a clerk is told, next to the field, when a unique value is taken: "<collection>:<field>".
+UNIQUE_MESSAGES = {"member:id_number": "该身份证号已登记", "organisation:code": "组织代码已存在",
+                   "user:username": "用户名已存在", "vocabulary:label": "该名称已存在"}
 
 
 def now():
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def claim(collection, pk, version):
-    """Claim the right to change one version of a record; only the first claimant gets it.
-
-    FerretDB v1.24 on SQLite does not make a filtered update atomic: two concurrent
-    update_one({"_id": x, "version": 3}, ...) calls can both succeed. An insert of a
-    duplicate _id is refused atomically on every backend, so each change first inserts
-    "<collection>:<id>:<version>" into the claims collection and the loser is told.
-    """
-    try:
-        get_db()["claims"].insert_one({"_id": f"{collection}:{pk}:{version}", "at": now()})
-    except DuplicateKeyError as exc:
-        raise StaleRecord() from exc
+def check_unique(doc):
+    """Raise ValidationError next to the field when another record already holds a unique value."""
+    fields = claims.find_duplicate(doc)
+    if fields:
+        name = fields[-1]
+        message = UNIQUE_MESSAGES.get(f"{doc._get_collection_name()}:{name}", "该值已被其他记录使用")
+        raise ValidationError(message, errors={name: ValidationError(message, field_name=name)}, field_name=name)
 
 
 class VersionedDocument(Document):
@@ -39,18 +38,43 @@ class VersionedDocument(Document):
     def check_writable(self):
         """Raise ValidationError when the record may not change now; documents of a year override it."""
 
-    def save_checked(self, expected_version):
-        """Save only if the stored version is still the one the editor loaded (compare-and-set)."""
+    def save_checked(self, expected_version, log=None):
+        """Validate, then save only if the stored version is still the one the editor loaded (compare-and-set).
+
+        log(doc) returns the audit entry of this change; it is written with the change, never apart from it.
+        """
         self.check_writable()
-        if self.pk is None:
-            self.version = 1
-            self.updated_at = now()
-            return self.save()
-        claim(self._get_collection_name(), self.pk, int(expected_version))
-        self.version = int(expected_version) + 1
-        self.updated_at = now()
+        self.validate()
+        check_unique(self)
+        created = self.pk is None
+        expected = 0 if created else int(expected_version)
+        if created:
+            self.pk = ObjectId()
+        self.version, self.updated_at = expected + 1, now()
         try:
-            return self.save(save_condition={"version": int(expected_version)})
+            claims.change(self._get_collection_name(), self.pk, expected, lambda: self._write(created, expected),
+                          entry=log(self) if log else None)
+        except BaseException:
+            self.version = expected
+            if created:
+                self.pk = None
+            raise
+        return self
+
+    def _write(self, created, expected):
+        """The write a claim protects; a unique conflict FerretDB reports as a generic error becomes a message."""
+        try:
+            if created:
+                self.save(validate=False, force_insert=True)
+            else:
+                self.save(validate=False, save_condition={"version": expected})
         except SaveConditionError as exc:
-            self.version = int(expected_version)
             raise StaleRecord() from exc
+        except (NotUniqueError, OperationError):
+            check_unique(self)
+            raise
+
+    def delete_checked(self, log=None):
+        """Delete this version of the record with its audit entry, unless somebody changed it meanwhile."""
+        claims.change(self._get_collection_name(), self.pk, int(self.version or 0), self.delete,
+                      entry=log(self) if log else None, reached={"gone": 1})

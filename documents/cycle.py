@@ -11,7 +11,8 @@ from bson import ObjectId
 from mongoengine.errors import ValidationError
 
 from documents import access, audit
-from documents.base import StaleRecord, claim, now
+from documents.base import StaleRecord, now
+from documents.store import claims
 from documents.calendar import ensure_open
 from documents.organisation import ref_id
 from documents.pledge import Pledge, Review, State
@@ -131,18 +132,21 @@ def transition(actor, pledge_id, name, **inputs):
         raise TransitionRefused(exc.message) from exc
     changes = _inputs(step, pledge, {**inputs, "actor": actor})
     before = {"state": pledge.state}
+    after = {"state": step.target.value, **{k.split("__", 1)[1]: _plain(v) for k, v in changes.items()}}
+    entry = audit.entry(actor, step.title, pledge, before, after, organisation_id=ref_id(pledge, "organisation"))
     stale = TransitionRefused("这份承诺刚被其他人处理过，请刷新后查看最新状态")
+
+    def write():
+        done = Pledge.objects(pk=pledge.pk, state=pledge.state, version=pledge.version).update_one(
+            set__state=step.target.value, inc__version=1, set__updated_at=now(), **changes)
+        if not done:
+            raise stale
+
     try:
-        claim("pledge", pledge.pk, pledge.version)
+        claims.change("pledge", pledge.pk, pledge.version, write, entry=entry)
     except StaleRecord as exc:
         raise stale from exc
-    done = Pledge.objects(pk=pledge.pk, state=pledge.state, version=pledge.version).update_one(
-        set__state=step.target.value, inc__version=1, set__updated_at=now(), **changes)
-    if not done:
-        raise stale
     pledge.reload()
-    after = {"state": pledge.state, **{k.split("__", 1)[1]: _plain(v) for k, v in changes.items()}}
-    audit.record(actor, step.title, pledge, before, after, organisation_id=ref_id(pledge, "organisation"))
     return pledge
 
 
@@ -152,12 +156,16 @@ def _plain(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def transition_many(actor, pledge_ids, name, **inputs):
-    """Apply one action to several pledges; return (count done, [(pledge label, reason)])."""
+def transition_many(actor, pledge_ids, name, nonce=None, **inputs):
+    """Apply one action to several pledges; return (count done, [(pledge label, reason)]).
+
+    With the confirming form's nonce, submitting the same form again reports what the first submit did.
+    """
     done, refused = 0, []
     for pledge_id in pledge_ids:
         try:
-            transition(actor, pledge_id, name, **inputs)
+            claims.once(claims.form_key(actor.pk, nonce, name, pledge_id),
+                        lambda: str(transition(actor, pledge_id, name, **inputs).pk))
             done += 1
         except TransitionRefused as exc:
             label = Pledge.objects(pk=ObjectId(str(pledge_id))).first() if ObjectId.is_valid(str(pledge_id)) else None

@@ -1,15 +1,17 @@
 """评诺: evaluation rounds, scores kept per rater type, combined by weights and graded by settings."""
 import datetime as dt
+import hashlib
 import math
 import secrets
 
 from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
-                         ListField, ReferenceField, StringField, ValidationError)
+                         ListField, ObjectIdField, ReferenceField, StringField, ValidationError)
 
 from documents import audit
 from documents.calendar import ensure_open
-from documents.base import StaleRecord, VersionedDocument, claim, now
+from documents.base import StaleRecord, VersionedDocument, now
+from documents.store import claims
 from documents.member import Member
 from documents.organisation import ref_id
 
@@ -76,6 +78,7 @@ class Score(Document):
     rater = StringField(max_length=40)
     score = FloatField(required=True, min_value=0, max_value=100)
     at = DateTimeField(default=now)
+    ballot = ObjectIdField()  # the public ballot this score came from, so a cast cut short is redone, not doubled
     meta = {"collection": "evaluation_score", "indexes": ["round"]}
 
 
@@ -85,6 +88,7 @@ class BallotToken(Document):
     round = ReferenceField(EvaluationRound, required=True)
     expires_at = DateTimeField(required=True)
     used_at = DateTimeField()
+    cast = StringField()  # a digest of the choices, so the same ballot sent twice is recognised
     meta = {"collection": "ballot_token", "indexes": ["round"]}
 
 
@@ -93,8 +97,16 @@ def members_of(round_):
                                categories__nin=["入党积极分子", "非党骨干"]).order_by("name"))
 
 
-def record_scores(actor, round_, rater_type, rater, scores):
-    """Enter one rater's scores ({member id: text}); refuse the lot if any is not a number from 0 to 100."""
+def record_scores(actor, round_, rater_type, rater, scores, nonce=None):
+    """Enter one rater's scores ({member id: text}); refuse the lot if any is not a number from 0 to 100.
+
+    The same form (nonce) submitted twice enters the scores once and reports the first count.
+    """
+    return claims.once(claims.form_key(actor.pk, nonce, "scores", round_.pk),
+                       lambda: _record_scores(actor, round_, rater_type, rater, scores))
+
+
+def _record_scores(actor, round_, rater_type, rater, scores):
     round_.check_writable()
     if rater_type not in RATER_TYPES:
         raise ValidationError("请选择评价类型")
@@ -165,10 +177,18 @@ def results(round_):
     return [tuple(r) for r in table]
 
 
-def issue_ballots(actor, round_, count, days=7):
-    """Create single-use ballot tokens for 群众参评; return them."""
+def issue_ballots(actor, round_, count, days=7, nonce=None):
+    """Create single-use ballot tokens for 群众参评; return them (the same form twice: the first batch)."""
+    ids = claims.once(claims.form_key(actor.pk, nonce, "ballots", round_.pk),
+                      lambda: [str(t.pk) for t in _issue_ballots(actor, round_, count, days)])
+    return [BallotToken.objects(pk=i).first() for i in ids]
+
+
+def _issue_ballots(actor, round_, count, days):
     if not 1 <= count <= 500:
         raise ValidationError("一次可发放1到500张选票")
+    if not 1 <= days <= 60:
+        raise ValidationError("有效天数应在1到60天之间")
     expires = now() + dt.timedelta(days=days)
     tokens = [BallotToken(token=secrets.token_urlsafe(12), round=round_, expires_at=expires).save() for _ in range(count)]
     audit.record(actor, "发放群众参评选票", round_, {}, {"张数": count, "有效期至": expires.isoformat()},
@@ -192,23 +212,33 @@ def open_ballot(token):
 
 
 def cast_ballot(token, choices):
-    """Record one public ballot ({member id: choice label}) exactly once."""
-    ballot = open_ballot(token)
+    """Record one public ballot ({member id: choice label}) exactly once; the same ballot sent again is thanked, not counted."""
+    ballot = BallotToken.objects(token=token).first()
+    if ballot is None:
+        raise BallotRefused("这张选票无效，请核对选票上的二维码或链接")
+    points = dict(PUBLIC_CHOICES)
+    members = {str(m.pk): m for m in members_of(ballot.round)}
+    rows = [Score(round=ballot.round, member=members[mid], rater_type="public", rater="群众", score=points[label],
+                  ballot=ballot.pk) for mid, label in choices.items() if mid in members and label in points]
+    cast = hashlib.sha256(repr(sorted((str(r.member.pk), r.score) for r in rows)).encode()).hexdigest()
+    if rows and ballot.used_at and ballot.cast == cast:
+        return len(rows)
+    open_ballot(token)
     try:
         ballot.round.check_writable()
     except ValidationError as exc:
         raise BallotRefused("本次评议已结束") from exc
-    points = dict(PUBLIC_CHOICES)
-    members = {str(m.pk): m for m in members_of(ballot.round)}
-    rows = [Score(round=ballot.round, member=members[mid], rater_type="public", rater="群众", score=points[label])
-            for mid, label in choices.items() if mid in members and label in points]
     if not rows:
         raise BallotRefused("请至少为一名党员选择评价")
+
+    def write():
+        Score.objects(ballot=ballot.pk).delete()  # left by a cast whose process died before marking the ballot used
+        Score.objects.insert(rows)
+        BallotToken.objects(pk=ballot.pk).update_one(set__used_at=now(), set__cast=cast)
+
     try:
-        claim("ballot_token", ballot.pk, 0)
+        claims.once(f"ballot:{ballot.pk}:{cast}",
+                    lambda: claims.change("ballot_token", ballot.pk, 0, write, reached={"set": "used_at"}))
     except StaleRecord as exc:
         raise BallotRefused("这张选票已经使用过，每张选票只能投一次") from exc
-    BallotToken.objects(pk=ballot.pk).update_one(set__used_at=now())
-    for row in rows:
-        row.save()
     return len(rows)

@@ -72,9 +72,9 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     if not pledge.oral:
         pledge.recorded_by = pledge.recorded_at = None
     pledge.refresh_copies()
-    pledge.save_checked(expected_version if pledge.pk else None)
-    audit.record(actor, "修改承诺" if before else "新建承诺", pledge, before, audit.snapshot(pledge),
-                 organisation_id=organisation.pk)
+    pledge.save_checked(expected_version if pledge.pk else None,
+                        lambda doc: audit.entry(actor, "修改承诺" if before else "新建承诺", doc, before,
+                                                audit.snapshot(doc), organisation_id=organisation.pk))
     return pledge
 
 

@@ -104,8 +104,8 @@ def sync_rectifications(actor, round_):
             continue
         line = Rectification(organisation=round_.organisation, pledge=note.pledge, round=round_,
                              problem=note.problem or note.comment or "通报批评，限期整改", deadline=note.rectify_by)
-        line.save_checked(None)
-        audit.record(actor, "列入整改台账", line, {}, audit.snapshot(line), organisation_id=ref_id(round_, "organisation"))
+        line.save_checked(None, lambda doc: audit.entry(actor, "列入整改台账", doc, {}, audit.snapshot(doc),
+                                                        organisation_id=ref_id(round_, "organisation")))
         opened += 1
     return opened
 
@@ -116,8 +116,8 @@ def close_rectification(actor, line, result, on=None):
         raise ValidationError(f"“{line.problem[:20]}”已于{line.closed_on:%Y-%m-%d}销号")
     before = audit.snapshot(line)
     line.closed_on, line.closed_by, line.result = on or dt.date.today(), str(actor), (result or "").strip()
-    line.save_checked(line.version)
-    audit.record(actor, "挂牌销号", line, before, audit.snapshot(line), organisation_id=ref_id(line, "organisation"))
+    line.save_checked(line.version, lambda doc: audit.entry(actor, "挂牌销号", doc, before, audit.snapshot(doc),
+                                                            organisation_id=ref_id(doc, "organisation")))
     return line
 
 

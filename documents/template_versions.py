@@ -8,15 +8,15 @@ def is_used(template):
     return template.pk is not None and Pledge.objects(template=template.pk).first() is not None
 
 
-def save_edit(template, expected_version):
-    """Save an administrator's edit and return the template now current for new pledges."""
+def save_edit(template, expected_version, log=None):
+    """Save an administrator's edit (log(doc) gives its audit entry) and return the template now current."""
     if template.pk is None:
-        template.save_checked(None)
+        template.save_checked(None, log)
         PledgeTemplate.objects(pk=template.pk).update_one(set__family=template.pk)
         template.family = template.pk
         return template
     if not is_used(template):
-        return template.save_checked(expected_version)
+        return template.save_checked(expected_version, log)
     stored = PledgeTemplate.objects(pk=template.pk).first()
     if stored.version != int(expected_version):
         raise StaleRecord()
@@ -24,6 +24,6 @@ def save_edit(template, expected_version):
     fresh.family = stored.family or stored.pk
     fresh.number = PledgeTemplate.objects(family=fresh.family).order_by("-number").first().number + 1
     fresh.current = True
-    fresh.save_checked(None)
+    fresh.save_checked(None, log)
     PledgeTemplate.objects(family=fresh.family, pk__ne=fresh.pk).update(set__current=False)
     return fresh

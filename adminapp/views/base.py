@@ -16,17 +16,22 @@ from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from mongoengine.errors import NotUniqueError, ValidationError as MongoValidationError
+from mongoengine.errors import ValidationError as MongoValidationError
 from wtforms import HiddenField
 
 from adminapp.views.dashboard import dashboard_context
 from adminapp.views.forms import ScopedConverter, SecureAdminForm
 from documents import access, audit, search
 from documents.base import StaleRecord
+from documents.store.claims import form_key, new_nonce, once
 from documents.organisation import ref_id
 
-UNIQUE_MESSAGES = {"code": "组织代码已存在", "id_number": "该身份证号已登记", "username": "用户名已存在",
-                   "label": "该名称已存在"}
+def parse_version(text, default):
+    """The version an edit form was loaded at; a value that is not a small number counts as stale."""
+    text = str(text if text not in (None, "") else default).strip()
+    if not text.isdigit() or len(text) > 9:
+        raise StaleRecord()
+    return int(text)
 
 
 def object_id_or_404(value):
@@ -140,6 +145,7 @@ class ScopedModelView(LoginRequired, ModelView):
     def scaffold_form(self):
         form_class = super().scaffold_form()
         form_class.expected_version = HiddenField()
+        form_class.nonce = HiddenField(default=new_nonce)
         return form_class
 
     def edit_form(self, obj=None):
@@ -149,14 +155,9 @@ class ScopedModelView(LoginRequired, ModelView):
         return form
 
     def _save(self, form, model, is_created):
-        before = {} if is_created else audit.snapshot(model)
-        expected = form.expected_version.data
+        """Save the form once: a second identical submit (double click) finds the first one's record."""
         try:
-            for name, field in form._fields.items():
-                if name != "expected_version":
-                    field.populate_obj(model, name)
-            self._on_model_change(form, model, is_created)
-            model = self.persist(model, None if is_created else int(expected or model.version or 0))
+            pk = once(form_key(current_user.pk, form.nonce.data, self.endpoint), lambda: str(self._store(form, model, is_created).pk))
         except StaleRecord:
             flash(_("保存失败：这条记录在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
                     "请在新窗口打开该记录核对最新内容后再提交。"), "error")
@@ -164,18 +165,25 @@ class ScopedModelView(LoginRequired, ModelView):
         except MongoValidationError as exc:
             self._show_errors(form, exc)
             return False
-        except NotUniqueError as exc:
-            message = next((m for k, m in UNIQUE_MESSAGES.items() if k in str(exc)), "记录重复")
-            flash(_("保存失败：%(why)s", why=message), "error")
-            return False
-        audit.record(current_user, "新建" if is_created else "修改", model, before, audit.snapshot(model),
-                     organisation_id=self._owner_id(model))
+        return model if str(model.pk) == pk else self.get_one(pk)
+
+    def _store(self, form, model, is_created):
+        """Populate the record from the form and store it with its audit entry and the view's follow-up."""
+        before = {} if is_created else audit.snapshot(model)
+        expected = form.expected_version.data
+        for name, field in form._fields.items():
+            if name not in ("expected_version", "nonce"):
+                field.populate_obj(model, name)
+        self._on_model_change(form, model, is_created)
+        log = lambda doc: audit.entry(current_user, "新建" if is_created else "修改", doc, before,  # noqa: E731
+                                      audit.snapshot(doc), organisation_id=self._owner_id(doc))
+        model = self.persist(model, None if is_created else parse_version(expected, model.version), log)
         self.after_model_change(form, model, is_created)
         return model
 
-    def persist(self, model, expected_version):
+    def persist(self, model, expected_version, log):
         """Store the populated record with a compare-and-set; views with their own rule override this."""
-        model.save_checked(expected_version)
+        model.save_checked(expected_version, log)
         return model
 
     def create_model(self, form):
@@ -189,12 +197,15 @@ class ScopedModelView(LoginRequired, ModelView):
             if hasattr(model, "check_writable"):
                 model.check_writable()
             self.on_model_delete(model)
+            before = audit.snapshot(model)
+            model.delete_checked(lambda doc: audit.entry(current_user, "删除", doc, before, {},
+                                                         organisation_id=self._owner_id(doc)))
         except MongoValidationError as exc:
             flash(_("不能删除 %(name)s：%(why)s", name=str(model), why=exc.message), "error")
             return False
-        before = audit.snapshot(model)
-        model.delete()
-        audit.record(current_user, "删除", model, before, {}, organisation_id=self._owner_id(model))
+        except StaleRecord:
+            flash(_("不能删除 %(name)s：它刚被其他人修改过，请刷新后再试", name=str(model)), "error")
+            return False
         return True
 
     @action("delete", _l("删除"), _l("确定删除所选记录吗？删除后不能恢复。"))

@@ -14,6 +14,8 @@ from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import ScopedModelView
 from adminapp.views.filters import OrgSubtreeFilter
 from documents import audit
+from documents.base import StaleRecord
+from documents.store.claims import new_nonce
 from documents.evaluation import RATER_TYPES, issue_ballots, members_of, record_scores, results
 
 
@@ -40,7 +42,7 @@ class EvaluationRoundView(ScopedModelView):
     def details_view(self):
         round_ = self.get_one(request.args.get("id"))
         return self.render(self.details_template, round=round_, results=results(round_), rater_types=RATER_TYPES,
-                           members=members_of(round_))
+                           members=members_of(round_), nonce=new_nonce())
 
     @expose("/scores/", methods=("POST",))
     def scores_view(self):
@@ -49,7 +51,8 @@ class EvaluationRoundView(ScopedModelView):
             abort(403)
         scores = {k[6:]: v for k, v in request.form.items() if k.startswith("score_")}
         try:
-            n = record_scores(current_user, round_, request.form.get("rater_type"), request.form.get("rater"), scores)
+            n = record_scores(current_user, round_, request.form.get("rater_type"), request.form.get("rater"), scores,
+                              nonce=request.form.get("nonce"))
         except ValidationError as exc:
             flash(_("评分未保存：%(why)s", why=exc.message), "error")
         else:
@@ -63,7 +66,7 @@ class EvaluationRoundView(ScopedModelView):
             abort(403)
         try:
             tokens = issue_ballots(current_user, round_, request.form.get("count", type=int, default=0),
-                                   request.form.get("days", type=int, default=7))
+                                   request.form.get("days", type=int, default=7), nonce=request.form.get("nonce"))
         except ValidationError as exc:
             flash(str(exc.message), "error")
             return redirect(url_for(".details_view", id=round_.pk))
@@ -76,9 +79,14 @@ class EvaluationRoundView(ScopedModelView):
         round_ = self.get_one(request.args.get("id"))
         if not self.can_edit:
             abort(403)
-        before = audit.snapshot(round_)
-        round_.published = True
-        round_.save_checked(round_.version)
-        audit.record(current_user, "公布评诺结果", round_, before, audit.snapshot(round_))
+        if not round_.published:
+            before = audit.snapshot(round_)
+            round_.published = True
+            try:
+                round_.save_checked(round_.version, lambda doc: audit.entry(current_user, "公布评诺结果", doc, before,
+                                                                            audit.snapshot(doc)))
+            except StaleRecord:
+                flash(_("评诺结果未能公布：这次评诺刚被其他人修改过，请刷新后再试"), "error")
+                return redirect(url_for(".details_view", id=round_.pk))
         flash(_("评诺结果已在组织内公布"), "success")
         return redirect(url_for(".details_view", id=round_.pk))

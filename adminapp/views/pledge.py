@@ -25,6 +25,7 @@ from documents.pledge import STATE_TITLES, State
 from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import Rectification, SupervisionRound
+from documents.store.claims import new_nonce
 from documents.template import ITEM_COLUMNS, parse_date
 from documents.vocabulary import Vocabulary
 from exporters import archive
@@ -231,7 +232,7 @@ class PledgeView(ScopedModelView):
         if request.method == "POST":
             form = request.form
             done, refused = transition_many(
-                current_user, [p.pk for p in pledges], step_name,
+                current_user, [p.pk for p in pledges], step_name, nonce=form.get("nonce"),
                 checklist={c: form.get(f"check_{i}") for i, c in enumerate(criteria())},
                 guidance=form.get("guidance"), reason=form.get("reason"), note=form.get("note"),
                 signed_on=parse_date(form.get("signed_on")), published_on=parse_date(form.get("published_on")),
@@ -242,12 +243,13 @@ class PledgeView(ScopedModelView):
                 flash(_("%(label)s 未能%(action)s：%(why)s", label=label, action=step.title, why=why), "error")
             if refused and len(pledges) == 1:
                 return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(),
-                                   form=form, checks=_checks(pledges, step), today=dt.date.today())
+                                   form=form, checks=_checks(pledges, step), today=dt.date.today(),
+                                   nonce=form.get("nonce") or new_nonce())
             if len(pledges) == 1:
                 return redirect(url_for(".details_view", id=pledges[0].pk))
             return redirect(url_for(".index_view"))
         return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(), form={},
-                           checks=_checks(pledges, step), today=dt.date.today())
+                           checks=_checks(pledges, step), today=dt.date.today(), nonce=new_nonce())
 
     @expose("/coverage/")
     def coverage_view(self):

@@ -34,9 +34,9 @@ class TemplateView(AdminOnly, ScopedModelView):
     }
     can_delete = False
 
-    def persist(self, model, expected_version):
+    def persist(self, model, expected_version, log):
         used = is_used(model)
-        saved = save_edit(model, expected_version)
+        saved = save_edit(model, expected_version, log)
         if used:
             flash(_("该模板已有承诺在使用，已另存为第 %(n)s 版；已有承诺仍按原版本显示和修改。", n=saved.number), "info")
         return saved
