@@ -73,7 +73,7 @@ def test_ballot_token_accepts_exactly_one_ballot(seeded, round_, client, login_a
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     ok = client.post(f"/ballot/{token}", data={"csrf_token": csrf, f"choice_{member.pk}": "满意"})
     assert ok.status_code == 200 and "感谢您的参与" in ok.get_data(as_text=True)
-    again = client.post(f"/ballot/{token}", data={"csrf_token": csrf, f"choice_{member.pk}": "满意"})
+    again = client.post(f"/ballot/{token}", data={"csrf_token": csrf, f"choice_{member.pk}": "不满意"})
     assert again.status_code == 410 and "已经使用过" in again.get_data(as_text=True)
     assert "无效" in client.get("/ballot/not-a-real-token").get_data(as_text=True)
     with seeded.app_context():
