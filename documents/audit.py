@@ -15,7 +15,7 @@ class AuditEntry(Document):
     summary = StringField(verbose_name=_l("摘要"))
     before = DictField(verbose_name=_l("修改前"))
     after = DictField(verbose_name=_l("修改后"))
-    claim = StringField()  # the claim of the change this entry records: appended once, with that change
+    claim = StringField(verbose_name=_l("写入凭据"))  # the claim of the change it records: appended once, with it
 
     meta = {
         "collection": "audit",

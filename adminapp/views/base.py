@@ -6,6 +6,7 @@ options, text search (FerretDB-safe regex), the GridFS file API and ajax endpoin
 and re-asserts the owner organisation on create and edit. It also owns the compare-and-set
 save and the audit entry of every change made through the admin.
 """
+import hashlib
 from collections import OrderedDict
 
 from bson import ObjectId
@@ -25,6 +26,15 @@ from documents import access, audit, search
 from documents.base import StaleRecord
 from documents.store.claims import form_key, new_nonce, once
 from documents.organisation import ref_id
+
+def submission():
+    """The posted form's nonce joined to a digest of what it says: the same form sent again, not an edited resend."""
+    nonce = request.form.get("nonce")
+    if not nonce:
+        return None
+    content = sorted((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
+    return f"{nonce}-{hashlib.sha256(repr(content).encode()).hexdigest()[:16]}"
+
 
 def parse_version(text, default):
     """The version an edit form was loaded at; a value that is not a small number counts as stale."""
@@ -157,7 +167,8 @@ class ScopedModelView(LoginRequired, ModelView):
     def _save(self, form, model, is_created):
         """Save the form once: a second identical submit (double click) finds the first one's record."""
         try:
-            pk = once(form_key(current_user.pk, form.nonce.data, self.endpoint), lambda: str(self._store(form, model, is_created).pk))
+            pk = once(form_key(current_user.pk, submission(), self.endpoint),
+                      lambda: str(self._store(form, model, is_created).pk))
         except StaleRecord:
             flash(_("保存失败：这条记录在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
                     "请在新窗口打开该记录核对最新内容后再提交。"), "error")
@@ -175,8 +186,11 @@ class ScopedModelView(LoginRequired, ModelView):
             if name not in ("expected_version", "nonce"):
                 field.populate_obj(model, name)
         self._on_model_change(form, model, is_created)
-        log = lambda doc: audit.entry(current_user, "新建" if is_created else "修改", doc, before,  # noqa: E731
-                                      audit.snapshot(doc), organisation_id=self._owner_id(doc))
+
+        def log(doc):
+            return audit.entry(current_user, "新建" if is_created else "修改", doc, before, audit.snapshot(doc),
+                               organisation_id=self._owner_id(doc))
+
         model = self.persist(model, None if is_created else parse_version(expected, model.version), log)
         self.after_model_change(form, model, is_created)
         return model

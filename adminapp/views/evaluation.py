@@ -11,7 +11,7 @@ from markupsafe import Markup
 from mongoengine.errors import ValidationError
 
 from adminapp.views.accounts import AdminOnly
-from adminapp.views.base import ScopedModelView
+from adminapp.views.base import ScopedModelView, submission
 from adminapp.views.filters import OrgSubtreeFilter
 from documents import audit
 from documents.base import StaleRecord
@@ -52,7 +52,7 @@ class EvaluationRoundView(ScopedModelView):
         scores = {k[6:]: v for k, v in request.form.items() if k.startswith("score_")}
         try:
             n = record_scores(current_user, round_, request.form.get("rater_type"), request.form.get("rater"), scores,
-                              nonce=request.form.get("nonce"))
+                              nonce=submission())
         except ValidationError as exc:
             flash(_("评分未保存：%(why)s", why=exc.message), "error")
         else:
@@ -66,7 +66,7 @@ class EvaluationRoundView(ScopedModelView):
             abort(403)
         try:
             tokens = issue_ballots(current_user, round_, request.form.get("count", type=int, default=0),
-                                   request.form.get("days", type=int, default=7), nonce=request.form.get("nonce"))
+                                   request.form.get("days", type=int, default=7), nonce=submission())
         except ValidationError as exc:
             flash(str(exc.message), "error")
             return redirect(url_for(".details_view", id=round_.pk))

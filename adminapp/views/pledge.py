@@ -13,7 +13,7 @@ from flask_login import current_user
 from mongoengine import Q
 from mongoengine.errors import ValidationError
 
-from adminapp.views.base import ScopedModelView, object_id_or_404
+from adminapp.views.base import ScopedModelView, object_id_or_404, submission
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
 from documents import access, audit, progress
@@ -232,7 +232,7 @@ class PledgeView(ScopedModelView):
         if request.method == "POST":
             form = request.form
             done, refused = transition_many(
-                current_user, [p.pk for p in pledges], step_name, nonce=form.get("nonce"),
+                current_user, [p.pk for p in pledges], step_name, nonce=submission(),
                 checklist={c: form.get(f"check_{i}") for i, c in enumerate(criteria())},
                 guidance=form.get("guidance"), reason=form.get("reason"), note=form.get("note"),
                 signed_on=parse_date(form.get("signed_on")), published_on=parse_date(form.get("published_on")),

@@ -27,7 +27,7 @@ from mongoengine.connection import get_db
 from pymongo.errors import DuplicateKeyError
 
 DEFAULT_LEASE_SECONDS = 30
-NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,96}$")
 
 
 def new_nonce():
