@@ -8,7 +8,7 @@ from mongoengine.errors import NotUniqueError, OperationError, SaveConditionErro
 from documents.store import claims
 from documents.store.claims import StaleRecord
 
-__all__ = ["StaleRecord", "VersionedDocument", "check_unique", "now"]
+__all__ = ["StaleRecord", "VersionedDocument", "as_version", "check_unique", "now"]
 
 # What a clerk is told, next to the field, when a unique value is taken: "<collection>:<field>".
 UNIQUE_MESSAGES = {"member:id_number": "该身份证号已登记", "organisation:code": "组织代码已存在",
@@ -17,6 +17,14 @@ UNIQUE_MESSAGES = {"member:id_number": "该身份证号已登记", "organisation
 
 def now():
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def as_version(value):
+    """The version an editor loaded; anything that is not a small whole number means the form is stale."""
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 9:
+        raise StaleRecord()
+    return int(text)
 
 
 def check_unique(doc):
@@ -47,7 +55,7 @@ class VersionedDocument(Document):
         self.validate()
         check_unique(self)
         created = self.pk is None
-        expected = 0 if created else int(expected_version)
+        expected = 0 if created else as_version(expected_version)
         if created:
             self.pk = ObjectId()
         self.version, self.updated_at = expected + 1, now()
@@ -76,5 +84,5 @@ class VersionedDocument(Document):
 
     def delete_checked(self, log=None):
         """Delete this version of the record with its audit entry, unless somebody changed it meanwhile."""
-        claims.change(self._get_collection_name(), self.pk, int(self.version or 0), self.delete,
+        claims.change(self._get_collection_name(), self.pk, self.version or 0, self.delete,
                       entry=log(self) if log else None, reached={"gone": 1})

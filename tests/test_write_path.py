@@ -290,3 +290,27 @@ def test_a_second_click_on_save_scores_enters_them_once(seeded, login_as):
     assert "已录入 1 个分数" in clerk.get(details).get_data(as_text=True)
     with seeded.app_context():
         assert Score.objects(round=round_.pk).count() == 1
+
+
+def test_a_second_click_on_save_of_a_new_pledge_records_one_pledge(seeded, login_as):
+    from tests.htmlform import as_multidict, form_data
+    with seeded.app_context():
+        sq = org("SQ01")
+        member = make_member(name="双击承诺", organisation=sq, categories=["无职党员"])
+    clerk = login_as("sq_clerk")
+    url = f"/admin/pledge/new/?organisation={sq.pk}&member={member.pk}&year=2026"
+    pairs = [(k, v) for k, v in form_data(clerk.get(url).get_data(as_text=True)) if not k.startswith("items-")]
+    assert "nonce" in dict(pairs), "the form carries no per-form key"
+    pairs += [("v_louyuan", "5号楼"), ("v_post_duty", "楼院联络员"), ("v_political", "坚决拥护")]
+    for i in range(2):
+        pairs += [(f"items-{i}-content", "每周走访楼院一次"), (f"items-{i}-owner", "本人"),
+                  (f"items-{i}-deadline", "2026-12-31"), (f"items-{i}-expected", "居民满意")]
+    pairs = [(k, v) for k, v in pairs if k not in ("v_louyuan", "v_post_duty", "v_political") or v]
+    first = clerk.client.post(url, data=as_multidict(pairs))
+    second = clerk.client.post(url, data=as_multidict(pairs))
+    assert first.status_code == 302, first.get_data(as_text=True)[-1500:]
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    with seeded.app_context():
+        assert Pledge.objects(member=member.pk, year=2026).count() == 1
+        assert AuditEntry.objects(collection="pledge", action="新建承诺", record_id=Pledge.objects(
+            member=member.pk).first().pk).count() == 1

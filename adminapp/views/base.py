@@ -36,14 +36,6 @@ def submission():
     return f"{nonce}-{hashlib.sha256(repr(content).encode()).hexdigest()[:16]}"
 
 
-def parse_version(text, default):
-    """The version an edit form was loaded at; a value that is not a small number counts as stale."""
-    text = str(text if text not in (None, "") else default).strip()
-    if not text.isdigit() or len(text) > 9:
-        raise StaleRecord()
-    return int(text)
-
-
 def object_id_or_404(value):
     try:
         return ObjectId(str(value))
@@ -191,7 +183,7 @@ class ScopedModelView(LoginRequired, ModelView):
             return audit.entry(current_user, "新建" if is_created else "修改", doc, before, audit.snapshot(doc),
                                organisation_id=self._owner_id(doc))
 
-        model = self.persist(model, None if is_created else parse_version(expected, model.version), log)
+        model = self.persist(model, None if is_created else (expected or model.version), log)
         self.after_model_change(form, model, is_created)
         return model
 

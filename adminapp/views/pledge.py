@@ -25,7 +25,7 @@ from documents.pledge import STATE_TITLES, State
 from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import Rectification, SupervisionRound
-from documents.store.claims import new_nonce
+from documents.store.claims import form_key, new_nonce, once
 from documents.template import ITEM_COLUMNS, parse_date
 from documents.vocabulary import Vocabulary
 from exporters import archive
@@ -141,9 +141,10 @@ class PledgeView(ScopedModelView):
             form.items.append_entry()
         elif request.method == "POST" and form.validate():
             try:
-                saved = save_pledge(current_user, organisation=organisation, member=member, year=year,
-                                    raw_values=raw_values(form, template), raw_items=raw_items(form),
-                                    oral=form.oral.data, pledge=pledge, expected_version=form.expected_version.data)
+                saved_id = once(form_key(current_user.pk, submission(), "pledge"), lambda: str(save_pledge(
+                    current_user, organisation=organisation, member=member, year=year,
+                    raw_values=raw_values(form, template), raw_items=raw_items(form), oral=form.oral.data,
+                    pledge=pledge, expected_version=form.expected_version.data).pk))
             except PledgeErrors as exc:
                 for message in show_errors(form, exc.errors):
                     flash(message, "error")
@@ -152,8 +153,8 @@ class PledgeView(ScopedModelView):
                 flash(_("保存失败：这份承诺在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
                         "请在新窗口打开该承诺核对最新内容后再提交。"), "error")
             else:
-                flash(_("已保存：%(p)s", p=str(saved)), "success")
-                return redirect(url_for(".details_view", id=saved.pk))
+                flash(_("已保存：%(p)s", p=str(self.get_one(saved_id))), "success")
+                return redirect(url_for(".details_view", id=saved_id))
         while len(form.items.entries) < max(low, 1):
             form.items.append_entry()
         return self.render("admin/pledge_form.html", form=form, tpl=template, organisation=organisation,

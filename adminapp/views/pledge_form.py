@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
                      StringField, TextAreaField, widgets)
 
+from documents.store.claims import new_nonce
 from documents.template import ITEM_COLUMNS
 
 
@@ -56,6 +57,7 @@ def build_form_class(template, member_choices=(), org_choices=()):
     attrs["items"] = FieldList(FormField(item_form), min_entries=1)
     attrs["oral"] = BooleanField(_l("口头承诺（本人口述，由录入员代为记录）"))
     attrs["expected_version"] = HiddenField()
+    attrs["nonce"] = HiddenField(default=new_nonce)
     return type("PledgeForm", (FlaskForm,), attrs)
 
 
