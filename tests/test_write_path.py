@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from mongoengine import Document
-from mongoengine.errors import OperationError
+from mongoengine.errors import OperationError, ValidationError
 
 from adminapp import create_app
 from adminapp.config import TestConfig as AppTestConfig
@@ -114,6 +114,30 @@ def test_a_write_that_fails_after_the_claim_gives_the_claim_back(seeded, monkeyp
         fresh.post = "第二次"
         fresh.save_checked(fresh.version)
         assert Member.objects(pk=member.pk).first().post == "第二次"
+
+
+
+def test_a_unique_conflict_reported_by_the_update_itself_is_still_a_message(seeded, monkeypatch):
+    """FerretDB reports a unique conflict on update as a generic error: it must still read as the field's message."""
+    from documents.store import claims
+    with seeded.app_context():
+        sq = org("SQ01")
+        first, second = make_member(name="先到", organisation=sq), make_member(name="后到", organisation=sq)
+        real, calls = claims.find_duplicate, []
+
+        def blind_once(doc):
+            calls.append(doc)
+            return None if len(calls) == 1 else real(doc)
+
+        monkeypatch.setattr(claims, "find_duplicate", blind_once)
+        second.id_number = first.id_number
+        with pytest.raises(ValidationError) as caught:
+            second.save_checked(second.version)
+        assert "该身份证号已登记" in str(caught.value) and len(calls) == 2
+        fresh = Member.objects(pk=second.pk).first()
+        fresh.post = "照常保存"
+        fresh.save_checked(fresh.version)
+        assert Member.objects(pk=second.pk).first().post == "照常保存"
 
 
 # -- a process that dies between two writes ----------------------------------------------------------
