@@ -201,9 +201,18 @@ class BallotRefused(Exception):
 
 
 def open_ballot(token):
+    """The ballot of a token that may still be cast, or BallotRefused saying why not."""
+    return _usable(_ballot(token))
+
+
+def _ballot(token):
     ballot = BallotToken.objects(token=token).first()
     if ballot is None:
         raise BallotRefused("这张选票无效，请核对选票上的二维码或链接")
+    return ballot
+
+
+def _usable(ballot):
     if ballot.used_at:
         raise BallotRefused("这张选票已经使用过，每张选票只能投一次")
     if ballot.expires_at < now():
@@ -213,9 +222,7 @@ def open_ballot(token):
 
 def cast_ballot(token, choices):
     """Record one public ballot ({member id: choice label}) exactly once; the same ballot sent again is thanked, not counted."""
-    ballot = BallotToken.objects(token=token).first()
-    if ballot is None:
-        raise BallotRefused("这张选票无效，请核对选票上的二维码或链接")
+    ballot = _ballot(token)
     points = dict(PUBLIC_CHOICES)
     members = {str(m.pk): m for m in members_of(ballot.round)}
     rows = [Score(round=ballot.round, member=members[mid], rater_type="public", rater="群众", score=points[label],
@@ -223,7 +230,7 @@ def cast_ballot(token, choices):
     cast = hashlib.sha256(repr(sorted((str(r.member.pk), r.score) for r in rows)).encode()).hexdigest()
     if rows and ballot.used_at and ballot.cast == cast:
         return len(rows)
-    open_ballot(token)
+    _usable(ballot)
     try:
         ballot.round.check_writable()
     except ValidationError as exc:
