@@ -23,6 +23,7 @@ import uuid
 
 from bson import ObjectId
 from flask import current_app, has_app_context
+from mongoengine import Document, StringField
 from mongoengine.connection import get_db
 from pymongo.errors import DuplicateKeyError
 
@@ -50,12 +51,30 @@ def lease():
     return dt.timedelta(seconds=float(seconds))
 
 
+class Claim(Document):
+    """A claim, declared so that the store's indexes cover its table; read and written as plain documents."""
+    id = StringField(primary_key=True)
+    meta = {"collection": "claims", "strict": False}
+
+
+class PendingClaim(Document):
+    """A claim whose audit entry is not yet appended: what the repair pass looks at."""
+    id = StringField(primary_key=True)
+    meta = {"collection": "claims_pending", "strict": False}
+
+
+class Receipt(Document):
+    """The outcome of one submitted form, so that the same form sent again is answered, not redone."""
+    id = StringField(primary_key=True)
+    meta = {"collection": "receipts", "strict": False}
+
+
 def _claims():
-    return get_db()["claims"]
+    return Claim._get_collection()
 
 
 def _pending():
-    return get_db()["claims_pending"]
+    return PendingClaim._get_collection()
 
 
 _AUDIT_INDEXED = set()
@@ -196,7 +215,7 @@ def once(key, run):
     """
     if key is None:
         return run()
-    receipts = get_db()["receipts"]
+    receipts = Receipt._get_collection()
     while True:
         try:
             receipts.insert_one({"_id": key, "at": _now()})
