@@ -104,7 +104,10 @@ def _missing(conn, schema, wanted):
 
 
 def _tables(conn, schema):
-    """FerretDB's map of collection name to (hashed) table name in the database's schema."""
+    """FerretDB's map of collection name to (hashed) table name in the database's schema; {} before it has any."""
+    exists = conn.execute("SELECT to_regclass(%s)", (sql.Identifier(schema, METADATA_TABLE).as_string(conn),)).fetchone()[0]
+    if exists is None:
+        return {}
     return dict(conn.execute(sql.SQL("SELECT _jsonb->>'_id', _jsonb->>'table' FROM {}").format(
         sql.Identifier(schema, METADATA_TABLE))).fetchall())
 
