@@ -40,7 +40,7 @@ def create_user_command(username, role, org_code, display_name):
         raise click.ClickException("审核人和录入员必须用 --org 指定组织")
     if User.objects(username=username).first():
         raise click.ClickException(f"用户名 {username} 已存在")
-    password = os.environ.get("PLEDGEDESK_PASSWORD") or click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    password = os.environ.get("PLEDGEDESK_PASSWORD") or click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码")
     if len(password) < 8:
         raise click.ClickException("密码至少8位")
     user = User(username=username, display_name=display_name or username, role=role, organisation=org)

@@ -39,5 +39,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # Translations (English catalogue; Chinese is the source language)
-.venv/bin/pybabel compile -f -d adminapp/translations >/dev/null
-.venv/bin/pybabel compile -f -D admin -d adminapp/translations_admin >/dev/null
+.venv/bin/pybabel -q compile -f -d adminapp/translations
+.venv/bin/pybabel -q compile -f -D admin -d adminapp/translations_admin

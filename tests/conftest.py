@@ -16,14 +16,12 @@ from seed import demo
 
 @pytest.fixture(scope="session")
 def mongo_base():
-    """A server URI without database: MONGODB_URI if set, else the private database started for this session.
-
-    The private one's POSTGRES_URL goes into the environment, so every app made in the tests makes its GIN indexes.
-    Its directory is made under /tmp, not pytest's root-only tmp tree, which the database's system user cannot enter.
-    """
+    """A server URI without database: MONGODB_URI if set, else the private database started for this session."""
     if os.environ.get("MONGODB_URI"):
         yield os.environ["MONGODB_URI"].rsplit("/", 1)[0]
         return
+    # Under /tmp, not pytest's root-only tmp tree, which the database's system user cannot enter. Its POSTGRES_URL
+    # goes into the environment, so every app made in the tests makes the GIN indexes of its fresh database.
     data_dir = tempfile.mkdtemp(prefix="pledgedesk-test-")
     try:
         with EmbeddedDatabase(data_dir) as server, pytest.MonkeyPatch.context() as env:

@@ -1,10 +1,8 @@
-"""GIN indexes that let PostgreSQL serve FerretDB's pushed-down equalities; the only code that knows SQL and tables.
-
-FerretDB 1.24 sends an equality on `field` as `_jsonb->'field' @> value` (a dotted path as `_jsonb #> '{a,b}'`).
-Its own btree indexes cannot serve `@>` (upstream FerretDB #4646), so every query would read the whole table;
-a GIN index on the same expression can. We make one for `_id` and for every field a document declares an
-index on. They live and die with FerretDB's table, so they are re-made whenever collections are (re)created.
-"""
+"""GIN indexes that let PostgreSQL serve FerretDB's pushed-down equalities; the only code that knows SQL and tables."""
+# FerretDB 1.24 sends an equality on `field` as `_jsonb->'field' @> value` (a dotted path as `_jsonb #> '{a,b}'`).
+# Its own btree indexes cannot serve `@>` (upstream FerretDB #4646), so every query would read the whole table;
+# a GIN index on the same expression can. We make one for `_id` and for every field a document declares an
+# index on. They live and die with FerretDB's table, so they are made again whenever collections are created.
 import hashlib
 import json
 
@@ -47,12 +45,8 @@ def expression(field):
 
 
 def ensure(database, postgres_url, documents=None):
-    """Create each missing collection, then each missing GIN index; two queries when all exist.
-
-    `database` is the pymongo database FerretDB serves from the PostgreSQL database at `postgres_url`;
-    without a `postgres_url` (MongoDB, or a server we do not own) there is nothing to do.
-    """
-    if not postgres_url:
+    """Create each missing collection of `database`, then each missing GIN index; return how many indexes were made."""
+    if not postgres_url:  # MongoDB, or a server whose PostgreSQL is not ours: nothing to do
         return 0
     wanted = declared_fields(documents)
     for name in wanted.keys() - set(database.list_collection_names()):
