@@ -1,1 +1,1 @@
-"""The one place that knows the database: compare-and-set with its lease, receipts, indexes."""
+"""The store: the only code that knows the database under MongoEngine (FerretDB on PostgreSQL, or MongoDB)."""
