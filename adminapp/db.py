@@ -17,9 +17,9 @@ def init_db(app):
     @app.before_request
     def repair_once():
         """On a process's first request, finish or release the changes a previous process left half done."""
-        if not repaired:
-            repaired.append(True)
+        if not repaired and ping():
             claims.repair()
+            repaired.append(True)
 
 
 def ping():
