@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
 from wtforms import SelectField, SelectMultipleField, widgets
-from wtforms.fields.choices import Choice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
@@ -68,6 +68,11 @@ class ScopedReferenceField(QuerySetSelectField):
 
 
 class ScopedConverter(CustomModelConverter):
+    def _convert_choices(self, choices):
+        """SelectChoice options for fields declared with choices: WTForms 3.4 drops tuple choices."""
+        for choice in choices:
+            yield SelectChoice(*choice) if isinstance(choice, tuple) else SelectChoice(choice)
+
     @converts("ReferenceField")
     def conv_Reference(self, model, field, kwargs):
         kwargs["allow_blank"] = not field.required
