@@ -224,3 +224,56 @@ def test_stale_pledge_form_is_refused_and_input_kept(seeded, draft, login_as):
     assert response.status_code == 200 and "已被他人修改" in page and "乙的楼院" in page
     with seeded.app_context():
         assert Pledge.objects(pk=draft).first().values["louyuan"] == "甲的楼院"
+
+
+def path_to(state):
+    """The shortest list of transition names that takes a draft to this state, found in TRANSITIONS."""
+    paths, queue = {"draft": []}, ["draft"]
+    while queue:
+        current = queue.pop(0)
+        for step in TRANSITIONS.values():
+            if current in [s.value for s in step.sources] and step.target.value not in paths:
+                paths[step.target.value] = paths[current] + [step.name]
+                queue.append(step.target.value)
+    return paths[state]
+
+
+INPUTS = {"checklist": CHECKS, "guidance": "同意", "reason": "群众反映需调整", "note": "客观原因说明"}
+ACTOR = {"writer": "sq_clerk", "reviewer": "sq_reviewer"}
+MOVES = [(name, source.value) for name, step in TRANSITIONS.items() for source in step.sources]
+STATES = sorted({s.value for step in TRANSITIONS.values() for s in (*step.sources, step.target)})
+
+
+def bring(app, pledge_id, state):
+    for name in path_to(state):
+        act(app, ACTOR[TRANSITIONS[name].who], pledge_id, name, **INPUTS)
+
+
+@pytest.mark.parametrize("name,source", MOVES, ids=[f"{n}-from-{s}" for n, s in MOVES])
+def test_every_transition_from_every_allowed_state(seeded, draft, name, source):
+    bring(seeded, draft, source)
+    step = TRANSITIONS[name]
+    pledge = act(seeded, ACTOR[step.who], draft, name, **INPUTS)
+    assert pledge.state == step.target.value
+    with seeded.app_context():
+        entry = AuditEntry.objects(record_id=draft, action=step.title).order_by("-at").first()
+        assert entry.before == {"state": source} and entry.after["state"] == step.target.value
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_other_action_is_refused_in_each_state(seeded, draft, state):
+    bring(seeded, draft, state)
+    refused = [n for n, step in TRANSITIONS.items() if state not in [s.value for s in step.sources]]
+    assert refused
+    for name in refused:
+        with pytest.raises(TransitionRefused, match="当前状态为"):
+            act(seeded, "admin", draft, name, **INPUTS)
+    with seeded.app_context():
+        pledge = Pledge.objects(pk=draft).first()
+        assert pledge.state == state and AuditEntry.objects(record_id=draft).count() == 1 + len(path_to(state))
+
+
+def test_the_cycle_matrix_reaches_every_state_and_runs_every_move():
+    assert len(MOVES) == 16 and ("late", "fulfilling") in MOVES and ("evaluate", "late") in MOVES
+    assert {"draft", "returned", "late", "excused", "evaluated"} <= set(STATES)
+    assert all(path_to(state) or state == "draft" for state in STATES)
