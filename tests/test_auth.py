@@ -1,5 +1,10 @@
 """Logging in, the lock after repeated failures, CSRF, language."""
-from documents import User
+import datetime as dt
+
+import time_machine
+
+from documents import AuditEntry, User
+from tests import clock
 
 
 def test_admin_without_session_redirects_to_login(client):
@@ -35,6 +40,34 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(seeded,
     assert "锁定" in response.get_data(as_text=True)
     with seeded.app_context():
         assert User.objects(username="sq_clerk").first().is_locked()
+
+
+def lock_out(app, browser, username="sq_clerk"):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        browser.login(username, "wrong-password")
+
+
+def test_the_lock_expires_after_its_time(seeded, browser):
+    lock_out(seeded, browser)
+    minutes = seeded.config["LOGIN_LOCK_MINUTES"]
+    with time_machine.travel(clock.NOW + dt.timedelta(minutes=minutes - 1)):
+        assert browser.login("sq_clerk").status_code == 401
+    with time_machine.travel(clock.NOW + dt.timedelta(minutes=minutes + 1)):
+        assert browser.login("sq_clerk").status_code == 302
+        assert browser.get("/admin/").status_code == 200
+
+
+def test_an_administrator_unlocks_at_once(seeded, browser, login_as):
+    lock_out(seeded, browser)
+    with seeded.app_context():
+        clerk_id = str(User.objects(username="sq_clerk").first().pk)
+    admin = login_as("admin")
+    admin.post("/admin/user/action/", {"action": "unlock", "rowid": [clerk_id], "url": "/admin/user/"},
+               token_from="/admin/user/")
+    assert "已解除 1 个账号的锁定" in admin.get("/admin/user/").get_data(as_text=True)
+    assert browser.login("sq_clerk").status_code == 302
+    with seeded.app_context():
+        assert AuditEntry.objects(record_id=clerk_id, action="解除锁定").count() == 1
 
 
 def test_login_without_csrf_token_is_rejected(seeded, client):

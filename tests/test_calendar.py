@@ -54,6 +54,8 @@ def test_opinions_outside_the_publication_window_are_refused(seeded, on_board, c
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
     client.post(f"/board/SQ01/opinion/{on_board}", data={"csrf_token": token, "text": "晚了"})
     assert "不在公示期内" in client.get(f"/board/SQ01?year={YEAR}").get_data(as_text=True)
+    with seeded.app_context():
+        assert Opinion.objects.count() == 0 and AuditEntry.objects(record_id=on_board, action="收到群众意见").count() == 0
 
 
 def test_deadline_of_the_street_applies_to_its_branches_and_shows_as_overdue(seeded, login_as):
