@@ -3,6 +3,7 @@ import datetime as dt
 
 import time_machine
 
+from adminapp.config import Config
 from documents import AuditEntry, User
 from tests import clock
 
@@ -104,3 +105,13 @@ def test_passwords_are_hashed(seeded):
     with seeded.app_context():
         user = User.objects(username="admin").first()
         assert "Demo@2026" not in user.password_hash and user.check_password("Demo@2026")
+
+
+def test_production_hashes_with_scrypt_and_tests_with_cheap_pbkdf2(app):
+    with app.app_context():
+        user = User(username="hash_check", role="clerk")
+        user.set_password("Secret@2026")
+        assert user.password_hash.startswith("pbkdf2:sha256:1000$") and user.check_password("Secret@2026")
+        app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD
+        user.set_password("Secret@2026")
+        assert user.password_hash.startswith("scrypt:") and user.check_password("Secret@2026")
