@@ -77,15 +77,20 @@ def demo_template(mongo_base, mongo_client, frozen_clock):
 
 
 def copy_database(client, source, target):
-    """Copy every collection of source, indexes included, into the empty database target."""
+    """Copy every non-empty collection of source, indexes included, into the fresh database target.
+
+    Empty collections are left to the app, which makes them with their indexes on first use.
+    """
     for collection in client[source].list_collection_names():
         src, dst = client[source][collection], client[target][collection]
-        for index in src.list_indexes():
-            if index["name"] != "_id_":
-                dst.create_index(list(index["key"].items()), name=index["name"], unique=index.get("unique", False))
         documents = list(src.find())
-        if documents:
-            dst.insert_many(documents)
+        if not documents:
+            continue
+        present = {index["name"] for index in dst.list_indexes()}
+        for index in src.list_indexes():
+            if index["name"] not in present:
+                dst.create_index(list(index["key"].items()), name=index["name"], unique=index.get("unique", False))
+        dst.insert_many(documents)
 
 
 @pytest.fixture
