@@ -35,7 +35,7 @@ RECORD_PAGE = re.compile(r"/(details|edit)/$")  # pages of one record: the forei
 def _routes_app():
     """An app to read the URL map and the views from; it never touches its database."""
     config = app_config.TestConfig()
-    config.MONGODB_URI = "mongodb://127.0.0.1:9/never_used"
+    config.MONGODB_URI, config.POSTGRES_URL = "mongodb://127.0.0.1:9/never_used", None
     return create_app(config)
 
 
