@@ -29,10 +29,11 @@ if [ -z "${MONGODB_URI:-}" ]; then
   fi
 fi
 
-# CJK fonts for the PDFs, and poppler for reading them back in tests
+# CJK fonts for the PDFs; poppler and zbar for reading them (and their QR codes) back in tests
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+command -v zbarimg >/dev/null || need+=(zbar-tools)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
