@@ -44,6 +44,16 @@ def _serve(host, port):
          "--log-level", "warning", "wsgi:app"], cwd=PROJECT_DIR)
 
 
+def _port_taken(host, port):
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def _wait_until_listening(server, host, port, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.poll() is None:
@@ -58,6 +68,9 @@ def _wait_until_listening(server, host, port, timeout=60):
 def main():
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    if _port_taken(host, port):
+        print(f"端口 {host}:{port} 已被占用：请先停止占用它的程序，或换一个端口，如 PORT=5001 make run", file=sys.stderr)
+        return 1
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     # Served over plain http on this machine; behind HTTPS leave SESSION_COOKIE_SECURE unset (on).
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")

@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -72,3 +73,14 @@ def test_make_run_serves_with_gunicorn_tells_the_cli_and_stops_everything_on_sig
     assert "已加载演示数据" in output and output.rstrip().endswith("数据库已停止。"), output
     assert "Warning" not in output and "Traceback" not in output, output
     assert not os.path.exists(os.path.join(var, "run.json"))
+
+
+def test_make_run_on_a_taken_port_says_so_before_starting_anything():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {**os.environ, "PORT": str(taken.getsockname()[1])}
+        result = subprocess.run([sys.executable, "-m", "adminapp.devserver"], cwd=PROJECT_DIR, env=env,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == f"端口 127.0.0.1:{env['PORT']} 已被占用：请先停止占用它的程序，或换一个端口，如 PORT=5001 make run"
