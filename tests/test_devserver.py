@@ -84,3 +84,21 @@ def test_make_run_on_a_taken_port_says_so_before_starting_anything():
                                 capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.strip() == f"端口 127.0.0.1:{env['PORT']} 已被占用：请先停止占用它的程序，或换一个端口，如 PORT=5001 make run"
+
+
+def test_a_second_make_run_on_the_same_data_refuses_to_start():
+    var = tempfile.mkdtemp(prefix="pledgedesk-run-")
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "adminapp.devserver"])
+    try:
+        with open(os.path.join(var, "run.json"), "w") as run_file:
+            json.dump({"mongodb_uri": "mongodb://127.0.0.1:1/pledgedesk", "postgres_url": "", "pid": first.pid}, run_file)
+        env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
+        env.update(PLEDGEDESK_VAR=var, PORT=str(free_port()))
+        result = subprocess.run([sys.executable, "-m", "adminapp.devserver"], cwd=PROJECT_DIR, env=env,
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        first.kill()
+        first.wait()
+        shutil.rmtree(var, ignore_errors=True)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == f"另一个 make run（进程 {first.pid}）正在使用 {var}：请先停止它。"
