@@ -93,11 +93,9 @@ def main():
     try:
         if not os.environ.get("MONGODB_URI"):
             from adminapp.embedded_db import DatabaseError, EmbeddedDatabase
-            database = EmbeddedDatabase(VAR_DIR / "postgres")
             try:
-                database.start()
+                database = EmbeddedDatabase(VAR_DIR / "postgres").start()  # on failure it stops what it started
             except DatabaseError as exc:
-                database = None
                 print(exc, file=sys.stderr)
                 return 1
             os.environ["MONGODB_URI"] = database.uri("pledgedesk")
