@@ -111,7 +111,7 @@ def _csrf(html):
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
-def burst(clients, org_id, members, pledges, stop, statuses, errors):
+def burst(clients, round_, org_id, members, pledges, stop, statuses, errors):
     """Edit members (each form sent twice), submit and return pledges, create members twice by one form."""
     def run(worker, clerk, reviewer):
         n = 0
@@ -132,7 +132,7 @@ def burst(clients, org_id, members, pledges, stop, statuses, errors):
                             "nonce": nonce.group(1) if nonce else ""}
                     statuses.append(who.post(f"/admin/pledge/act/{step}/", form))
                 fields = dict(form_data(clerk.get("/admin/member/new/")))
-                fields.update(name=f"新人{worker}-{n}", id_number=make_id_number(), status="在册",
+                fields.update(name=f"新人{round_}-{worker}-{n}", id_number=make_id_number(), status="在册",
                               organisation=str(org_id))
                 for _ in range(2):
                     statuses.append(clerk.post("/admin/member/new/", list(fields.items())))
@@ -161,11 +161,11 @@ def test_killing_the_app_mid_burst_leaves_every_record_editable_and_audited(seed
     server = Server(seeded.config["MONGODB_URI"])
     statuses, errors = [], []
     try:
-        for _ in range(ROUNDS):
+        for round_ in range(ROUNDS):
             server.start()
             clients = [(Client(server.port, "sq_clerk"), Client(server.port, "sq_reviewer")) for _ in range(WORKERS)]
             stop, started = threading.Event(), len(statuses)
-            threads = burst(clients, sq.pk, members, pledges, stop, statuses, errors)
+            threads = burst(clients, round_, sq.pk, members, pledges, stop, statuses, errors)
             while len(statuses) < started + 12 and not errors:
                 time.sleep(0.1)
             time.sleep(random.uniform(0.5, 2))

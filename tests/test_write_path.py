@@ -20,7 +20,7 @@ from documents.idcard import check_digit
 from tests.factories import make_id_number, make_member, make_org, org
 
 PROJECT = Path(__file__).resolve().parent.parent
-LEASE = 2
+LEASE = 5
 
 
 @pytest.fixture
@@ -240,7 +240,8 @@ def test_a_process_killed_between_a_change_and_its_audit_entry_loses_no_entry(se
         assert AuditEntry.objects(record_id=pledge_id, action="提交审核").count() == 1
         assert transition(User.objects(username="sq_reviewer").first(), pledge_id, "return",
                           guidance="请写具体").state == "returned"
-        assert [e.action for e in AuditEntry.objects(record_id=pledge_id).order_by("at")][-2:] == ["提交审核", "退回修改"]
+        actions = [e.action for e in AuditEntry.objects(record_id=pledge_id)]
+        assert actions.count("提交审核") == actions.count("退回修改") == 1
 
 
 def _config_of(app):
