@@ -19,6 +19,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -319,19 +320,29 @@ def served(factory, uri, log_dir):
         log.close()
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Client:
     """One browser: a cookie jar, logged in through /login with its CSRF token."""
 
     def __init__(self, base, username=None, password=demo.DEMO_PASSWORD):
         self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+                                                  _NoRedirect())
         if username:
             page = self.opener.open(base + "/login", timeout=TIMEOUT).read().decode()
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
             form = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token})
-            reply = self.opener.open(base + "/login", data=form.encode(), timeout=TIMEOUT)
-            if "/login" in reply.geturl():
+            request = urllib.request.Request(base + "/login", data=form.encode())
+            try:  # not following the redirect: the home page it leads to is timed on its own
+                self.opener.open(request, timeout=TIMEOUT)
                 raise RuntimeError(f"could not log in as {username}")
+            except urllib.error.HTTPError as exc:
+                if exc.code != 302 or "/login" in exc.headers.get("Location", ""):
+                    raise RuntimeError(f"could not log in as {username}") from exc
 
     def get(self, path, capture=None):
         """GET a path; return (seconds, status or 'timeout', bytes)."""
@@ -641,6 +652,7 @@ def main():
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--skip", default="", help="comma-separated: pages,concurrency,letter,archive,roster")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and the database on kill too
     skip = set(filter(None, args.skip.split(",")))
     work = ROOT / "var" / "bench"
     work.mkdir(parents=True, exist_ok=True)
