@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from adminapp import create_app, embedded_db  # noqa: E402
+from adminapp import create_app, db, embedded_db  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
 from documents import AuditEntry, Member, Organisation, Pledge, User, Vocabulary, audit, idcard  # noqa: E402
 from documents.pledge import PledgeItem  # noqa: E402
@@ -50,7 +50,7 @@ from documents.pledging import OPTIONAL_CATEGORIES, template_for  # noqa: E402
 from seed import demo, pledges as seed_pledges  # noqa: E402
 
 # The private database the benchmark starts when no --uri is given: whatever adminapp.embedded_db provides.
-DATABASE = embedded_db.EmbeddedFerretDB
+DATABASE = embedded_db.EmbeddedDatabase
 
 SCALES = {
     "street": {"streets": 1, "orgs": 36, "members": 5_000, "pledges": 10_000, "audit": 15_000},
@@ -63,8 +63,9 @@ STATES_NOW = ["draft", "submitted", "returned", "approved", "signed", "published
               "fulfilling", "published"]
 STATES_LAST = ["evaluated"] * 8 + ["fulfilled", "late"]
 TIMEOUT = 300
-WRITES = {"insert", "update", "delete", "findAndModify", "createIndexes", "create", "drop", "dropIndexes"}
-FOLLOW_UPS = {"getMore", "killCursors", "endSessions"}
+WRITES = {"insert", "update", "delete", "findAndModify", "create", "drop", "dropIndexes"}
+# Cursor follow-ups are replayed by draining cursors; createIndexes is MongoEngine's once-per-process set-up.
+FOLLOW_UPS = {"getMore", "killCursors", "endSessions", "createIndexes"}
 
 
 # -- data ------------------------------------------------------------------------------------------
@@ -285,10 +286,11 @@ def free_port():
 
 
 @contextlib.contextmanager
-def served(factory, uri, log_dir):
+def served(factory, uri, postgres_url, log_dir):
     """Run scripts/bench_app.py's factory under gunicorn on a free loopback port; yield its base URL."""
     port = free_port()
-    env = {**os.environ, "MONGODB_URI": uri, "SECRET_KEY": "bench", "SESSION_COOKIE_SECURE": "0"}
+    env = {**os.environ, "MONGODB_URI": uri, "PLEDGEDESK_POSTGRES_URL": postgres_url or "", "SECRET_KEY": "bench",
+           "SESSION_COOKIE_SECURE": "0"}
     log = open(log_dir / f"gunicorn-{factory}.log", "ab")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT / "scripts"), "--workers", "2", "--threads", "4",
@@ -562,14 +564,15 @@ def letter(app, pledge_id, repeat):
             "ratio": statistics.median(full) / statistics.median(bare)}
 
 
-def archive_year(uri, code, year, work):
+def archive_year(uri, postgres_url, code, year, work):
     """`flask export archive` of one organisation-year in its own process: seconds, letters, peak memory."""
     target = work / f"archive-{code}.zip"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     result = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "export", "archive", "--org", code,
                              "--year", str(year), "-o", str(target)], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "MONGODB_URI": uri, "SECRET_KEY": "bench"})
+                            env={**os.environ, "MONGODB_URI": uri, "PLEDGEDESK_POSTGRES_URL": postgres_url or "",
+                                 "SECRET_KEY": "bench"})
     seconds = time.perf_counter() - t0
     if result.returncode:
         return {"org": code, "error": result.stderr[-500:]}
@@ -581,7 +584,7 @@ def archive_year(uri, code, year, work):
             "peak RSS MB (largest child so far)": round(max(peak, before) / 1024)}
 
 
-def roster(uri):
+def roster(uri, postgres_url):
     """Import a 10,000-row roster twice (scripts/bench_roster.py's rows) vs insert_many of the same members."""
     from documents.roster import commit, prepare
     with mock.patch.object(sys, "argv", sys.argv[:1]):  # bench_roster reads its row count from argv
@@ -593,7 +596,7 @@ def roster(uri):
     client = MongoClient(database_uri)
     client.drop_database("bench_roster")
     config = TestConfig()
-    config.MONGODB_URI = database_uri
+    config.MONGODB_URI, config.POSTGRES_URL = database_uri, postgres_url
     app = create_app(config)
     out = {"rows": rows}
     try:
@@ -649,6 +652,8 @@ def main():
     parser.add_argument("--uri", help="use this server and database (emptied first) instead of a private one")
     parser.add_argument("--repeat", type=int, default=5, help="requests per page (N)")
     parser.add_argument("--budget", type=float, default=60, help="stop repeating a page after this many seconds")
+    parser.add_argument("--postgres-url", default=os.environ.get("PLEDGEDESK_POSTGRES_URL"),
+                        help="with --uri: the PostgreSQL under that FerretDB, for the project's indexes")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--skip", default="", help="comma-separated: pages,concurrency,letter,archive,roster")
     args = parser.parse_args()
@@ -662,24 +667,25 @@ def main():
                "load average at start": os.getloadavg()}
     with contextlib.ExitStack() as stack:
         if args.uri:
-            uri = args.uri
+            uri, postgres_url = args.uri, args.postgres_url
         else:
             server = stack.enter_context(DATABASE(stack.enter_context(tempfile.TemporaryDirectory(dir=work))))
-            uri = server.uri(f"bench_{args.scale}")
+            uri, postgres_url = server.uri(f"bench_{args.scale}"), server.postgres_url
             results["database"] = f"private {DATABASE.__name__}"
         print(f"# data: {args.scale} scale into {uri}", flush=True)
         config = TestConfig()
-        config.MONGODB_URI = uri
+        config.MONGODB_URI, config.POSTGRES_URL = uri, postgres_url
         app = create_app(config)
         raw = MongoClient(uri)
         capture_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=work)))
         with app.app_context():
             results["data"] = ensure_data(args.scale, uri)
+            db.init_db(app)  # the project's indexes again, as the data were loaded into a dropped database
             print(f"# data ready: {json.dumps(results['data'], ensure_ascii=False)}", flush=True)
             pages, letter_id = plan(app, raw.get_default_database())
         print(f"# {len(pages)} pages planned", flush=True)
-        base = stack.enter_context(served("product", uri, work))
-        stock_base = stack.enter_context(served("stock", uri, work))
+        base = stack.enter_context(served("product", uri, postgres_url, work))
+        stock_base = stack.enter_context(served("stock", uri, postgres_url, work))
         if "pages" not in skip:
             browsers = {role: Client(base, None if role == "public" else role)
                         for role in ("admin", "jd_reviewer", "sq_clerk", "public")}
@@ -701,14 +707,14 @@ def main():
                 results["letter"] = letter(app, letter_id, args.repeat)
             print(f"# pledge letter: {json.dumps(results['letter'], ensure_ascii=False)}", flush=True)
         if "archive" not in skip:
-            results["archive"] = archive_year(uri, "SQ01", YEAR, work)
+            results["archive"] = archive_year(uri, postgres_url, "SQ01", YEAR, work)
             print(f"# archive: {json.dumps(results['archive'], ensure_ascii=False)}", flush=True)
         if "concurrency" not in skip:
             results["concurrency"] = concurrent(base, "/admin/pledge/")
             print(f"# 8 clients on the pledge list: {json.dumps(results['concurrency'], ensure_ascii=False)}",
                   flush=True)
         if "roster" not in skip:
-            results["roster"] = roster(uri)
+            results["roster"] = roster(uri, postgres_url)
             print(f"# roster: {json.dumps(results['roster'], ensure_ascii=False)}", flush=True)
         raw.close()
     if "pages" in results:
