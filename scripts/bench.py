@@ -635,7 +635,7 @@ def table(rows):
     lines = [f"{'page':<22} {'role':<12} {'N':>3} {'p50 ms':>9} {'p95 ms':>9} {'floor ms':>9} {'ratio':>6} "
              f"{'stock ms':>9} {'KB':>6}  note"]
     for r in rows:
-        note = "" if r["status"] == "200" else f"HTTP {r['status']}"
+        note = {"200": "", "timeout": f"timeout ({TIMEOUT} s)"}.get(r["status"], f"HTTP {r['status']}")
         if r.get("writes_skipped"):
             note += f" {r['writes_skipped']} writes not replayed"
         if r.get("commands") is not None:
@@ -655,6 +655,7 @@ def main():
     parser.add_argument("--postgres-url", default=os.environ.get("PLEDGEDESK_POSTGRES_URL"),
                         help="with --uri: the PostgreSQL under that FerretDB, for the project's indexes")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    parser.add_argument("--only", default="", help="time only pages whose 'page role' matches this regular expression")
     parser.add_argument("--skip", default="", help="comma-separated: pages,concurrency,letter,archive,roster")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and the database on kill too
@@ -692,7 +693,7 @@ def main():
             stock = Client(stock_base)
             rows = []
             print(table([]), flush=True)
-            for page, role, path, stock_path in pages:
+            for page, role, path, stock_path in [p for p in pages if re.search(args.only, f"{p[0]} {p[1]}")]:
                 try:
                     row = {"page": page, "role": role, **measure(
                         browsers[role], path, args.repeat, args.budget, raw, capture_dir,
