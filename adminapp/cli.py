@@ -8,7 +8,8 @@ from bson import ObjectId
 from flask import current_app
 from flask.cli import with_appcontext
 
-from documents import Organisation, Pledge, Role, User
+from documents import Organisation, Pledge, Role, User, copies
+from documents.organisation import backfill_paths
 from exporters import archive
 from seed import demo
 
@@ -19,6 +20,14 @@ def seed_command():
     """Load the word lists, demo organisations, members and accounts (safe to run again)."""
     report = demo.load()
     click.echo("已加载演示数据：" + "，".join(f"{k} {v}" for k, v in report.items()))
+
+
+@click.command("backfill-paths")
+@with_appcontext
+def backfill_paths_command():
+    """Give records made before org_path and the copied names their values (safe to run again)."""
+    paths, names = backfill_paths(), copies.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
 
 
 @click.command("create-user")
@@ -90,7 +99,7 @@ def export_board(code, year, output):
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
     organisation = _organisation(code)
-    total = archive.archive_size(list(Pledge.objects(organisation__in=organisation.subtree_ids, year=year).scalar("pk")))
+    total = archive.archive_size(list(Pledge.objects(org_path=organisation.pk, year=year).scalar("pk")))
     with click.progressbar(length=total, label="正在生成归档") as bar, open(output, "wb") as target:
         manifest = archive.write_archive(target, organisation, year, _base_url(), progress=lambda _name: bar.update(1))
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
@@ -105,5 +114,6 @@ def _organisation(code):
 
 def init_cli(app):
     app.cli.add_command(seed_command)
+    app.cli.add_command(backfill_paths_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(export_group)

@@ -1,4 +1,5 @@
 """Form pieces shared by the admin views: Flask-WTF CSRF and organisation-scoped drop-downs."""
+from flask_admin._compat import _iter_choices_wtforms_compat
 from flask_admin.contrib.mongoengine.form import QuerySetSelectField
 from flask_admin.contrib.mongoengine.form import CustomModelConverter
 from flask_admin.form import BaseForm
@@ -38,13 +39,26 @@ class ScopedReferenceField(QuerySetSelectField):
     """A drop-down of records limited to what the current user may see; bad ids are simply invalid.
 
     `choices_from` replaces the scoping for a reference that points outside the user's own
-    organisations by nature, such as an in-service member's residential community.
+    organisations by nature, such as an in-service member's residential community. The list
+    shows at most CHOICES_SHOWN records (and the current one), sorted by label; any record in
+    scope is still accepted when submitted.
     """
+
+    CHOICES_SHOWN = 300
 
     def __init__(self, label=None, validators=None, document=None, choices_from=None, **kwargs):
         kwargs.pop("queryset", None)
         queryset = choices_from() if choices_from else access.scope(document.objects, current_user)
         super().__init__(label, validators, queryset=queryset, **kwargs)
+
+    def iter_choices(self):
+        if self.allow_blank:
+            yield _iter_choices_wtforms_compat("__None", self.blank_text, self.data is None)
+        shown = {obj.pk: obj for obj in self.queryset.clone().limit(self.CHOICES_SHOWN)}
+        if self.data is not None and getattr(self.data, "pk", None) is not None:
+            shown.setdefault(self.data.pk, self.data)
+        for obj in sorted(shown.values(), key=str):
+            yield _iter_choices_wtforms_compat(obj.pk, str(obj), self._is_selected(obj))
 
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", "__None"):
