@@ -8,7 +8,7 @@ import zipfile
 from bson import ObjectId
 from openpyxl import load_workbook
 
-from documents import access, audit, idcard
+from documents import access, audit, copies, idcard
 from documents.base import now
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS, IN_SERVICE, Member
@@ -253,6 +253,9 @@ def commit(batch, actor):
         if merged:
             staging.insert_many([{"batch": claimed.pk, "doc": d} for d in merged])
             _apply_staged(claimed.pk, members, staging)
+        for row in rows:
+            if row["_id"] in stored and stored[row["_id"]].get("name") != row.get("name"):
+                copies.refresh(Member.objects(pk=row["_id"]).first())
     audit.record(actor, "导入花名册", claimed, after={
         "文件": claimed.filename, "新增": len(claimed.creates), "更新": len(claimed.updates), "拒绝": len(claimed.rejects)},
         summary=f"导入花名册 {claimed.filename}")
