@@ -121,12 +121,6 @@ class OrgOwned:
         self.organisation_name = org.name if org else None
 
 
-def path_of(org_id):
-    """The org_path of records owned by this organisation (empty when there is none)."""
-    org = Organisation.objects(pk=org_id).only("org_path").first() if org_id else None
-    return list(org.org_path) if org else []
-
-
 def move_paths(moved):
     """Re-root the ancestors and org_path of everything below a moved organisation, in every collection."""
     from documents.access import owned_documents
@@ -153,9 +147,7 @@ def backfill_paths():
     for document, field in owned_documents():
         collection, db_field = document._get_collection(), document._fields[field].db_field
         for org in orgs.values():
-            changes = {"org_path": list(org.ancestors) + [org.pk]}
-            if "organisation_name" in document._fields:
-                changes["organisation_name"] = org.name
+            changes = {"org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name}
             fixed += collection.update_many({db_field: org.pk, "$or": [{k: {"$ne": v}} for k, v in changes.items()]},
                                             {"$set": changes}).modified_count
     return fixed

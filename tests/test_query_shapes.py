@@ -102,6 +102,12 @@ def test_pk_look_ups_send_no_sort(sent, login_as, seeded):
         if "/details/" in url:  # the timeline: that record's entries by one indexed equality
             assert any(body.get("filter") == {"record_id": draft.pk if "pledge" in url else member.pk}
                        for name, body in commands if name == "find" and body["find"] == "audit"), url
+    act = f"/admin/pledge/act/submit/?ids={draft.pk}"
+    commands, response = sent.during(lambda: clerk.post(act, {"ids": str(draft.pk)}, token_from=act))
+    assert response.status_code == 302
+    assert not [body for name, body in commands if body.get("sort")]
+    with seeded.app_context():
+        assert Pledge.objects(pk=draft.pk).first().state == "submitted"
 
 
 def _add_members_with_pledges(count, organisation):
