@@ -62,6 +62,7 @@ class VocabularyView(AdminOnly, ScopedModelView):
     column_formatters = {"kind": lambda v, c, m, n: KINDS.get(m.kind, m.kind)}
     column_filters = (ListValueFilter("kind", _l("类别"), values=list(KINDS)),)
     column_default_sort = [("kind", False), ("order", False)]
+    sort_unfiltered = True
     form_columns = ("kind", "label", "order", "active")
     can_delete = False
     column_description = {"active": _l("停用后新录入时不再出现，已有记录保持不变")}

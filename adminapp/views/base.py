@@ -63,6 +63,7 @@ class ScopedModelView(LoginRequired, ModelView):
     column_exclude_list = ("version", "created_at", "updated_at", "ancestors", "org_path")
     column_details_exclude_list = ("version", "ancestors", "org_path", *COPIED)
     simple_list_pager = True
+    sort_unfiltered = False  # small collections (word lists, organisations) may always be sorted
     can_view_details = True
     details_modal = False
     page_size = 50
@@ -112,7 +113,7 @@ class ScopedModelView(LoginRequired, ModelView):
         if self._search_supported and search:
             query = self._search(query, search)
         count = None if self.simple_list_pager else query.count()
-        narrow = subtree or filters or search or not current_user.is_admin
+        narrow = subtree or filters or search or not current_user.is_admin or self.sort_unfiltered
         if sort_column:
             query = query.order_by(("-" if sort_desc else "") + sort_column)
         elif self._get_default_order() and narrow:  # FerretDB sorts everything that matched: never a whole collection

@@ -24,6 +24,7 @@ class OrganisationView(ScopedModelView):
     column_formatters = {"parent": lambda v, c, m, n: v.name_of(Organisation, ref_id(m, "parent"))}
     column_searchable_list = ("name", "code", "secretary")
     column_default_sort = "code"
+    sort_unfiltered = True
     form_columns = ("name", "code", "level", "org_type", "parent", "secretary", "contact")
     form_overrides = {"org_type": VocabularySelectField}
     form_args = {"org_type": {"kind": "org_type"}}
