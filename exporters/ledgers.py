@@ -2,6 +2,7 @@
 import datetime as dt
 
 from documents.evaluation import RATER_TYPES, EvaluationRound, results
+from documents.organisation import ref_id
 from documents.pledge import Pledge
 from documents.progress import latest_by_item
 from documents.supervision import LeaderComment, Rectification, SupervisionRound
@@ -10,7 +11,7 @@ from documents.supervision import LeaderComment, Rectification, SupervisionRound
 def _pledges(organisation, year):
     """The year's pledges of the organisation and those below it: one path equality, sorted here."""
     found = Pledge.objects(org_path=organisation.pk, year=year)
-    return sorted(found, key=lambda p: (p.organisation_name or "", p.scope))
+    return sorted(found, key=lambda p: (ref_id(p, "organisation"), p.scope))
 
 
 def pledge_ledger(organisation, year):
