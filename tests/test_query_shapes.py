@@ -1,12 +1,15 @@
 """Pages send only query shapes FerretDB pushes down: no $in, no sort on a pk look-up, no query per row."""
 import datetime as dt
+import re
 
 import mongoengine
 import pytest
 from pymongo import monitoring
 
+from adminapp.views.forms import ScopedReferenceField
 from documents import Member, Organisation, Pledge, User
 from documents.pledging import save_pledge, template_for
+from documents.supervision import LeaderComment
 from seed.pledges import _raw
 from tests.factories import make_member, make_org, org
 
@@ -184,3 +187,23 @@ def test_backfill_gives_old_records_their_paths_and_names(sent, login_as, seeded
         assert pledge.org_path == [org("JD01").pk, sq.pk] and pledge.member_name == pledge.member.name
     again = seeded.test_cli_runner().invoke(args=["backfill-paths"])
     assert "组织路径 0 条，名称副本 0 条" in again.output
+
+
+def _options(html, name):
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r"<option[^>]*>", select)
+
+
+def test_relation_drop_downs_are_bounded_and_keep_the_current_choice(sent, login_as, seeded, monkeypatch):
+    monkeypatch.setattr(ScopedReferenceField, "CHOICES_SHOWN", 5)
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        sq = org("SQ01")
+        assert Member.objects(org_path=sq.pk).count() > 6
+        last = list(Member.objects(org_path=sq.pk))[-1]
+        comment = LeaderComment(organisation=sq, member=last, commenter="书记", on=dt.date.today(), method="会议点评",
+                                content="带头作用明显")
+        comment.save_checked(None)
+    assert len(_options(get_ok(clerk, "/admin/leadercomment/new/"), "member")) == 5 + 1
+    options = _options(get_ok(clerk, f"/admin/leadercomment/edit/?id={comment.pk}"), "member")
+    assert len(options) <= 5 + 2 and any(str(last.pk) in o and "selected" in o for o in options)
