@@ -50,6 +50,7 @@ class Config:
     ROSTER_MAX_BYTES = int(os.environ.get("ROSTER_MAX_MB", "8")) * 1024 * 1024
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    PASSWORD_HASH_METHOD = "scrypt"
     FLASK_ADMIN_SWATCH = "cerulean"
 
     def __init__(self):
@@ -64,6 +65,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # scrypt costs ~0.1 s per hash and every login checks one; tests need no resistance to cracking.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
     def __init__(self):
         super().__init__()

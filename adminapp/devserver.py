@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from adminapp.config import PROJECT_DIR, RUN_FILE, VAR_DIR
 
@@ -44,6 +45,26 @@ def _serve(host, port):
          "--log-level", "warning", "wsgi:app"], cwd=PROJECT_DIR)
 
 
+def _port_taken(host, port):
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def _already_running():
+    """The pid of another `make run` that is serving from this var/ directory, or None."""
+    try:
+        pid = int(json.loads(RUN_FILE.read_text())["pid"])
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if b"adminapp.devserver" in command and pid != os.getpid() else None
+
+
 def _wait_until_listening(server, host, port, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and server.poll() is None:
@@ -58,6 +79,13 @@ def _wait_until_listening(server, host, port, timeout=60):
 def main():
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
+    if _port_taken(host, port):
+        print(f"端口 {host}:{port} 已被占用：请先停止占用它的程序，或换一个端口，如 PORT=5001 make run", file=sys.stderr)
+        return 1
+    other = _already_running()
+    if other and not os.environ.get("MONGODB_URI"):
+        print(f"另一个 make run（进程 {other}）正在使用 {VAR_DIR}：请先停止它。", file=sys.stderr)
+        return 1
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     # Served over plain http on this machine; behind HTTPS leave SESSION_COOKIE_SECURE unset (on).
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
@@ -65,17 +93,15 @@ def main():
     try:
         if not os.environ.get("MONGODB_URI"):
             from adminapp.embedded_db import DatabaseError, EmbeddedDatabase
-            database = EmbeddedDatabase(VAR_DIR / "postgres")
             try:
-                database.start()
+                database = EmbeddedDatabase(VAR_DIR / "postgres").start()  # on failure it stops what it started
             except DatabaseError as exc:
-                database = None
                 print(exc, file=sys.stderr)
                 return 1
             os.environ["MONGODB_URI"] = database.uri("pledgedesk")
             os.environ["PLEDGEDESK_POSTGRES_URL"] = database.postgres_url
             RUN_FILE.write_text(json.dumps({"mongodb_uri": os.environ["MONGODB_URI"],
-                                            "postgres_url": database.postgres_url}))
+                                            "postgres_url": database.postgres_url, "pid": os.getpid()}))
             print(f"内置数据库（FerretDB + PostgreSQL 15）已启动：127.0.0.1:{database.port}，数据目录 {database.data_dir}")
         from adminapp import create_app
         report = load_demo_if_empty(create_app())

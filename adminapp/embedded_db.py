@@ -166,6 +166,9 @@ class EmbeddedDatabase:
             time.sleep(0.5)
 
     def _postgres_ready(self):
+        """True when our postgres (not one still running on this data from before) accepts connections."""
+        if _read_pid(self.pgdata / "postmaster.pid") != self.postgres.pid:
+            return False
         try:
             with psycopg.connect(f"postgresql://{ROLE}@/postgres?host={self.socket_dir}", connect_timeout=2):
                 return True

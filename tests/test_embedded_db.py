@@ -50,3 +50,15 @@ def test_kill_9_of_everything_loses_no_acknowledged_write(data_dir):
         server.ferretdb = server.postgres = None  # nothing left to stop
     with EmbeddedDatabase(data_dir) as again, MongoClient(again.uri("pledgedesk")) as client:
         assert client.pledgedesk.notes.find_one({"_id": "kept"})["text"] == "已确认的写入"
+
+
+def test_a_start_takes_over_from_servers_whose_starter_was_killed(data_dir):
+    orphaned = EmbeddedDatabase(data_dir).start()  # not stopped by its starter, as when `make run` is killed with -9
+    try:
+        with MongoClient(orphaned.uri("pledgedesk")) as client:
+            client.pledgedesk.notes.insert_one({"_id": "before"})
+        with EmbeddedDatabase(data_dir) as again, MongoClient(again.uri("pledgedesk")) as client:
+            assert orphaned.postgres.wait(timeout=30) is not None and orphaned.ferretdb.wait(timeout=30) is not None
+            assert client.pledgedesk.notes.find_one({"_id": "before"}) == {"_id": "before"}
+    finally:
+        orphaned.stop()  # only if the takeover failed: leave nothing running

@@ -1,5 +1,4 @@
 """Form pieces shared by the admin views: Flask-WTF CSRF and organisation-scoped drop-downs."""
-from flask_admin._compat import _iter_choices_wtforms_compat
 from flask_admin.contrib.mongoengine.form import QuerySetSelectField
 from flask_admin.contrib.mongoengine.form import CustomModelConverter
 from flask_admin.form import BaseForm
@@ -9,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
 from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
@@ -52,13 +52,14 @@ class ScopedReferenceField(QuerySetSelectField):
         super().__init__(label, validators, queryset=queryset, **kwargs)
 
     def iter_choices(self):
+        """Yield Choice objects (WTForms 4.0 drops raw tuples): at most CHOICES_SHOWN, plus the current one."""
         if self.allow_blank:
-            yield _iter_choices_wtforms_compat("__None", self.blank_text, self.data is None)
+            yield Choice("__None", self.blank_text, self.data is None, {})
         shown = {obj.pk: obj for obj in self.queryset.clone().limit(self.CHOICES_SHOWN)}
         if self.data is not None and getattr(self.data, "pk", None) is not None:
             shown.setdefault(self.data.pk, self.data)
         for obj in sorted(shown.values(), key=str):
-            yield _iter_choices_wtforms_compat(obj.pk, str(obj), self._is_selected(obj))
+            yield Choice(obj.pk, str(obj), self._is_selected(obj), {})
 
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", "__None"):
@@ -76,6 +77,11 @@ class ScopedReferenceField(QuerySetSelectField):
 
 
 class ScopedConverter(CustomModelConverter):
+    def _convert_choices(self, choices):
+        """SelectChoice options for fields declared with choices: WTForms 3.4 drops tuple choices."""
+        for choice in choices:
+            yield SelectChoice(*choice) if isinstance(choice, tuple) else SelectChoice(choice)
+
     @converts("ReferenceField")
     def conv_Reference(self, model, field, kwargs):
         kwargs["allow_blank"] = not field.required

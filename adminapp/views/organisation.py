@@ -94,7 +94,7 @@ class OrgTreeView(LoginRequired, BaseView):
     @expose("/")
     def index(self):
         counts = {row["_id"]: row["n"] for row in Member.objects.aggregate(
-            {"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}})}
+            [{"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}}])}
         root = None if current_user.is_admin else ref_id(current_user, "organisation")
         return self.render("admin/org_tree.html", tree=forest(root) if root or current_user.is_admin else [],
                            counts=counts)

@@ -15,12 +15,14 @@ from pymongo.errors import CollectionInvalid
 METADATA_TABLE = "_ferretdb_database_metadata"
 MAX_NAME = 63  # PostgreSQL silently truncates longer identifiers
 LOCK_KEY = 0x706C6467  # serialises concurrent start-ups (gunicorn workers) in this PostgreSQL database
+# Collections written without a MongoEngine document, and the fields they are looked up by.
+RAW_COLLECTIONS = {"claims": ["_id"], "import_staging": ["_id", "batch"]}
 
 
-def declared_fields(documents=None):
+def declared_fields():
     """Map each collection to the fields to index: `_id`, then each field named in the documents' index specs."""
-    wanted = {}
-    for cls in documents if documents is not None else _document_registry.values():
+    wanted = {name: list(fields) for name, fields in RAW_COLLECTIONS.items()}
+    for cls in _document_registry.values():
         if not issubclass(cls, Document) or cls._meta.get("abstract"):
             continue
         fields = wanted.setdefault(cls._get_collection_name(), ["_id"])
@@ -44,11 +46,11 @@ def expression(field):
     return sql.SQL("(_jsonb -> {})").format(sql.Literal(field))
 
 
-def ensure(database, postgres_url, documents=None):
+def ensure(database, postgres_url):
     """Create each missing collection of `database`, then each missing GIN index; return how many indexes were made."""
     if not postgres_url:  # MongoDB, or a server whose PostgreSQL is not ours: nothing to do
         return 0
-    wanted = declared_fields(documents)
+    wanted = declared_fields()
     for name in wanted.keys() - set(database.list_collection_names()):
         try:
             database.create_collection(name)
@@ -63,9 +65,9 @@ def ensure(database, postgres_url, documents=None):
     return len(absent)
 
 
-def missing(database, postgres_url, documents=None):
+def missing(database, postgres_url):
     """The (collection, field) pairs whose GIN index does not exist (a collection without a table lacks them all)."""
-    wanted = declared_fields(documents)
+    wanted = declared_fields()
     with psycopg.connect(postgres_url) as conn:
         tables = _tables(conn, database.name)
         present = _present(conn, database.name)
