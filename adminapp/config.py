@@ -37,7 +37,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "16")) * 1024 * 1024
     ROSTER_MAX_BYTES = int(os.environ.get("ROSTER_MAX_MB", "8")) * 1024 * 1024
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # per account and address
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # over all accounts
     LOGIN_LOCK_MINUTES = 15
     FLASK_ADMIN_SWATCH = "cerulean"
 
@@ -46,6 +47,8 @@ class Config:
         self.SECRET_KEY = _secret_key()
         self.MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/pledgedesk")
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+        # How many reverse proxies in front of the app set X-Forwarded-For; 0 trusts none.
+        self.PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 
 
 class TestConfig(Config):

@@ -42,7 +42,8 @@ def main():
             else:
                 print("数据已存在，未重复加载演示数据。演示账号见 README。")
         print(f"\n请在浏览器打开 http://{host}:{port}/login ，按 Ctrl-C 停止。\n")
-        app.run(host=host, port=port, use_reloader=False)
+        from adminapp.security import QuietRequestHandler
+        app.run(host=host, port=port, use_reloader=False, request_handler=QuietRequestHandler)
     except KeyboardInterrupt:
         pass
     finally:

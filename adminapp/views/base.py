@@ -17,10 +17,9 @@ from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine.errors import NotUniqueError, ValidationError as MongoValidationError
-from wtforms import HiddenField
 
 from adminapp.views.dashboard import dashboard_context
-from adminapp.views.forms import ScopedConverter, SecureAdminForm
+from adminapp.views.forms import ScopedConverter, SecureAdminForm, VersionField
 from documents import access, audit, search
 from documents.base import StaleRecord
 from documents.organisation import ref_id
@@ -34,6 +33,11 @@ def object_id_or_404(value):
         return ObjectId(str(value))
     except (InvalidId, TypeError):
         abort(404)
+
+
+def object_ids(values):
+    """The ObjectIds among ids sent by a browser (bulk actions, ?ids=); anything else is dropped."""
+    return [ObjectId(v) for v in values if isinstance(v, str) and ObjectId.is_valid(v)]
 
 
 class LoginRequired:
@@ -139,7 +143,7 @@ class ScopedModelView(LoginRequired, ModelView):
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
-        form_class.expected_version = HiddenField()
+        form_class.expected_version = VersionField()
         return form_class
 
     def edit_form(self, obj=None):
@@ -150,13 +154,12 @@ class ScopedModelView(LoginRequired, ModelView):
 
     def _save(self, form, model, is_created):
         before = {} if is_created else audit.snapshot(model)
-        expected = form.expected_version.data
         try:
             for name, field in form._fields.items():
                 if name != "expected_version":
                     field.populate_obj(model, name)
             self._on_model_change(form, model, is_created)
-            model = self.persist(model, None if is_created else int(expected or model.version or 0))
+            model = self.persist(model, None if is_created else form.expected_version.version(model.version or 0))
         except StaleRecord:
             flash(_("保存失败：这条记录在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
                     "请在新窗口打开该记录核对最新内容后再提交。"), "error")
@@ -200,8 +203,7 @@ class ScopedModelView(LoginRequired, ModelView):
     @action("delete", _l("删除"), _l("确定删除所选记录吗？删除后不能恢复。"))
     def action_delete(self, ids):
         """Delete the selected rows that the user may see (MongoEngine's in_bulk ignores filters)."""
-        valid = [ObjectId(i) for i in ids if ObjectId.is_valid(i)]
-        count = sum(bool(self.delete_model(obj)) for obj in self.get_query().filter(pk__in=valid))
+        count = sum(bool(self.delete_model(obj)) for obj in self.get_query().filter(pk__in=object_ids(ids)))
         flash(_("已删除 %(n)s 条记录", n=count), "success")
 
     @staticmethod

@@ -3,7 +3,6 @@ import datetime as dt
 import io
 import zipfile
 
-from bson import ObjectId
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
@@ -13,7 +12,7 @@ from flask_login import current_user
 from mongoengine import Q
 from mongoengine.errors import ValidationError
 
-from adminapp.views.base import ScopedModelView, object_id_or_404
+from adminapp.views.base import ScopedModelView, object_id_or_404, object_ids
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
 from documents import access, audit, progress
@@ -142,7 +141,8 @@ class PledgeView(ScopedModelView):
             try:
                 saved = save_pledge(current_user, organisation=organisation, member=member, year=year,
                                     raw_values=raw_values(form, template), raw_items=raw_items(form),
-                                    oral=form.oral.data, pledge=pledge, expected_version=form.expected_version.data)
+                                    oral=form.oral.data, pledge=pledge,
+                                    expected_version=form.expected_version.version(pledge.version if pledge else None))
             except PledgeErrors as exc:
                 for message in show_errors(form, exc.errors):
                     flash(message, "error")
@@ -203,7 +203,7 @@ class PledgeView(ScopedModelView):
     @action("pdf", _l("导出PDF"))
     def action_pdf(self, ids):
         """One letter as PDF, several as a zip of letters; only rows the user may see."""
-        pledges = list(self.get_query().filter(pk__in=[i for i in ids if ObjectId.is_valid(i)]))
+        pledges = list(self.get_query().filter(pk__in=object_ids(ids)))
         if len(pledges) == 1:
             return redirect(url_for(".pdf_view", id=pledges[0].pk))
         out = io.BytesIO()
@@ -224,8 +224,7 @@ class PledgeView(ScopedModelView):
     @expose("/act/<step_name>/", methods=("GET", "POST"))
     def act_view(self, step_name):
         step = TRANSITIONS.get(step_name) or abort(404)
-        ids = [i for i in request.values.getlist("ids") if ObjectId.is_valid(i)]
-        pledges = list(self.get_query().filter(pk__in=ids))
+        pledges = list(self.get_query().filter(pk__in=object_ids(request.values.getlist("ids"))))
         if not pledges:
             abort(404)
         if request.method == "POST":

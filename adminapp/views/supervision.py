@@ -6,7 +6,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError
 
-from adminapp.views.base import ScopedModelView
+from adminapp.views.base import ScopedModelView, object_ids
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from documents.supervision import METHODS, close_rectification, sync_rectifications
 
@@ -39,7 +39,7 @@ class RectificationView(ScopedModelView):
     @action("close", _l("挂牌销号"), _l("确定将所选整改事项销号吗？销号日期记为今天，销号人记为您。"))
     def action_close(self, ids):
         done = 0
-        for line in self.get_query().filter(pk__in=ids):
+        for line in self.get_query().filter(pk__in=object_ids(ids)):
             try:
                 close_rectification(current_user, line, line.result or _("已按期整改"))
                 done += 1

@@ -1,0 +1,105 @@
+"""Security headers on every response, a CSP the admin pages work under, no server banner, ProxyFix."""
+import base64
+import hashlib
+import re
+import threading
+import urllib.request
+
+import pytest
+from werkzeug.serving import make_server
+
+from adminapp import create_app
+from adminapp.config import TestConfig
+from adminapp.security import QuietRequestHandler
+
+HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+def assert_secure(response):
+    for name, value in HEADERS.items():
+        assert response.headers.get(name) == value, name
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    return csp
+
+
+@pytest.mark.parametrize("path", ["/login", "/admin/static/vendor/jquery.min.js", "/no/such/page", "/board/SQ01",
+                                  "/healthz", "/ballot/not-a-token"])
+def test_every_kind_of_response_carries_the_headers(seeded, path):
+    response = seeded.test_client().get(path)
+    assert_secure(response)
+    assert "Werkzeug" not in response.headers.get("Server", "")
+
+
+def _attributes(html, name):
+    return [m.group(2) for m in re.finditer(rf'\s{name}=(["\'])(.*?)\1', html, re.S)]
+
+
+def _scripts_and_handlers(html):
+    inline = re.findall(r"<script(?![^>]*\ssrc=)([^>]*)>", html)
+    handlers = [m.group(2) for m in re.finditer(r'\son[a-z]+=(["\'])(.*?)\1', html, re.S)]
+    return inline, handlers
+
+
+def _sha(source):
+    import html as html_lib
+    return "'sha256-" + base64.b64encode(hashlib.sha256(html_lib.unescape(source).encode()).digest()).decode() + "'"
+
+
+@pytest.mark.parametrize("language", ["zh_Hans_CN", "en"])
+def test_admin_pages_run_under_the_policy(login_as, language):
+    """Every inline script carries this response's nonce and every inline handler is allowed by hash."""
+    admin = login_as("admin")
+    admin.get(f"/lang/{language}")
+    pages = ["/admin/", "/admin/member/", "/admin/member/new/", "/admin/pledge/", "/admin/pledge/new/",
+             "/admin/user/", "/admin/rectification/", "/admin/evaluation/new/", "/account/password",
+             "/admin/member/details/?id=zzz"]
+    handlers_seen = 0
+    for page in pages:
+        response = admin.get(page)
+        csp = assert_secure(response)
+        nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+        html = response.get_data(as_text=True)
+        inline, handlers = _scripts_and_handlers(html)
+        for attrs in inline:
+            assert f'nonce="{nonce}"' in attrs, (page, attrs)
+        for source in handlers:
+            assert _sha(source) in csp, (page, source)
+        handlers_seen += len(handlers)
+        assert not [u for u in _attributes(html, "href") if u.startswith("javascript:") and u != "javascript:void(0)"], page
+    assert handlers_seen, "the bulk-action menus render onclick handlers; the check above must have seen them"
+
+
+def test_built_in_server_sends_no_werkzeug_banner(app):
+    server = make_server("127.0.0.1", 0, app, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/login") as response:
+            banner = response.headers.get_all("Server")
+            assert response.headers["X-Frame-Options"] == "DENY"
+    finally:
+        server.shutdown()
+        thread.join()
+    assert banner == ["pledgedesk"]
+
+
+def _login(client, username, password, address):
+    page = client.get("/login", environ_base={"REMOTE_ADDR": "10.9.9.9"}, headers={"X-Forwarded-For": address})
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": "10.9.9.9"}, headers={"X-Forwarded-For": address})
+
+
+@pytest.mark.parametrize("hops, owner_gets_in", [(1, True), (0, False)])
+def test_a_trusted_proxy_gives_each_visitor_their_own_address(seeded, hops, owner_gets_in):
+    """Behind one proxy every request comes from its address: only with PROXY_FIX_HOPS is the visitor told apart."""
+    config = TestConfig()
+    config.MONGODB_URI = seeded.config["MONGODB_URI"]
+    config.PROXY_FIX_HOPS = hops
+    proxied = create_app(config)
+    for _ in range(proxied.config["LOGIN_MAX_FAILURES"]):
+        _login(proxied.test_client(), "sq_clerk", "wrong-password", "203.0.113.5")
+    owner = _login(proxied.test_client(), "sq_clerk", "Demo@2026", "198.51.100.7")
+    assert (owner.status_code == 302) is owner_gets_in
