@@ -49,6 +49,8 @@ def scope(queryset, user):
     ids = visible_org_ids(user)
     if ids is None:
         return queryset
+    if queryset._document.__name__ in SHARED_SETTINGS:
+        return queryset
     field = SCOPE_FIELDS.get(queryset._document.__name__)
     if field is None:
         return queryset.none() if hasattr(queryset, "none") else queryset.filter(pk__in=[])
@@ -71,3 +73,6 @@ SCOPE_FIELDS = {
     "YearClosing": "organisation",
     "Attachment": "organisation_id",
 }
+
+# Settings every user reads (drop-downs, a round's scheme) and only administrators change.
+SHARED_SETTINGS = {"EvaluationScheme"}

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from adminapp import create_app
-from adminapp.config import TestConfig
+from adminapp import config as app_config
 from adminapp.security import QuietRequestHandler
 
 HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
@@ -95,7 +95,7 @@ def _login(client, username, password, address):
 @pytest.mark.parametrize("hops, owner_gets_in", [(1, True), (0, False)])
 def test_a_trusted_proxy_gives_each_visitor_their_own_address(seeded, hops, owner_gets_in):
     """Behind one proxy every request comes from its address: only with PROXY_FIX_HOPS is the visitor told apart."""
-    config = TestConfig()
+    config = app_config.TestConfig()
     config.MONGODB_URI = seeded.config["MONGODB_URI"]
     config.PROXY_FIX_HOPS = hops
     proxied = create_app(config)

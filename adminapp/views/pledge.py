@@ -63,6 +63,17 @@ def pledge_members(user):
     return Member.objects(Q(organisation__in=ids) | Q(residential_org__in=ids), status="在册")
 
 
+def pledge_choices(user):
+    """(member, organisation) pairs offered on 创建承诺: only organisations whose pledges the user can open."""
+    visible = access.visible_org_ids(user)
+    choices = []
+    for member in pledge_members(user).order_by("name").select_related(max_depth=1):
+        for org in dict.fromkeys(o for o in (member.organisation, member.residential_org) if o is not None):
+            if visible is None or org.pk in visible:
+                choices.append((member, org))
+    return choices
+
+
 class PledgeView(ScopedModelView):
     column_list = ("organisation", "member", "year", "scope", "template", "state", "first_item")
     column_labels = {"first_item": _l("第一条承诺事项"), "search_text": _l("承诺内容")}
@@ -95,11 +106,12 @@ class PledgeView(ScopedModelView):
         if not self.can_create:
             abort(403)
         org_id, member_id = request.args.get("organisation"), request.args.get("member")
+        if request.args.get("pick"):
+            member_id, _sep, org_id = request.args["pick"].partition(":")
         year = request.args.get("year", type=int) or dt.date.today().year
         if not org_id:
             orgs = access.org_queryset(current_user).order_by("code")
-            members = pledge_members(current_user).order_by("name").select_related(max_depth=1)
-            return self.render("admin/pledge_choose.html", orgs=orgs, members=members, year=year)
+            return self.render("admin/pledge_choose.html", orgs=orgs, choices=pledge_choices(current_user), year=year)
         organisation = self._visible_org(org_id)
         member = None
         if member_id:
@@ -204,6 +216,9 @@ class PledgeView(ScopedModelView):
     def action_pdf(self, ids):
         """One letter as PDF, several as a zip of letters; only rows the user may see."""
         pledges = list(self.get_query().filter(pk__in=object_ids(ids)))
+        if not pledges:
+            flash(_("所选的承诺不存在或不在您的管辖范围内，没有可导出的承诺书。"), "error")
+            return redirect(url_for(".index_view"))
         if len(pledges) == 1:
             return redirect(url_for(".pdf_view", id=pledges[0].pk))
         out = io.BytesIO()
