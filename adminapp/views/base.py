@@ -6,6 +6,7 @@ options, text search (FerretDB-safe regex), the GridFS file API and ajax endpoin
 and re-asserts the owner organisation on create and edit. It also owns the compare-and-set
 save and the audit entry of every change made through the admin.
 """
+import datetime as dt
 from collections import OrderedDict
 
 from bson import ObjectId
@@ -33,6 +34,12 @@ def object_id_or_404(value):
         return ObjectId(str(value))
     except (InvalidId, TypeError):
         abort(404)
+
+
+def year_arg():
+    """The ?year= of the request when it is a plausible year, else this year."""
+    year = request.args.get("year", type=int)
+    return year if year is not None and 2000 <= year <= 2100 else dt.date.today().year
 
 
 def object_ids(values):
@@ -87,6 +94,13 @@ class ScopedModelView(LoginRequired, ModelView):
         if obj is None:
             abort(404)
         return obj
+
+    def _get_list_extra_args(self):
+        """Ignore a page number no list can have (negative or beyond what the database can skip)."""
+        args = super()._get_list_extra_args()
+        if args.page is not None and not 0 <= args.page <= 100000:
+            args.page = 0
+        return args
 
     def _search(self, query, search_term):
         names = [f if isinstance(f, str) else f.name for f in self.column_searchable_list]

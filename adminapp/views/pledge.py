@@ -12,7 +12,7 @@ from flask_login import current_user
 from mongoengine import Q
 from mongoengine.errors import ValidationError
 
-from adminapp.views.base import ScopedModelView, object_id_or_404, object_ids
+from adminapp.views.base import ScopedModelView, object_id_or_404, object_ids, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
 from documents import access, audit, progress
@@ -35,7 +35,7 @@ class YearFilter(BaseMongoEngineFilter):
         super().__init__(column, name, options=[(str(y), str(y)) for y in range(this_year + 1, this_year - 5, -1)])
 
     def validate(self, value):
-        return value.isdigit()
+        return value.isascii() and value.isdigit() and len(value) == 4
 
     def apply(self, query, value):
         return query.filter(**{self.column: int(value)})
@@ -108,7 +108,7 @@ class PledgeView(ScopedModelView):
         org_id, member_id = request.args.get("organisation"), request.args.get("member")
         if request.args.get("pick"):
             member_id, _sep, org_id = request.args["pick"].partition(":")
-        year = request.args.get("year", type=int) or dt.date.today().year
+        year = year_arg()
         if not org_id:
             orgs = access.org_queryset(current_user).order_by("code")
             return self.render("admin/pledge_choose.html", orgs=orgs, choices=pledge_choices(current_user), year=year)
@@ -268,7 +268,7 @@ class PledgeView(ScopedModelView):
         orgs = access.org_queryset(current_user).order_by("code")
         org_id = request.args.get("organisation")
         organisation = self._visible_org(org_id) if org_id else orgs.first()
-        year = request.args.get("year", type=int) or dt.date.today().year
+        year = year_arg()
         members, missing_orgs = coverage(organisation, year) if organisation else ([], [])
         return self.render("admin/pledge_coverage.html", orgs=orgs, organisation=organisation, year=year,
                            members=members, missing_orgs=missing_orgs, state_titles=STATE_TITLES)
