@@ -148,3 +148,15 @@ def test_no_hostile_value_anywhere_answers_500(login_as, seeded):
     print(f"\nmalformed-input matrix: {tried} requests, {len(report)} answered 500, {elapsed:.0f} s ({cpu:.0f} s CPU)")
     assert tried > 1000
     assert not report, f"{len(report)} of {tried} requests answered 500:\n" + "\n".join(report[:60])
+
+
+def test_a_member_with_pledges_is_kept_so_the_pledge_list_still_opens(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        member = Pledge.objects(organisation=Organisation.objects(code="SQ01").first(), member__ne=None).first().member
+    response = clerk.post("/admin/member/delete/", {"id": str(member.pk), "url": "/admin/member/"},
+                          token_from="/admin/member/", follow_redirects=True)
+    assert "已有承诺或点评记录，不能删除" in response.get_data(as_text=True)
+    with seeded.app_context():
+        assert Member.objects(pk=member.pk).first() is not None
+    assert clerk.get("/admin/pledge/").status_code == 200
