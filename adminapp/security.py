@@ -7,7 +7,6 @@ from flask import g
 from flask_admin.babel import gettext as admin_gettext
 from flask_babel import force_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.serving import WSGIRequestHandler
 
 # Inline event handlers Flask-Admin's own templates render; a nonce cannot cover them, their hashes can.
 STATIC_HANDLERS = ("return false;",)
@@ -70,9 +69,3 @@ def init_security(app, admin):
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """The built-in server's handler without the `Server: Werkzeug/x Python/y` banner."""
-
-    def version_string(self):
-        return "pledgedesk"

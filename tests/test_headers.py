@@ -1,16 +1,18 @@
 """Security headers on every response, a CSP the admin pages work under, no server banner, ProxyFix."""
 import base64
 import hashlib
+import os
 import re
-import threading
+import subprocess
+import sys
+import time
 import urllib.request
 
 import pytest
-from werkzeug.serving import make_server
 
-from adminapp import create_app
-from adminapp import config as app_config
-from adminapp.security import QuietRequestHandler
+from adminapp import config as app_config, create_app
+from adminapp.config import PROJECT_DIR
+from adminapp.embedded_db import free_port
 
 HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
@@ -71,18 +73,27 @@ def test_admin_pages_run_under_the_policy(login_as, language):
     assert handlers_seen, "the bulk-action menus render onclick handlers; the check above must have seen them"
 
 
-def test_built_in_server_sends_no_werkzeug_banner(app):
-    server = make_server("127.0.0.1", 0, app, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def test_the_production_server_sends_no_version_banner(app):
+    """make run serves with gunicorn: no `Server: Werkzeug/x Python/y`, no version, and the app's headers."""
+    port = free_port()
+    env = {**os.environ, "MONGODB_URI": app.config["MONGODB_URI"], "SECRET_KEY": "test", "SESSION_COOKIE_SECURE": "0"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                               "--log-level", "warning", "wsgi:app"], cwd=PROJECT_DIR, env=env)
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/login") as response:
-            banner = response.headers.get_all("Server")
-            assert response.headers["X-Frame-Options"] == "DENY"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+                    banners, frame = response.headers.get_all("Server") or [], response.headers["X-Frame-Options"]
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
+                time.sleep(0.3)
     finally:
-        server.shutdown()
-        thread.join()
-    assert banner == ["pledgedesk"]
+        server.terminate()
+        server.wait(timeout=20)
+    assert frame == "DENY"
+    assert not [b for b in banners if "Werkzeug" in b or "Python" in b or re.search(r"\d", b)], banners
 
 
 def _login(client, username, password, address):
