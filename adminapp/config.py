@@ -51,6 +51,7 @@ class Config:
     LOGIN_MAX_FAILURES = 5  # per account and address
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # over all accounts
     LOGIN_LOCK_MINUTES = 15
+    PASSWORD_HASH_METHOD = "scrypt"
     FLASK_ADMIN_SWATCH = "cerulean"
 
     def __init__(self):
@@ -67,6 +68,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # scrypt costs ~0.1 s per hash and every login checks one; tests need no resistance to cracking.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
     def __init__(self):
         super().__init__()

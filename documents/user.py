@@ -2,6 +2,7 @@
 import enum
 import functools
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from mongoengine import BooleanField, DateTimeField, Document, IntField, ReferenceField, StringField, ValidationError
@@ -61,7 +62,8 @@ class User(UserMixin, VersionedDocument):
         self.session_generation = (self.session_generation or 0) + 1
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        """Hash with the app's PASSWORD_HASH_METHOD: scrypt in production, a cheap pbkdf2 under TestConfig."""
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
         self.end_sessions()
 
     def check_password(self, password):
@@ -75,15 +77,15 @@ class User(UserMixin, VersionedDocument):
         User.objects(pk=self.pk).update_one(inc__session_generation=1)
 
 
-@functools.lru_cache(maxsize=1)
-def _dummy_hash():
-    return generate_password_hash("not-a-password-of-anyone")
+@functools.lru_cache(maxsize=2)
+def _dummy_hash(method):
+    return generate_password_hash("not-a-password-of-anyone", method=method)
 
 
 def check_password_of(user, password):
     """Check a password; with no usable account hash a dummy, so unknown names take as long as real ones."""
     if user is None or not user.is_active:
-        check_password_hash(_dummy_hash(), password or "")
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
         return False
     return user.check_password(password or "")
 
