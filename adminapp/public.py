@@ -1,11 +1,10 @@
 """Pages without login (health check) and the error pages every visitor may see."""
-import datetime as dt
-
 from bson import ObjectId
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from adminapp import db
+from adminapp.views.base import year_arg
 from documents import evaluation, idcard
 from documents.board import PUBLIC_STATES, board_for
 from documents.opinion import OpinionRefused, leave
@@ -31,7 +30,7 @@ def home():
 def board(code):
     """示诺: the published pledges of an organisation and those below it, for anyone to read."""
     organisation = Organisation.objects(code=code.strip().upper()).first() or abort(404)
-    year = request.args.get("year", type=int) or dt.date.today().year
+    year = year_arg()
     return render_template("public/board.html", organisation=organisation, year=year,
                            sections=board_for(organisation, year))
 

@@ -68,6 +68,8 @@ def scope(queryset, user):
         return queryset.none()
     if user.is_admin:
         return queryset
+    if queryset._document.__name__ in SHARED_SETTINGS:
+        return queryset
     own = ref_id(user, "organisation")
     if own is None or "org_path" not in queryset._document._fields:
         return queryset.none()
@@ -97,3 +99,6 @@ SCOPE_FIELDS = {
     "Attachment": "organisation_id",
     "AuditEntry": "organisation_id",
 }
+
+# Settings every user reads (drop-downs, a round's scheme) and only administrators change.
+SHARED_SETTINGS = {"EvaluationScheme"}

@@ -173,6 +173,8 @@ def issue_ballots(actor, round_, count, days=7):
     """Create single-use ballot tokens for 群众参评; return them."""
     if not 1 <= count <= 500:
         raise ValidationError("一次可发放1到500张选票")
+    if not 1 <= days <= 365:
+        raise ValidationError("选票有效天数应为1到365天")
     expires = now() + dt.timedelta(days=days)
     tokens = [BallotToken(token=secrets.token_urlsafe(12), round=round_, expires_at=expires).save() for _ in range(count)]
     audit.record(actor, "发放群众参评选票", round_, {}, {"张数": count, "有效期至": expires.isoformat()},

@@ -10,6 +10,7 @@ Lists send only what FerretDB pushes down: one `org_path` equality for the scope
 chosen "organisation and below" filter instead of it), no count, no per-row look-ups (rows are
 not dereferenced; lists show the names copied onto each record).
 """
+import datetime as dt
 from collections import OrderedDict
 
 from bson import ObjectId
@@ -21,11 +22,10 @@ from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine.errors import NotUniqueError, ValidationError as MongoValidationError
-from wtforms import HiddenField
 
 from adminapp.views.dashboard import dashboard_context
 from adminapp.views.filters import OrgSubtreeFilter
-from adminapp.views.forms import ScopedConverter, SecureAdminForm
+from adminapp.views.forms import ScopedConverter, SecureAdminForm, VersionField
 from documents import access, audit, search
 from documents.base import StaleRecord
 from documents.organisation import ref_id
@@ -40,6 +40,17 @@ def object_id_or_404(value):
         return ObjectId(str(value))
     except (InvalidId, TypeError):
         abort(404)
+
+
+def year_arg():
+    """The ?year= of the request when it is a plausible year, else this year."""
+    year = request.args.get("year", type=int)
+    return year if year is not None and 2000 <= year <= 2100 else dt.date.today().year
+
+
+def object_ids(values):
+    """The ObjectIds among ids sent by a browser (bulk actions, ?ids=); anything else is dropped."""
+    return [ObjectId(v) for v in values if isinstance(v, str) and ObjectId.is_valid(v)]
 
 
 class LoginRequired:
@@ -94,7 +105,7 @@ class ScopedModelView(LoginRequired, ModelView):
 
     def get_selected(self, ids):
         """The selected rows the user may see, each fetched by its id (FerretDB never pushes down `_id $in`)."""
-        found = (self.get_query().filter(pk=ObjectId(i)).first() for i in dict.fromkeys(ids) if ObjectId.is_valid(i))
+        found = (self.get_query().filter(pk=pk).first() for pk in dict.fromkeys(object_ids(ids)))
         return [obj for obj in found if obj is not None]
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
@@ -134,6 +145,13 @@ class ScopedModelView(LoginRequired, ModelView):
             found = document.objects(pk=pk).no_dereference().first()
             names[(document, pk)] = str(found) if found else ""
         return names.get((document, pk), "")
+
+    def _get_list_extra_args(self):
+        """Ignore a page number no list can have (negative or beyond what the database can skip)."""
+        args = super()._get_list_extra_args()
+        if args.page is not None and not 0 <= args.page <= 100000:
+            args.page = 0
+        return args
 
     def _search(self, query, search_term):
         names = [f if isinstance(f, str) else f.name for f in self.column_searchable_list]
@@ -190,7 +208,7 @@ class ScopedModelView(LoginRequired, ModelView):
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
-        form_class.expected_version = HiddenField()
+        form_class.expected_version = VersionField()
         return form_class
 
     def edit_form(self, obj=None):
@@ -201,13 +219,12 @@ class ScopedModelView(LoginRequired, ModelView):
 
     def _save(self, form, model, is_created):
         before = {} if is_created else audit.snapshot(model)
-        expected = form.expected_version.data
         try:
             for name, field in form._fields.items():
                 if name != "expected_version":
                     field.populate_obj(model, name)
             self._on_model_change(form, model, is_created)
-            model = self.persist(model, None if is_created else int(expected or model.version or 0))
+            model = self.persist(model, None if is_created else form.expected_version.version(model.version or 0))
         except StaleRecord:
             flash(_("保存失败：这条记录在您编辑期间已被他人修改。您填写的内容仍保留在下方，"
                     "请在新窗口打开该记录核对最新内容后再提交。"), "error")

@@ -1,6 +1,5 @@
 """List filters whose options follow the current user's organisations and word lists."""
 from bson import ObjectId
-from bson.errors import InvalidId
 from flask import has_request_context
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import lazy_gettext as _l
@@ -28,11 +27,7 @@ class OrgSubtreeFilter(BaseMongoEngineFilter):
         super().__init__(column, name, options=_user_orgs)
 
     def validate(self, value):
-        try:
-            ObjectId(value)
-            return True
-        except (InvalidId, TypeError):
-            return False
+        return ObjectId.is_valid(value)
 
     def apply(self, query, value):
         return query.filter(org_path=ObjectId(value))
@@ -53,6 +48,10 @@ class ListValueFilter(BaseMongoEngineFilter):
             return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         values = self.values if self.values is not None else Vocabulary.labels(self.kind)
         return [(v, v) for v in values]
+
+    def validate(self, value):
+        """Only a value offered in the drop-down filters anything; others are ignored, never a 500."""
+        return value in {str(v) for v, _label in self._options()}
 
     def apply(self, query, value):
         return query.filter(**{self.column: value})

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
-from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms import HiddenField, SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from documents import access
+from documents.base import StaleRecord
 from documents.vocabulary import Vocabulary
 
 
@@ -33,6 +34,22 @@ class SecureAdminForm(BaseForm):
     class Meta:
         csrf = True
         csrf_class = FlaskWTFCSRF
+
+
+class VersionField(HiddenField):
+    """The version of the record the editor loaded, sent back with the form for the compare-and-set."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else (text or None)
+
+    def version(self, default):
+        """The loaded version, `default` if the form sent none; a value no record can have reads as a stale copy."""
+        if self.data is None or self.data == "":
+            return default
+        if not isinstance(self.data, int):
+            raise StaleRecord()
+        return self.data
 
 
 class ScopedReferenceField(QuerySetSelectField):

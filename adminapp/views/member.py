@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from mongoengine.errors import ValidationError
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -15,6 +16,8 @@ from documents import idcard, roster
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS
 from documents.organisation import Organisation
+from documents.pledge import Pledge
+from documents.supervision import LeaderComment
 from exporters import spreadsheet
 
 
@@ -47,6 +50,11 @@ class MemberView(ScopedModelView):
         ListValueFilter("gender", _l("性别"), values=GENDERS),
     )
     list_template = "admin/member_list.html"
+
+    def on_model_delete(self, model):
+        """A member with pledges or comments stays: their records would point at nobody."""
+        if Pledge.objects(member=model.pk).first() or LeaderComment.objects(member=model.pk).first():
+            raise ValidationError(_("该党员已有承诺或点评记录，不能删除；如已转出或去世，请修改党籍状态"))
 
     # -- export ---------------------------------------------------------------------------
     @expose("/export.xlsx")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine.errors import ValidationError
 
-from adminapp.views.base import LoginRequired, ScopedModelView
+from adminapp.views.base import LoginRequired, ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
 from documents import access
@@ -72,7 +72,7 @@ class OrganisationView(ScopedModelView):
     def export_view(self):
         """The board sheet and the ledgers of a visible organisation, as PDF or .xlsx."""
         organisation = self.get_one(request.args.get("id"))
-        year = request.args.get("year", type=int) or dt.date.today().year
+        year = year_arg()
         kind, fmt = request.args.get("kind"), request.args.get("fmt", "pdf")
         if kind == "board":
             base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url

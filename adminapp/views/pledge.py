@@ -11,7 +11,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine.errors import ValidationError
 
-from adminapp.views.base import ScopedModelView, object_id_or_404
+from adminapp.views.base import ScopedModelView, object_id_or_404, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
 from documents import access, audit, progress
@@ -43,7 +43,7 @@ class YearFilter(BaseMongoEngineFilter):
                          + [(self.ALL, _l("全部年度"))])
 
     def validate(self, value):
-        return value.isdigit() or value == self.ALL
+        return (value.isascii() and value.isdigit() and len(value) == 4) or value == self.ALL
 
     def apply(self, query, value):
         return query if value == self.ALL else query.filter(**{self.column: int(value)})
@@ -87,6 +87,13 @@ def pledge_member(user, member_id):
     return member if mine or access.can_see_org(user, ref_id(member, "residential_org")) else None
 
 
+def pledge_choices(user):
+    """(member, organisation id) pairs offered on 创建承诺: only organisations whose pledges the user can open."""
+    return [(member, org_id) for member in pledge_members(user, limit=MEMBERS_SHOWN)
+            for org_id in dict.fromkeys(o for o in (member.org_id, member.home_id) if o is not None)
+            if access.can_see_org(user, org_id)]
+
+
 class PledgeView(ScopedModelView):
     column_list = ("organisation_name", "member_name", "year", "scope", "template_name", "state", "first_item")
     column_labels = {"first_item": _l("第一条承诺事项"), "search_text": _l("承诺内容")}
@@ -126,12 +133,14 @@ class PledgeView(ScopedModelView):
         if not self.can_create:
             abort(403)
         org_id, member_id = request.args.get("organisation"), request.args.get("member")
-        year = request.args.get("year", type=int) or dt.date.today().year
+        if request.args.get("pick"):
+            member_id, _sep, org_id = request.args["pick"].partition(":")
+        year = year_arg()
         if not org_id:
             orgs = sorted(access.org_queryset(current_user), key=lambda o: o.code)
-            members = pledge_members(current_user, limit=MEMBERS_SHOWN)
             org_names = {o.pk: o.name for o in Organisation.objects.only("name")}
-            return self.render("admin/pledge_choose.html", orgs=orgs, members=members, org_names=org_names, year=year)
+            return self.render("admin/pledge_choose.html", orgs=orgs, choices=pledge_choices(current_user),
+                               org_names=org_names, year=year)
         organisation = self._visible_org(org_id)
         member = None
         if member_id:
@@ -174,7 +183,8 @@ class PledgeView(ScopedModelView):
             try:
                 saved = save_pledge(current_user, organisation=organisation, member=member, year=year,
                                     raw_values=raw_values(form, template), raw_items=raw_items(form),
-                                    oral=form.oral.data, pledge=pledge, expected_version=form.expected_version.data)
+                                    oral=form.oral.data, pledge=pledge,
+                                    expected_version=form.expected_version.version(pledge.version if pledge else None))
             except PledgeErrors as exc:
                 for message in show_errors(form, exc.errors):
                     flash(message, "error")
@@ -237,6 +247,9 @@ class PledgeView(ScopedModelView):
     def action_pdf(self, ids):
         """One letter as PDF, several as a zip of letters; only rows the user may see."""
         pledges = self.get_selected(ids)
+        if not pledges:
+            flash(_("所选的承诺不存在或不在您的管辖范围内，没有可导出的承诺书。"), "error")
+            return redirect(url_for(".index_view"))
         if len(pledges) == 1:
             return redirect(url_for(".pdf_view", id=pledges[0].pk))
         out = io.BytesIO()
@@ -286,7 +299,7 @@ class PledgeView(ScopedModelView):
         orgs = access.org_queryset(current_user).order_by("code")
         org_id = request.args.get("organisation")
         organisation = self._visible_org(org_id) if org_id else orgs.first()
-        year = request.args.get("year", type=int) or dt.date.today().year
+        year = year_arg()
         members, missing_orgs = coverage(organisation, year) if organisation else ([], [])
         return self.render("admin/pledge_coverage.html", orgs=orgs, organisation=organisation, year=year,
                            members=members, missing_orgs=missing_orgs, state_titles=STATE_TITLES)

@@ -5,10 +5,11 @@ The form only collects text; reading and checking it is the template's job
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField, widgets)
+from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
 
+from adminapp.views.forms import VersionField
 from documents.template import ITEM_COLUMNS
 
 
@@ -62,7 +63,7 @@ def build_form_class(template, member_choices=(), org_choices=()):
              for spec in template.live_fields()}
     attrs["items"] = FieldList(FormField(item_form), min_entries=1)
     attrs["oral"] = BooleanField(_l("口头承诺（本人口述，由录入员代为记录）"))
-    attrs["expected_version"] = HiddenField()
+    attrs["expected_version"] = VersionField()
     return type("PledgeForm", (FlaskForm,), attrs)
 
 
