@@ -8,7 +8,7 @@ from bson import ObjectId
 from flask import current_app
 from flask.cli import with_appcontext
 
-from documents import Organisation, Pledge, Role, User
+from documents import Organisation, Pledge, Role, User, summary
 from exporters import archive
 from seed import demo
 
@@ -19,6 +19,13 @@ def seed_command():
     """Load the word lists, demo organisations, members and accounts (safe to run again)."""
     report = demo.load()
     click.echo("已加载演示数据：" + "，".join(f"{k} {v}" for k, v in report.items()))
+
+
+@click.command("rebuild-summaries")
+@with_appcontext
+def rebuild_summaries_command():
+    """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
+    click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
 
 
 @click.command("create-user")
@@ -105,5 +112,6 @@ def _organisation(code):
 
 def init_cli(app):
     app.cli.add_command(seed_command)
+    app.cli.add_command(rebuild_summaries_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(export_group)

@@ -2,7 +2,7 @@
 import datetime as dt
 import random
 
-from documents import Member, Organisation, User, Vocabulary, idcard
+from documents import Member, Organisation, User, Vocabulary, idcard, summary
 from documents.evaluation import EvaluationScheme, GradeBand
 from seed import pledges, templates
 
@@ -131,8 +131,8 @@ def _scheme():
 
 
 def load():
-    """Load everything missing; return how many of each kind were created."""
-    return {
+    """Load everything missing, then recount the summaries; return how many of each kind were created."""
+    report = {
         "词表": Vocabulary.ensure_defaults(),
         "党组织": _orgs(),
         "党员": _members(),
@@ -141,3 +141,5 @@ def load():
         "评议方案": _scheme(),
         "承诺": pledges.load(),
     }
+    summary.rebuild()
+    return report

@@ -4,7 +4,6 @@ import re
 import pytest
 
 from documents import AuditEntry, Member, Pledge, PledgeTemplate
-from documents.pledging import coverage
 from tests.factories import make_member, org
 from tests.htmlform import as_multidict, form_data
 
@@ -245,19 +244,6 @@ def test_list_filters_and_search_inside_values(login_as, seeded):
     assert rows("/admin/pledge/?search=王树林", reviewer) > 0
     assert rows("/admin/pledge/?search=3号楼1-3单元") > 0, "finds text inside template field values"
     assert 0 < rows("/admin/pledge/?flt1_1=2025") < rows("/admin/pledge/")
-
-
-def test_coverage_lists_members_and_orgs_without_pledges(seeded):
-    with seeded.app_context():
-        sq = org("SQ01")
-        members, orgs = coverage(sq, 2026)
-        pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=2026)}
-        expected = {m.pk for m in Member.objects(organisation=sq, status="在册")
-                    if m.pk not in pledged and not {"入党积极分子", "非党骨干"} & set(m.categories)}
-        assert {m.pk for m in members} == expected and expected
-        assert orgs == []
-        members_2027, orgs_2027 = coverage(sq, 2027)
-        assert [o.code for o in orgs_2027] == ["SQ01"]
 
 
 def test_coverage_page_links_to_new_pledges(login_as, seeded):
