@@ -143,7 +143,7 @@ def transition(actor, pledge_id, name, **inputs):
     pledge.reload()
     after = {"state": pledge.state, **{k.split("__", 1)[1]: _plain(v) for k, v in changes.items()}}
     audit.record(actor, step.title, pledge, before, after, organisation_id=ref_id(pledge, "organisation"))
-    summary.refresh(ref_id(pledge, "organisation"), pledge.year)
+    summary.refresh(ref_id(pledge, "organisation"))
     return pledge
 
 

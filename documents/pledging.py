@@ -72,6 +72,6 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     pledge.save_checked(expected_version if pledge.pk else None)
     audit.record(actor, "修改承诺" if before else "新建承诺", pledge, before, audit.snapshot(pledge),
                  organisation_id=organisation.pk)
-    summary.refresh(organisation.pk, pledge.year)
+    summary.refresh(organisation.pk)
     return pledge
 

@@ -85,7 +85,7 @@ def record(actor, pledge, item_index, on, status, percent, note="", upload=None)
     entry.save_checked(None)
     audit.record(actor, "登记进度", entry, {}, audit.snapshot(entry), organisation_id=org_id,
                  summary=f"{pledge}：{entry}")
-    summary.refresh(org_id, pledge.year)
+    summary.refresh(org_id)
     return entry
 
 

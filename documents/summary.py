@@ -1,9 +1,9 @@
 """Read models: one small document per organisation and year with the figures the home page, coverage and board show.
 
 FerretDB loses concurrent `$inc`s and pushes down only plain equality, so a summary is never
-incremented: refresh() recounts one organisation-year from that organisation's own records
-(equality filters only) and replaces the document. Pages read summaries by `_id` or by one
-equality on `org_path` and add them up, instead of aggregating over all pledges.
+incremented: refresh() recounts one organisation from its own records (one equality filter
+per collection) and replaces its summaries. Pages read summaries by one equality on
+`org_path` (or `year`) and add them up, instead of aggregating over all pledges.
 """
 import datetime as dt
 from collections import Counter
@@ -25,6 +25,7 @@ UNPUBLISHED_STATES = (State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.v
 PUBLIC_STATES = (State.PUBLISHED.value, State.FULFILLING.value, State.FULFILLED.value, State.LATE.value,
                  State.EXCUSED.value, State.EVALUATED.value)
 EARLIEST_KEPT = 8
+FIRSTS_KEPT = 8
 
 
 class OrgYearSummary(Document):
@@ -37,6 +38,7 @@ class OrgYearSummary(Document):
     name = StringField()
     year = IntField(required=True)
     pledges = DictField()  # {"member" | "org": {state: count}}
+    firsts = DictField()  # {state not yet published: [{id, scope, label}]}, the first few of each scope, for to-do lines
     members_total = IntField(default=0)
     members_active = IntField(default=0)  # 在册
     members_expected = IntField(default=0)  # 在册 and expected to pledge (not activists or non-party staff)
@@ -58,10 +60,6 @@ class OrgYearSummary(Document):
             total += sum(n for state, n in (self.pledges or {}).get(kind, {}).items() if states is None or state in states)
         return total
 
-    @property
-    def members_unpledged(self):
-        return self.members_expected - self.members_pledged
-
     def items_due_before(self, day):
         return sum(n for on, n in (self.open_items or {}).items() if on < day.isoformat())
 
@@ -70,31 +68,58 @@ def key(org_id, year):
     return f"{org_id}:{int(year)}"
 
 
-def recount(org_id, year):
-    """The summary of one organisation-year, counted afresh from its pledges, progress, members and rounds."""
+def recount(org_id, years):
+    """{year: summary} of one organisation, counted afresh from its pledges, progress, members and rounds.
+
+    Each collection is read once, by one equality on the organisation, whatever the number of years.
+    """
     org = Organisation.objects(pk=org_id).order_by().only("name", "code", "parent", "ancestors").no_dereference().first()
     if org is None:
-        return None
-    pledges = list(Pledge.objects(organisation=org_id, year=year).order_by().no_dereference()
-                   .only("scope", "state", "member", "items").as_pymongo())
-    states = {"member": Counter(), "org": Counter()}
-    for p in pledges:
-        states[p["scope"]][p["state"]] += 1
-    members = list(Member.objects(organisation=org_id).order_by().only("status", "categories").as_pymongo())
-    expected = {m["_id"] for m in members
+        return {}
+    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by()
+               .only("name", "status", "categories").as_pymongo()}
+    expected = {i for i, m in members.items()
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
-    pledged = {p.get("member") for p in pledges if p["scope"] == "member"}
-    open_items = _open_items([p for p in pledges if p["state"] in progress.OPEN_STATES], org_id)
-    rounds = Counter(str(r["quarter"]) for r in SupervisionRound.objects(organisation=org_id, year=year)
-                     .order_by().only("quarter").as_pymongo())
-    return OrgYearSummary(
-        id=key(org_id, year), organisation=org_id, parent=ref_id(org, "parent"), org_path=list(org.ancestors) + [org_id],
-        code=org.code, name=org.name, year=int(year), pledges={k: dict(v) for k, v in states.items()},
-        members_total=len(members), members_active=sum(m.get("status") == "在册" for m in members),
-        members_expected=len(expected), members_pledged=len(expected & pledged),
-        open_items=dict(Counter(i["deadline"] for i in open_items)),
-        earliest_open=sorted(open_items, key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))[:EARLIEST_KEPT],
-        rounds=dict(rounds), refreshed_at=now().isoformat())
+    all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "year", "items")
+                       .as_pymongo())
+    open_items = _open_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
+    all_rounds = list(SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter").as_pymongo())
+    years = set(map(int, years)) | {p["year"] for p in all_pledges} | {r["year"] for r in all_rounds}
+    found = {}
+    for year in years:
+        pledges = [p for p in all_pledges if p["year"] == year]
+        items = [i for i in open_items if i["year"] == year]
+        found[year] = OrgYearSummary(
+            id=key(org_id, year), organisation=org_id, parent=ref_id(org, "parent"),
+            org_path=list(org.ancestors) + [org_id], code=org.code, name=org.name, year=year,
+            pledges={scope: dict(Counter(p["state"] for p in pledges if p["scope"] == scope)) for scope in ("member", "org")},
+            firsts=_firsts(pledges, members, org.name, year),
+            members_total=len(members), members_active=sum(m.get("status") == "在册" for m in members.values()),
+            members_expected=len(expected),
+            members_pledged=len(expected & {p.get("member") for p in pledges if p["scope"] == "member"}),
+            open_items=dict(Counter(i["deadline"] for i in items)),
+            earliest_open=[{k: v for k, v in i.items() if k != "year"}
+                           for i in sorted(items, key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))][:EARLIEST_KEPT],
+            rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)), refreshed_at=now().isoformat())
+    return found
+
+
+def _firsts(pledges, members, org_name, year):
+    """{state: [{id, scope, label}]}: the first FIRSTS_KEPT pledges of each scope in each state a to-do line names."""
+    firsts = {}
+    for p in sorted(pledges, key=lambda p: (p["scope"], str(p["_id"]))):
+        if p["state"] not in UNPUBLISHED_STATES:
+            continue
+        shown = firsts.setdefault(p["state"], [])
+        if sum(f["scope"] == p["scope"] for f in shown) >= FIRSTS_KEPT:
+            continue
+        if p["scope"] == "member":
+            member = members.get(p.get("member")) or Member.objects(pk=p.get("member")).order_by().only("name").as_pymongo().first()
+            label = f"{year}年 {(member or {}).get('name', '')} 的党员公开承诺"
+        else:
+            label = f"{year}年 {org_name} 的党组织公开承诺"
+        shown.append({"id": p["_id"], "scope": p["scope"], "label": label})
+    return firsts
 
 
 def _open_items(open_pledges, org_id):
@@ -103,8 +128,8 @@ def _open_items(open_pledges, org_id):
         return []
     ids = {p["_id"] for p in open_pledges}
     latest = {}
-    entries = progress.ProgressEntry.objects(organisation_id=org_id).order_by().only("pledge", "item_index", "on", "status",
-                                                                            "created_at").as_pymongo()
+    entries = progress.ProgressEntry.objects(organisation_id=org_id).order_by().only(
+        "pledge", "item_index", "on", "status", "created_at").as_pymongo()
     for entry in sorted((e for e in entries if e["pledge"] in ids), key=lambda e: (e["on"], e.get("created_at"))):
         latest[(entry["pledge"], entry["item_index"])] = entry["status"]
     found = []
@@ -112,30 +137,26 @@ def _open_items(open_pledges, org_id):
         for index, item in enumerate(p.get("items") or ()):
             if item.get("deadline") and latest.get((p["_id"], index)) != "已完成":
                 found.append({"pledge": p["_id"], "index": index, "content": (item.get("content") or "")[:20],
-                              "deadline": item["deadline"].date().isoformat()})
+                              "deadline": item["deadline"].date().isoformat(), "year": p["year"]})
     return found
 
 
-def _replace(org_id, year):
-    """Store the recount of one organisation-year; drop it when the organisation is gone or the year is empty."""
-    summary = recount(org_id, year)
-    if summary is None or (not summary.count() and not summary.rounds and year != dt.date.today().year):
-        OrgYearSummary.objects(pk=key(org_id, year)).delete()
-        return None
-    return summary.save()
-
-
-def refresh(org_id, year=None):
+def refresh(org_id):
     """Recount one organisation after a change to its pledges, progress, rounds or members, and replace its summaries.
 
     Every year of the organisation is recounted, not only the year changed: the roster counts
-    in each year's coverage.
+    in each year's coverage. A year left with nothing in it (other than the current one) is dropped.
     """
     if org_id is None:
-        return
-    years = {s["year"] for s in OrgYearSummary.objects(organisation=org_id).order_by().only("year").as_pymongo()}
-    for each in years | {dt.date.today().year} | ({int(year)} if year else set()):
-        _replace(org_id, each)
+        return []
+    stored = {s["_id"] for s in OrgYearSummary.objects(organisation=org_id).order_by().only("id").as_pymongo()}
+    fresh = recount(org_id, {dt.date.today().year})
+    for summary in fresh.values():
+        summary.save()
+    gone = stored - {s.pk for s in fresh.values()}
+    if gone:
+        OrgYearSummary.objects(pk__in=list(gone)).delete()
+    return list(fresh.values())
 
 
 def touched(record, before=None):
@@ -144,21 +165,18 @@ def touched(record, before=None):
     kind = type(record).__name__
     if kind in ("Pledge", "SupervisionRound", "Member"):
         for org_id in {ref_id(record, "organisation"), before.get("organisation")} - {None}:
-            refresh(ObjectId(str(org_id)), getattr(record, "year", None))
+            refresh(ObjectId(str(org_id)))
     elif kind == "Organisation":
         for org_id in [record.pk] + list(Organisation.objects(ancestors=record.pk).order_by().scalar("pk")):
             refresh(org_id)
 
 
 def rebuild():
-    """Recount every organisation-year that has a pledge or a round, and the current year of every organisation."""
-    kept = set()
+    """Recount every organisation, and drop the summaries of organisations that are gone; return how many are kept."""
+    kept = []
     for org_id in Organisation.objects.order_by().scalar("pk"):
-        years = set(Pledge.objects(organisation=org_id).order_by().distinct("year"))
-        years |= set(SupervisionRound.objects(organisation=org_id).order_by().distinct("year"))
-        for year in years | {dt.date.today().year}:
-            kept.add(_replace(org_id, year).pk)
-    OrgYearSummary.objects(pk__nin=list(kept)).delete()
+        kept += [s.pk for s in refresh(org_id)]
+    OrgYearSummary.objects(pk__nin=kept).delete()
     return len(kept)
 
 

@@ -30,7 +30,7 @@ def crowded(seeded):
         Pledge._get_collection().insert_many([
             {**base, "_id": ObjectId(), "member": m["_id"], "items": items, "published_on": dt.datetime.combine(
                 dt.date.today(), dt.time()), "publish_days": 7} for m in members])
-        summary.refresh(sq.pk, 2026)
+        summary.refresh(sq.pk)
         public = {str(p.pk) for p in Pledge.objects(organisation=sq, year=2026, state__in=PUBLIC_STATES)}
         return sq, public, members
 

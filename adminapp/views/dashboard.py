@@ -1,17 +1,17 @@
 """What the admin home shows: the user's organisations at a glance and what needs attention now.
 
-Every figure comes from the organisation-year summaries the user may see (documents/summary.py);
-the few named lines are fetched by equality filters, at most SHOWN of each, so the number of
-queries does not grow with the number of pledges.
+Every figure and every named line comes from the organisation-year summaries the user may see
+(documents/summary.py), so the number of queries does not grow with the number of pledges.
 """
 import datetime as dt
+from dataclasses import dataclass
 
 from bson import ObjectId
 
 from documents import access, summary
 from documents.calendar import PublicationDeadline
 from documents.organisation import ref_id
-from documents.pledge import Pledge, State
+from documents.pledge import STATE_TITLES, State
 
 SHOWN = 8
 SOON = dt.timedelta(days=14)
@@ -38,6 +38,21 @@ def dashboard_context(user, today=None):
     }
 
 
+@dataclass
+class ToDo:
+    """A pledge named on a to-do line."""
+    pk: ObjectId
+    label: str
+    state: str
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def state_title(self):
+        return STATE_TITLES[State(self.state)]
+
+
 class Lines(list):
     """The first SHOWN lines of a to-do box, with the full count that the box's title shows."""
 
@@ -47,7 +62,7 @@ class Lines(list):
 
 
 def _to_review(user, summaries):
-    """Submitted pledges this user reviews: buckets counted from summaries, names fetched for the first few."""
+    """Submitted pledges this user reviews, counted and named from the summaries."""
     if user.is_admin:
         buckets = [(s, scope) for s in summaries for scope in ("member", "org")]
     elif user.role == "reviewer":
@@ -56,40 +71,30 @@ def _to_review(user, summaries):
         buckets += [(s, "org") for s in summaries if s.parent == own]
     else:
         buckets = []
-    submitted = (State.SUBMITTED.value,)
-    buckets = [(s, scope, s.count(scope, submitted)) for s, scope in buckets if s.count(scope, submitted)]
     buckets.sort(key=lambda b: (-b[0].year, b[0].code or ""))
-    lines = []
-    for s, scope, _n in buckets:
-        if len(lines) >= SHOWN:
-            break
-        lines += Pledge.objects(organisation=s.organisation, year=s.year, scope=scope,
-                                state=State.SUBMITTED.value).order_by().limit(SHOWN - len(lines))
-    return Lines(lines, sum(n for _s, _scope, n in buckets))
+    submitted = State.SUBMITTED.value
+    lines = [ToDo(f["id"], f["label"], submitted) for s, scope in buckets
+             for f in s.firsts.get(submitted, []) if f["scope"] == scope]
+    return Lines(lines[:SHOWN], sum(s.count(scope, (submitted,)) for s, scope in buckets))
 
 
 def _unpublished(summaries, today):
     """This year's pledges not yet published whose publication deadline is past or within SOON."""
     deadlines = {ref_id(d, "organisation"): d.deadline
                  for d in PublicationDeadline.objects(year=today.year).order_by().no_dereference()}
-    buckets = []
+    due = []
     for s in summaries:
         deadline = next((deadlines[i] for i in reversed(s.org_path) if i in deadlines), None)
         if deadline and deadline <= today + SOON:
-            buckets += [(deadline, s, state, s.count(None, (state,))) for state in summary.UNPUBLISHED_STATES
-                        if s.count(None, (state,))]
-    buckets.sort(key=lambda b: (b[0], b[1].code or ""))
-    lines = []
-    for deadline, s, state, _n in buckets:
-        if len(lines) >= SHOWN:
-            break
-        found = Pledge.objects(organisation=s.organisation, year=s.year, state=state).order_by().limit(SHOWN - len(lines))
-        lines += [(p, deadline, deadline < today) for p in found]
-    return Lines(lines, sum(b[3] for b in buckets))
+            due.append((deadline, s))
+    due.sort(key=lambda d: (d[0], d[1].code or ""))
+    lines = [(ToDo(f["id"], f["label"], state), deadline, deadline < today) for deadline, s in due
+             for state in summary.UNPUBLISHED_STATES for f in s.firsts.get(state, [])]
+    return Lines(lines[:SHOWN], sum(s.count(None, summary.UNPUBLISHED_STATES) for _d, s in due))
 
 
 def _overdue(summaries, today):
-    """Items past their deadline and not done, soonest first: counted and listed from the summaries alone."""
+    """Items past their deadline and not done, soonest first."""
     items = [dict(i, deadline=dt.date.fromisoformat(i["deadline"]), pledge=ObjectId(str(i["pledge"])))
              for s in summaries for i in s.earliest_open if i["deadline"] < today.isoformat()]
     items.sort(key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
