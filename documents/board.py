@@ -45,11 +45,12 @@ def _published(org_summary):
     pledges = [p for state in PUBLIC_STATES if org_summary.count(None, (state,))
                for p in Pledge.objects(organisation=org_summary.organisation, year=org_summary.year, state=state)
                .order_by().no_dereference()]
-    members = {}
-    if any(p.scope == "member" for p in pledges):
-        for field_name in ("organisation", "residential_org"):
-            for m in Member.objects(**{field_name: org_summary.organisation}).order_by().only("name", "post"):
-                members[m.pk] = m
+    wanted, members = {ref_id(p, "member") for p in pledges} - {None}, {}
+    # Members of the organisation first; members living in a community and pledging there next.
+    for field_name in ("organisation", "residential_org"):
+        if wanted - set(members):
+            members.update((m.pk, m) for m in Member.objects(**{field_name: org_summary.organisation})
+                           .order_by().only("name", "post"))
     rows = []
     for p in pledges:
         member_id = ref_id(p, "member")
