@@ -1,10 +1,13 @@
 """Configuration read from the environment, with a subclass for tests."""
+import json
 import os
 import secrets
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLEDGEDESK_VAR", PROJECT_DIR / "var"))
+# Written by a running `make run`: where its private database listens, so the CLI finds it.
+RUN_FILE = VAR_DIR / "run.json"
 
 
 def _env_bool(name, default):
@@ -26,6 +29,14 @@ def _secret_key():
     return path.read_text().strip()
 
 
+def _running():
+    """The addresses a running `make run` wrote down, or {} when none is running here."""
+    try:
+        return json.loads(RUN_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 class Config:
     VERSION = "0.1.0"
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
@@ -39,19 +50,26 @@ class Config:
     ROSTER_MAX_BYTES = int(os.environ.get("ROSTER_MAX_MB", "8")) * 1024 * 1024
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    PASSWORD_HASH_METHOD = "scrypt"
     FLASK_ADMIN_SWATCH = "cerulean"
 
     def __init__(self):
         """Read the environment when the app is built, not when this module is imported."""
         self.SECRET_KEY = _secret_key()
-        self.MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/pledgedesk")
+        running = {} if os.environ.get("MONGODB_URI") else _running()
+        self.MONGODB_URI = os.environ.get("MONGODB_URI") or running.get("mongodb_uri", "mongodb://127.0.0.1:27017/pledgedesk")
+        # The private PostgreSQL under FerretDB, for the indexes FerretDB does not make; unset on another server.
+        self.POSTGRES_URL = os.environ.get("PLEDGEDESK_POSTGRES_URL") or running.get("postgres_url")
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
 
 
 class TestConfig(Config):
     TESTING = True
+    # scrypt costs ~0.1 s per hash and every login checks one; tests need no resistance to cracking.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
     def __init__(self):
         super().__init__()
         self.SECRET_KEY = "test-secret"
+        self.POSTGRES_URL = os.environ.get("PLEDGEDESK_POSTGRES_URL")
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = False

@@ -2,6 +2,7 @@
 import datetime as dt
 import enum
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from mongoengine import BooleanField, DateTimeField, IntField, ReferenceField, StringField
@@ -52,7 +53,8 @@ class User(UserMixin, VersionedDocument):
         return ROLE_TITLES[Role(self.role)]
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        """Hash with the app's PASSWORD_HASH_METHOD: scrypt in production, a cheap pbkdf2 under TestConfig."""
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

@@ -1,4 +1,4 @@
-"""Benchmark: check and import a 10,000-row roster against a fresh embedded FerretDB; prints timings."""
+"""Benchmark: check and import a 10,000-row roster against a fresh embedded database; prints timings."""
 import io
 import sys
 import tempfile
@@ -11,7 +11,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from adminapp import create_app  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
-from adminapp.embedded_db import EmbeddedFerretDB  # noqa: E402
+from adminapp.embedded_db import EmbeddedDatabase  # noqa: E402
 from documents import Member, User, idcard  # noqa: E402
 from documents.roster import COLUMNS, commit, prepare  # noqa: E402
 from seed import demo  # noqa: E402
@@ -34,9 +34,9 @@ def roster_bytes(n):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedFerretDB(tmp) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedDatabase(tmp) as server:
         config = TestConfig()
-        config.MONGODB_URI = server.uri("bench")
+        config.MONGODB_URI, config.POSTGRES_URL = server.uri("bench"), server.postgres_url
         app = create_app(config)
         with app.app_context():
             demo.load()

@@ -91,7 +91,7 @@ def _members():
             birth = dt.date(rng.randint(1944, 1962) if retired else rng.randint(1968, 2001),
                             rng.randint(1, 12), rng.randint(1, 28))
             number = fake_id_number(rng, birth)
-            joined = dt.date(min(birth.year + rng.randint(20, 35), 2025), rng.randint(1, 12), 1)
+            joined = dt.date(min(birth.year + rng.randint(20, 35), dt.date.today().year - 1), rng.randint(1, 12), 1)
             phone = f"139{rng.randint(10000000, 99999999)}"
             if Member.objects(id_number=number).first():
                 continue
@@ -130,15 +130,21 @@ def _scheme():
     return 1
 
 
+def load_reference():
+    """Load the word lists, default pledge templates and evaluation scheme that are missing (no business data)."""
+    return {"词表": Vocabulary.ensure_defaults(), "承诺模板": templates.load(), "评议方案": _scheme()}
+
+
 def load():
     """Load everything missing, then recount the summaries; return how many of each kind were created."""
+    reference = load_reference()
     report = {
-        "词表": Vocabulary.ensure_defaults(),
+        "词表": reference["词表"],
         "党组织": _orgs(),
         "党员": _members(),
         "账号": _accounts(),
-        "承诺模板": templates.load(),
-        "评议方案": _scheme(),
+        "承诺模板": reference["承诺模板"],
+        "评议方案": reference["评议方案"],
         "承诺": pledges.load(),
     }
     summary.rebuild()

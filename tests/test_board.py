@@ -8,6 +8,7 @@ from bson import ObjectId
 from documents import Member, Pledge, summary
 from documents.board import PAGE_SIZE, PUBLIC_STATES
 from tests.commands import recorded
+from tests.clock import YEAR
 from tests.factories import make_id_number, org
 
 EXTRA = 2 * PAGE_SIZE + 7
@@ -25,13 +26,13 @@ def crowded(seeded):
                     "phone": f"1390000{n:04d}", "organisation": sq.pk, "status": "在册", "categories": [],
                     "post": "网格员", "version": 1} for n in range(EXTRA)]
         Member._get_collection().insert_many(members)
-        items = [{"content": f"{n + 1}. {ITEM}", "owner": "本人及楼院党员志愿者", "deadline": dt.datetime(2026, 12, 31),
+        items = [{"content": f"{n + 1}. {ITEM}", "owner": "本人及楼院党员志愿者", "deadline": dt.datetime(YEAR, 12, 31),
                   "expected": "独居老人、困难家庭有人问、有人帮，群众满意", "extra": {}} for n in range(3)]
         Pledge._get_collection().insert_many([
             {**base, "_id": ObjectId(), "member": m["_id"], "items": items, "published_on": dt.datetime.combine(
                 dt.date.today(), dt.time()), "publish_days": 7} for m in members])
         summary.refresh(sq.pk)
-        public = {str(p.pk) for p in Pledge.objects(organisation=sq, year=2026, state__in=PUBLIC_STATES)}
+        public = {str(p.pk) for p in Pledge.objects(organisation=sq, year=YEAR, state__in=PUBLIC_STATES)}
         return sq, public, members
 
 
@@ -43,7 +44,7 @@ def test_a_large_branch_is_paged_and_every_page_stays_light(crowded, client):
     sq, public, members = crowded
     seen, pages = [], (len(public) + PAGE_SIZE - 1) // PAGE_SIZE
     for page in range(1, pages + 1):
-        html = client.get(f"/board/SQ01?year=2026&page={page}").get_data(as_text=True)
+        html = client.get(f"/board/SQ01?year={YEAR}&page={page}").get_data(as_text=True)
         ids = pledge_ids(html)
         assert len(ids) == min(PAGE_SIZE, len(public) - (page - 1) * PAGE_SIZE)
         assert f"第 {page} 页 / 共 {pages} 页" in html
@@ -52,22 +53,22 @@ def test_a_large_branch_is_paged_and_every_page_stays_light(crowded, client):
         assert not any(m["id_number"] in html or m["phone"] in html for m in members)
         seen += ids
     assert sorted(seen) == sorted(public), "every published pledge on exactly one page"
-    assert "公示党员000" in client.get("/board/SQ01?year=2026").get_data(as_text=True)
+    assert "公示党员000" in client.get(f"/board/SQ01?year={YEAR}").get_data(as_text=True)
 
 
 def test_a_street_lists_its_branches_with_counts_instead_of_every_pledge(crowded, client):
     sq, public, _members = crowded
-    html = client.get("/board/JD01?year=2026").get_data(as_text=True)
+    html = client.get(f"/board/JD01?year={YEAR}").get_data(as_text=True)
     assert pledge_ids(html) == [] and len(html.encode()) < 20 * 1024
-    assert re.search(r'href="/board/SQ01\?year=2026">幸福里社区党支部<span class="count">(\d+) 份承诺', html).group(1) \
+    assert re.search(rf'href="/board/SQ01\?year={YEAR}">幸福里社区党支部<span class="count">(\d+) 份承诺', html).group(1) \
         == str(len(public))
-    assert 'href="/board/QY01?year=2026"' in html
+    assert f'href="/board/QY01?year={YEAR}"' in html
 
 
 def test_the_board_reads_published_pledges_by_equality_only(crowded, client):
     with recorded() as commands:
-        client.get("/board/SQ01?year=2026&page=2")
-        client.get("/board/JD01?year=2026")
+        client.get(f"/board/SQ01?year={YEAR}&page=2")
+        client.get(f"/board/JD01?year={YEAR}")
     pledge_reads = [f for command, collection, f in commands if collection == "pledge"]
     assert pledge_reads and all(f["state"] in PUBLIC_STATES for f in pledge_reads)
     assert "$" not in str(pledge_reads), pledge_reads
@@ -75,7 +76,7 @@ def test_the_board_reads_published_pledges_by_equality_only(crowded, client):
 
 
 def test_an_opinion_left_on_page_two_returns_to_page_two(crowded, client):
-    html = client.get("/board/SQ01?year=2026&page=2").get_data(as_text=True)
+    html = client.get(f"/board/SQ01?year={YEAR}&page=2").get_data(as_text=True)
     target = pledge_ids(html)[0]
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     response = client.post(f"/board/SQ01/opinion/{target}?page=2", data={"csrf_token": token, "text": "希望多走访几次"})

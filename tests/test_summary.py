@@ -13,12 +13,13 @@ from documents.progress import OPEN_STATES, latest_by_item, overdue_items, recor
 from documents.summary import OrgYearSummary, coverage, unpledged_members
 from documents.supervision import SupervisionRound
 from tests.commands import recorded
+from tests.clock import YEAR
 from tests.factories import make_member, org
 
 CHECKS = {c: "y" for c in ("体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行")}
 VALUES = {"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"}
-ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": "2026-03-31", "expected": "居民满意"},
-         {"content": "清理楼道杂物", "owner": "本人", "deadline": "2026-12-31", "expected": "楼道整洁"}]
+ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": f"{YEAR}-03-31", "expected": "居民满意"},
+         {"content": "清理楼道杂物", "owner": "本人", "deadline": f"{YEAR}-12-31", "expected": "楼道整洁"}]
 OPTIONAL = {"入党积极分子", "非党骨干"}
 
 
@@ -67,9 +68,9 @@ def test_summaries_equal_a_full_recount_after_each_kind_of_operation(seeded, log
         first, second = make_member(name="汇总甲", organisation=sq), make_member(name="汇总乙", organisation=sq)
         made = {}
         steps = [
-            lambda: made.setdefault("a", save_pledge(user("sq_clerk"), organisation=sq, member=first, year=2026,
+            lambda: made.setdefault("a", save_pledge(user("sq_clerk"), organisation=sq, member=first, year=YEAR,
                                                      raw_values=VALUES, raw_items=ITEMS)),
-            lambda: made.setdefault("b", save_pledge(user("sq_clerk"), organisation=sq, member=second, year=2026,
+            lambda: made.setdefault("b", save_pledge(user("sq_clerk"), organisation=sq, member=second, year=YEAR,
                                                      raw_values=VALUES, raw_items=ITEMS)),
             lambda: transition(user("sq_clerk"), made["a"].pk, "submit"),
             lambda: transition(user("sq_reviewer"), made["a"].pk, "return", guidance="请写具体"),
@@ -77,15 +78,15 @@ def test_summaries_equal_a_full_recount_after_each_kind_of_operation(seeded, log
             lambda: transition(user("sq_reviewer"), made["a"].pk, "approve", checklist=CHECKS),
             lambda: transition(user("sq_clerk"), made["a"].pk, "sign"),
             lambda: transition(user("sq_clerk"), made["a"].pk, "publish"),
-            lambda: record(user("sq_clerk"), Pledge.objects(pk=made["a"].pk).first(), 0, dt.date(2026, 4, 1), "已完成", 100),
+            lambda: record(user("sq_clerk"), Pledge.objects(pk=made["a"].pk).first(), 0, dt.date(YEAR, 4, 1), "已完成", 100),
         ]
         for number, step in enumerate(steps):
             step()
             assert stored() == full_recount(dt.date.today()), f"after step {number}"
-    clerk.post("/admin/supervision/new/", {"organisation": str(sq.pk), "year": "2026", "quarter": "2",
-               "held_on": "2026-06-28", "summary": "二季度督诺"}, token_from="/admin/supervision/new/")
+    clerk.post("/admin/supervision/new/", {"organisation": str(sq.pk), "year": str(YEAR), "quarter": "2",
+               "held_on": f"{YEAR}-06-28", "summary": "二季度督诺"}, token_from="/admin/supervision/new/")
     with seeded.app_context():
-        assert OrgYearSummary.objects(pk=f"{sq.pk}:2026").first().rounds == {"2": 1}
+        assert OrgYearSummary.objects(pk=f"{sq.pk}:{YEAR}").first().rounds == {"2": 1}
         assert stored() == full_recount(dt.date.today())
     clerk.post("/admin/pledge/delete/", {"id": str(made["b"].pk), "url": "/admin/pledge/"}, token_from="/admin/pledge/")
     with seeded.app_context():
@@ -95,7 +96,7 @@ def test_summaries_equal_a_full_recount_after_each_kind_of_operation(seeded, log
 
 def test_rebuild_command_recounts_what_was_changed_behind_the_operations(seeded):
     with seeded.app_context():
-        Pledge.objects(organisation=org("QY01"), year=2026, scope="org").update(set__state="draft")
+        Pledge.objects(organisation=org("QY01"), year=YEAR, scope="org").update(set__state="draft")
         OrgYearSummary.objects(organisation=org("SY01").pk).delete()
         assert stored() != full_recount(dt.date.today())
     result = seeded.test_cli_runner().invoke(args=["rebuild-summaries"])
@@ -167,18 +168,18 @@ def test_home_page_queries_do_not_grow_with_pledges(seeded, login_as):
 def test_coverage_counts_from_summaries_and_names_one_organisations_members(seeded, login_as):
     with seeded.app_context():
         sq, jd = org("SQ01"), org("JD01")
-        pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=2026)}
+        pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=YEAR)}
         expected = {m.pk for m in Member.objects(organisation=sq, status="在册")
                     if m.pk not in pledged and not OPTIONAL & set(m.categories)}
-        assert {m.pk for m in unpledged_members(sq.pk, 2026)} == expected and expected
-        rows = {r.code: r for r in coverage(jd.pk, 2026)}
+        assert {m.pk for m in unpledged_members(sq.pk, YEAR)} == expected and expected
+        rows = {r.code: r for r in coverage(jd.pk, YEAR)}
         assert set(rows) == {o.code for o in Organisation.objects} and rows["SQ01"].unpledged == len(expected)
         assert rows["SQ01"].org_pledged and not rows["JD01"].org_pledged
-        assert [r.code for r in coverage(sq.pk, 2027) if not r.org_pledged] == ["SQ01"]
+        assert [r.code for r in coverage(sq.pk, YEAR + 1) if not r.org_pledged] == ["SQ01"]
         eligible = [m for m in Member.objects(organisation=sq, status="在册") if not OPTIONAL & set(m.categories)]
-        assert coverage(sq.pk, 2027)[0].unpledged == len(eligible)
-    html = login_as("jd_reviewer").get(f"/admin/pledge/coverage/?organisation={jd.pk}&year=2026").get_data(as_text=True)
+        assert coverage(sq.pk, YEAR + 1)[0].unpledged == len(eligible)
+    html = login_as("jd_reviewer").get(f"/admin/pledge/coverage/?organisation={jd.pk}&year={YEAR}").get_data(as_text=True)
     assert "幸福里社区党支部" in html and "尚未承诺的党组织" in html
-    page = login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={sq.pk}&year=2026").get_data(as_text=True)
+    page = login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={sq.pk}&year={YEAR}").get_data(as_text=True)
     assert "尚未承诺的党员" in page and "录入承诺" in page
     assert login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={jd.pk}").status_code == 404

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
 from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
@@ -46,6 +47,11 @@ class ScopedReferenceField(QuerySetSelectField):
         queryset = choices_from() if choices_from else access.scope(document.objects, current_user)
         super().__init__(label, validators, queryset=queryset, **kwargs)
 
+    def iter_choices(self):
+        """Yield Choice objects: Flask-Admin 2.2.1 yields the raw tuples that WTForms 4.0 drops."""
+        for value, label, selected, render_kw in super().iter_choices():
+            yield Choice(value, label, selected, render_kw)
+
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", "__None"):
             self.data = None
@@ -62,6 +68,11 @@ class ScopedReferenceField(QuerySetSelectField):
 
 
 class ScopedConverter(CustomModelConverter):
+    def _convert_choices(self, choices):
+        """SelectChoice options for fields declared with choices: WTForms 3.4 drops tuple choices."""
+        for choice in choices:
+            yield SelectChoice(*choice) if isinstance(choice, tuple) else SelectChoice(choice)
+
     @converts("ReferenceField")
     def conv_Reference(self, model, field, kwargs):
         kwargs["allow_blank"] = not field.required

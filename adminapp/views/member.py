@@ -6,6 +6,7 @@ from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from adminapp.views.base import ScopedModelView, object_id_or_404
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
@@ -36,7 +37,8 @@ class MemberView(ScopedModelView):
     form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField, "gender": SelectField}
     form_args = {"categories": {"kind": "member_category"}, "status": {"kind": "member_status"},
                  "residential_org": {"choices_from": lambda: Organisation.objects(org_type="社区").order_by("code")},
-                 "gender": {"choices": [("", _l("按身份证号自动填写")), *[(g, g) for g in GENDERS]]}}
+                 "gender": {"choices": [SelectChoice("", _l("按身份证号自动填写")),
+                                        *[SelectChoice(g) for g in GENDERS]]}}
     column_filters = (
         OrgSubtreeFilter("organisation"),
         ListValueFilter("categories", _l("党员类别"), kind="member_category"),

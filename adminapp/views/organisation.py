@@ -93,5 +93,5 @@ class OrgTreeView(LoginRequired, BaseView):
     def index(self):
         visible = access.visible_org_ids(current_user)
         counts = {row["_id"]: row["n"] for row in Member.objects.aggregate(
-            {"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}})}
+            [{"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}}])}
         return self.render("admin/org_tree.html", tree=forest(visible), counts=counts)
