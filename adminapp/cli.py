@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
-from documents import Organisation, Pledge, Role, User, copies
+from documents import Organisation, Pledge, Role, User, copies, summary
 from documents.organisation import backfill_paths
 from exporters import archive
 from seed import demo
@@ -30,6 +30,13 @@ def backfill_paths_command():
     """Give records made before org_path and the copied names their values (safe to run again)."""
     paths, names = backfill_paths(), copies.backfill()
     click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
+
+
+@click.command("rebuild-summaries")
+@with_appcontext
+def rebuild_summaries_command():
+    """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
+    click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
 
 
 @click.command("create-user")
@@ -141,7 +148,7 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, backfill_paths_command, create_user_command, export_group):
+    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

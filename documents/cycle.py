@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bson import ObjectId
 from mongoengine.errors import ValidationError
 
-from documents import access, audit
+from documents import access, audit, summary
 from documents.base import StaleRecord, claim, now
 from documents.calendar import ensure_open
 from documents.organisation import ref_id
@@ -143,6 +143,7 @@ def transition(actor, pledge_id, name, **inputs):
     pledge.reload()
     after = {"state": pledge.state, **{k.split("__", 1)[1]: _plain(v) for k, v in changes.items()}}
     audit.record(actor, step.title, pledge, before, after, organisation_id=ref_id(pledge, "organisation"))
+    summary.refresh(ref_id(pledge, "organisation"))
     return pledge
 
 

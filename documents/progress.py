@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BinaryField, DateField, Document, IntField, ObjectIdField, ReferenceField, StringField,
                          ValidationError)
 
-from documents import audit
+from documents import audit, summary
 from documents.calendar import ensure_open
 from documents.base import VersionedDocument
 from documents.organisation import OrgOwned, ref_id
@@ -87,6 +87,7 @@ def record(actor, pledge, item_index, on, status, percent, note="", upload=None)
     entry.save_checked(None)
     audit.record(actor, "登记进度", entry, {}, audit.snapshot(entry), organisation_id=org_id,
                  summary=f"{pledge}：{entry}")
+    summary.refresh(org_id)
     return entry
 
 

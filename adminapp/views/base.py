@@ -26,7 +26,7 @@ from mongoengine.errors import NotUniqueError, ValidationError as MongoValidatio
 from adminapp.views.dashboard import dashboard_context
 from adminapp.views.filters import OrgSubtreeFilter
 from adminapp.views.forms import ScopedConverter, SecureAdminForm, VersionField
-from documents import access, audit, search
+from documents import access, audit, search, summary
 from documents.base import StaleRecord
 from documents.organisation import ref_id
 
@@ -238,6 +238,7 @@ class ScopedModelView(LoginRequired, ModelView):
             return False
         audit.record(current_user, "新建" if is_created else "修改", model, before, audit.snapshot(model),
                      organisation_id=self._owner_id(model))
+        summary.touched(model, before)
         self.after_model_change(form, model, is_created)
         return model
 
@@ -263,6 +264,7 @@ class ScopedModelView(LoginRequired, ModelView):
         before = audit.snapshot(model)
         model.delete()
         audit.record(current_user, "删除", model, before, {}, organisation_id=self._owner_id(model))
+        summary.touched(model)
         return True
 
     @action("delete", _l("删除"), _l("确定删除所选记录吗？删除后不能恢复。"))

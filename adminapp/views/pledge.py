@@ -1,4 +1,4 @@
-"""Pledges in the admin: the list, forms built from the template version, details and coverage."""
+"""Pledges in the admin: the list, forms built from the template version, details and actions."""
 import datetime as dt
 import io
 import zipfile
@@ -20,8 +20,8 @@ from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, tran
 from documents.member import Member
 from documents.organisation import Organisation, ref_id
 from documents.opinion import Opinion
-from documents.pledge import STATE_TITLES, State
-from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
+from documents.pledge import State
+from documents.pledging import EDITABLE_STATES, PledgeErrors, save_pledge, template_for
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import Rectification, SupervisionRound
 from documents.template import ITEM_COLUMNS, parse_date
@@ -202,7 +202,7 @@ class PledgeView(ScopedModelView):
                            oral_allowed=bool(member) and template.allows_oral(categories),
                            item_columns=ITEM_COLUMNS)
 
-    # -- details and coverage --------------------------------------------------------------
+    # -- details -------------------------------------------------------------------------------
     @expose("/details/")
     def details_view(self):
         pledge = self.get_one(request.args.get("id"))
@@ -293,16 +293,6 @@ class PledgeView(ScopedModelView):
             return redirect(url_for(".index_view"))
         return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(), form={},
                            checks=_checks(pledges, step), today=dt.date.today())
-
-    @expose("/coverage/")
-    def coverage_view(self):
-        orgs = access.org_queryset(current_user).order_by("code")
-        org_id = request.args.get("organisation")
-        organisation = self._visible_org(org_id) if org_id else orgs.first()
-        year = year_arg()
-        members, missing_orgs = coverage(organisation, year) if organisation else ([], [])
-        return self.render("admin/pledge_coverage.html", orgs=orgs, organisation=organisation, year=year,
-                           members=members, missing_orgs=missing_orgs, state_titles=STATE_TITLES)
 
 
 def criteria():
