@@ -2,7 +2,7 @@
 from flask import Flask
 
 import exporters
-from adminapp import auth, cli, db, i18n, public
+from adminapp import auth, cli, db, i18n, public, security
 from adminapp.config import Config
 from adminapp.views import init_admin
 
@@ -19,8 +19,9 @@ def create_app(config=None):
     db.init_db(app)
     i18n.init_babel(app)
     auth.init_auth(app)
-    init_admin(app)
+    admin = init_admin(app)
     public.init_public(app)
     exporters.init_app(app)
     cli.init_cli(app)
+    security.init_security(app, admin)
     return app

@@ -9,7 +9,8 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
-from documents import Organisation, Pledge, Role, User
+from documents import Organisation, Pledge, Role, User, copies, summary
+from documents.organisation import backfill_paths
 from exporters import archive
 from seed import demo
 
@@ -21,6 +22,21 @@ def seed_command(demo_data):
     """Load the word lists, default templates and evaluation scheme; with --demo also the demo data (safe to run again)."""
     report = demo.load() if demo_data else demo.load_reference()
     click.echo("已载入：" + "，".join(f"{k} {v}" for k, v in report.items()))
+
+
+@click.command("backfill-paths")
+@with_appcontext
+def backfill_paths_command():
+    """Give records made before org_path and the copied names their values (safe to run again)."""
+    paths, names = backfill_paths(), copies.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
+
+
+@click.command("rebuild-summaries")
+@with_appcontext
+def rebuild_summaries_command():
+    """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
+    click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
 
 
 @click.command("create-user")
@@ -92,7 +108,7 @@ def export_board(code, year, output):
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
     organisation = _organisation(code)
-    total = archive.archive_size(list(Pledge.objects(organisation__in=organisation.subtree_ids, year=year).scalar("pk")))
+    total = archive.archive_size(list(Pledge.objects(org_path=organisation.pk, year=year).scalar("pk")))
     with click.progressbar(length=total, label="正在生成归档") as bar, open(output, "wb") as target:
         manifest = archive.write_archive(target, organisation, year, _base_url(), progress=lambda _name: bar.update(1))
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
@@ -132,7 +148,7 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, create_user_command, export_group):
+    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

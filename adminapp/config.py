@@ -48,7 +48,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "16")) * 1024 * 1024
     ROSTER_MAX_BYTES = int(os.environ.get("ROSTER_MAX_MB", "8")) * 1024 * 1024
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # per account and address
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # over all accounts
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_HASH_METHOD = "scrypt"
     # A change whose process died between its claim and its write blocks the record this long.
@@ -63,6 +64,8 @@ class Config:
         # The private PostgreSQL under FerretDB, for the indexes FerretDB does not make; unset on another server.
         self.POSTGRES_URL = os.environ.get("PLEDGEDESK_POSTGRES_URL") or running.get("postgres_url")
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+        # How many reverse proxies in front of the app set X-Forwarded-For; 0 trusts none.
+        self.PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 
 
 class TestConfig(Config):

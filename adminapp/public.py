@@ -1,13 +1,12 @@
 """Pages without login (health check) and the error pages every visitor may see."""
-import datetime as dt
-
 from bson import ObjectId
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from adminapp import db
+from adminapp.views.base import year_arg
 from documents import evaluation, idcard
-from documents.board import PUBLIC_STATES, board_for
+from documents.board import PUBLIC_STATES, board_page
 from documents.opinion import OpinionRefused, leave
 from documents.organisation import Organisation, subtree_ids
 from documents.pledge import Pledge
@@ -29,11 +28,11 @@ def home():
 
 @bp.get("/board/<code>")
 def board(code):
-    """示诺: the published pledges of an organisation and those below it, for anyone to read."""
+    """示诺: the published pledges of an organisation and those below it, for anyone to read, a page at a time."""
     organisation = Organisation.objects(code=code.strip().upper()).first() or abort(404)
-    year = request.args.get("year", type=int) or dt.date.today().year
+    year = year_arg()
     return render_template("public/board.html", organisation=organisation, year=year,
-                           sections=board_for(organisation, year))
+                           board=board_page(organisation, year, request.args.get("page", type=int) or 1))
 
 
 @bp.post("/board/<code>/opinion/<pledge_id>")
@@ -50,7 +49,8 @@ def opinion(code, pledge_id):
         flash(_("谢谢！您的意见已转给该党组织，我们会认真处理。"), "success")
     except OpinionRefused as exc:
         flash(str(exc), "error")
-    return redirect(url_for(".board", code=organisation.code, year=pledge.year) + f"#p{pledge.pk}")
+    page = request.args.get("page", type=int)
+    return redirect(url_for(".board", code=organisation.code, year=pledge.year, page=page) + f"#p{pledge.pk}")
 
 
 @bp.route("/ballot/<token>", methods=("GET", "POST"))

@@ -1,20 +1,38 @@
-"""What the public board (党务公开栏) shows: published pledges only, and only their public parts."""
+"""What the public board (党务公开栏) shows: published pledges only, and only their public parts.
+
+Which organisations have published pledges, and in which states, comes from the summaries;
+the pledges themselves are read by equality (organisation, year, state), one organisation at a
+time, so a street's board never reads the pledges of all its branches at once.
+"""
+import math
+from dataclasses import dataclass, field
+
+from documents import summary
+from documents.member import Member
 from documents.opinion import in_window
-from documents.organisation import Organisation, subtree_ids
+from documents.organisation import ref_id
 from documents.pledge import Pledge, State
 
-PUBLIC_STATES = [s.value for s in (State.PUBLISHED, State.FULFILLING, State.FULFILLED, State.LATE,
-                                   State.EXCUSED, State.EVALUATED)]
+PUBLIC_STATES = list(summary.PUBLIC_STATES)
+PAGE_SIZE = 40
 
 
-def public_pledge(pledge):
+@dataclass
+class BoardPage:
+    sections: list  # [(summary of an organisation, [public pledge])]
+    branches: list = field(default_factory=list)  # [(summary, published pledges)] of the organisations below
+    page: int = 1
+    pages: int = 1
+
+
+def public_pledge(pledge, member, org_name):
     """The parts of a pledge fit for the board: who, the items, progress; never reviews, ids or phones."""
     return {
         "id": str(pledge.pk),
         "open_for_opinions": in_window(pledge),
-        "who": pledge.pledger,
-        "post": (pledge.member.post or "") if pledge.member else "",
-        "kind": "党员公开承诺" if pledge.member else "党组织公开承诺",
+        "who": member.name if member else org_name,
+        "post": (member.post or "") if member else "",
+        "kind": "党员公开承诺" if pledge.scope == "member" else "党组织公开承诺",
         "state": str(pledge.state_title),
         "note": pledge.closing_note if pledge.state == State.EXCUSED.value else "",
         "items": [{"content": i.content, "owner": i.owner, "deadline": i.deadline, "expected": i.expected}
@@ -22,11 +40,48 @@ def public_pledge(pledge):
     }
 
 
+def _published(org_summary):
+    """[(pledge, member or None)] published by one organisation in one year, its own pledge first, then by name."""
+    pledges = [p for state in PUBLIC_STATES if org_summary.count(None, (state,))
+               for p in Pledge.objects(organisation=org_summary.organisation, year=org_summary.year, state=state)
+               .order_by().no_dereference()]
+    wanted, members = {ref_id(p, "member") for p in pledges} - {None}, {}
+    # Members of the organisation first; members living in a community and pledging there next.
+    for field_name in ("organisation", "residential_org"):
+        if wanted - set(members):
+            members.update((m.pk, m) for m in Member.objects(**{field_name: org_summary.organisation})
+                           .order_by().only("name", "post"))
+    rows = []
+    for p in pledges:
+        member_id = ref_id(p, "member")
+        member = None
+        if member_id is not None:
+            member = members.get(member_id) or Member.objects(pk=member_id).order_by().only("name", "post").first()
+        rows.append((p, member))
+    rows.sort(key=lambda r: (r[0].scope != "org", r[1].name if r[1] else ""))
+    return rows
+
+
+def _section(org_summary, rows):
+    return org_summary, [public_pledge(p, m, org_summary.name) for p, m in rows]
+
+
+def board_page(organisation, year, page=1):
+    """One page of an organisation's board: a small tree in full; a large one lists its branches and pages its own pledges."""
+    shown = sorted((s for s in summary.subtree(organisation.pk, year) if s.count(None, PUBLIC_STATES)),
+                   key=lambda s: s.code or "")
+    if sum(s.count(None, PUBLIC_STATES) for s in shown) <= PAGE_SIZE:
+        return BoardPage(sections=[_section(s, _published(s)) for s in shown])
+    own = next((s for s in shown if s.organisation == organisation.pk), None)
+    rows = _published(own) if own else []
+    pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    sections = [_section(own, rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])] if rows else []
+    return BoardPage(sections=sections, branches=[(s, s.count(None, PUBLIC_STATES)) for s in shown if s is not own], page=page, pages=pages)
+
+
 def board_for(organisation, year):
-    """[(organisation, [public pledge])] for the organisation and every one below it, by code."""
-    ids = subtree_ids([organisation.pk])
-    pledges = Pledge.objects(organisation__in=ids, year=year, state__in=PUBLIC_STATES).select_related(max_depth=1)
-    by_org = {}
-    for pledge in sorted(pledges, key=lambda p: (p.scope != "org", p.member.name if p.member else "")):
-        by_org.setdefault(pledge.organisation.pk, []).append(public_pledge(pledge))
-    return [(org, by_org[org.pk]) for org in Organisation.objects(pk__in=ids).order_by("code") if org.pk in by_org]
+    """[(organisation summary, [public pledge])] for the organisation and every one below it, by code: the printed sheet."""
+    shown = sorted((s for s in summary.subtree(organisation.pk, year) if s.count(None, PUBLIC_STATES)),
+                   key=lambda s: s.code or "")
+    return [_section(s, _published(s)) for s in shown]

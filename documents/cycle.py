@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bson import ObjectId
 from mongoengine.errors import ValidationError
 
-from documents import access, audit
+from documents import access, audit, summary
 from documents.base import StaleRecord, now
 from documents.store import claims
 from documents.calendar import ensure_open
@@ -147,6 +147,7 @@ def transition(actor, pledge_id, name, **inputs):
     except StaleRecord as exc:
         raise stale from exc
     pledge.reload()
+    summary.refresh(ref_id(pledge, "organisation"))
     return pledge
 
 

@@ -1,13 +1,10 @@
-"""Recording pledges and finding who has not pledged: the operations the views and seed call."""
-from documents import audit
+"""Recording pledges: the operations the views and seed call."""
+from documents import audit, summary
 from documents.base import now
-from documents.member import Member
-from documents.organisation import Organisation, subtree_ids
 from documents.pledge import Pledge, PledgeItem, State
 from documents.template import applicable
 
 EDITABLE_STATES = (State.DRAFT.value, State.RETURNED.value, State.SUBMITTED.value)
-OPTIONAL_CATEGORIES = {"入党积极分子", "非党骨干"}
 
 
 class PledgeErrors(Exception):
@@ -75,16 +72,6 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     pledge.save_checked(expected_version if pledge.pk else None,
                         lambda doc: audit.entry(actor, "修改承诺" if before else "新建承诺", doc, before,
                                                 audit.snapshot(doc), organisation_id=organisation.pk))
+    summary.refresh(organisation.pk)
     return pledge
 
-
-def coverage(organisation, year):
-    """Active members without a member pledge and sub-organisations without an organisation pledge."""
-    ids = subtree_ids([organisation.pk])
-    pledged_members = set(Pledge.objects(scope="member", year=year, organisation__in=ids).scalar("member"))
-    pledged_members = {getattr(m, "pk", m) for m in pledged_members}
-    members = [m for m in Member.objects(organisation__in=ids, status="在册").order_by("organisation", "name")
-               if m.pk not in pledged_members and not set(m.categories) & OPTIONAL_CATEGORIES]
-    pledged_orgs = {getattr(o, "pk", o) for o in Pledge.objects(scope="org", year=year, organisation__in=ids).scalar("organisation")}
-    orgs = [o for o in Organisation.objects(pk__in=ids).order_by("code") if o.pk not in pledged_orgs]
-    return members, orgs

@@ -8,11 +8,11 @@ import zipfile
 from bson import ObjectId
 from openpyxl import load_workbook
 
-from documents import access, audit, idcard
+from documents import access, audit, copies, idcard
 from documents.base import now
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS, IN_SERVICE, Member
-from documents.organisation import Organisation
+from documents.organisation import Organisation, ref_id
 from documents.vocabulary import Vocabulary
 
 COLUMNS = [
@@ -238,20 +238,24 @@ def commit(batch, actor):
         raise ValueError("该批次已处理，不能重复导入")
     members, staging = Member._get_collection(), _staging()
     _apply_staged(claimed.pk, members, staging)
-    stamp = now()
+    stamp, owners = now(), _owners()
     already = {d["_id"] for d in members.find({"_id": {"$in": [r["_id"] for r in claimed.creates]}}, {"_id": 1})}
-    fresh = [{"_id": r["_id"], **_values(r), "version": 1, "created_at": stamp, "updated_at": stamp}
-             for r in claimed.creates if r["_id"] not in already]
+    fresh = [{"_id": r["_id"], **_values(r), **owners.get(r["organisation"], {}), "version": 1, "created_at": stamp,
+              "updated_at": stamp} for r in claimed.creates if r["_id"] not in already]
     for start in range(0, len(fresh), CHUNK):
         members.insert_many(fresh[start:start + CHUNK], ordered=True)
     for start in range(0, len(claimed.updates), CHUNK):
         rows = claimed.updates[start:start + CHUNK]
         stored = {d["_id"]: d for d in members.find({"_id": {"$in": [r["_id"] for r in rows]}})}
-        merged = [{**stored[r["_id"]], **_values(r), "version": stored[r["_id"]].get("version", 0) + 1,
-                   "updated_at": stamp} for r in rows if r["_id"] in stored]
+        merged = [{**stored[r["_id"]], **_values(r), **owners.get(r["organisation"], {}),
+                   "version": stored[r["_id"]].get("version", 0) + 1, "updated_at": stamp}
+                  for r in rows if r["_id"] in stored]
         if merged:
             staging.insert_many([{"batch": claimed.pk, "doc": d} for d in merged])
             _apply_staged(claimed.pk, members, staging)
+        for row in rows:
+            if row["_id"] in stored and stored[row["_id"]].get("name") != row.get("name"):
+                copies.refresh(Member.objects(pk=row["_id"]).first())
     audit.record(actor, "导入花名册", claimed, after={
         "文件": claimed.filename, "新增": len(claimed.creates), "更新": len(claimed.updates), "拒绝": len(claimed.rejects)},
         summary=f"导入花名册 {claimed.filename}")
@@ -264,6 +268,12 @@ _FIELDS = [k for _, k in COLUMNS if k not in ("org_code", "residential_code")] +
 
 def _values(row):
     return {k: row.get(k) for k in _FIELDS}
+
+
+def _owners():
+    """{organisation id: the copies a member of it stores}, as OrgOwned.copy_owner would set them."""
+    return {o.pk: {"org_path": list(o.org_path), "organisation_name": o.name}
+            for o in Organisation.objects.only("org_path", "name")}
 
 
 def _staging():
@@ -285,9 +295,12 @@ def discard(batch):
     ImportBatch.objects(pk=batch.pk, state="待确认").update_one(set__state="已放弃")
 
 
-def row_of(member):
-    """One member as a roster row, in template column order, so an export can be re-imported."""
-    org, home = member.organisation, member.residential_org
+def row_of(member, codes):
+    """One member as a roster row, in template column order, so an export can be re-imported.
+
+    `codes` maps organisation ids to codes, so rows need no look-up of their organisations.
+    """
+    org, home = ref_id(member, "organisation"), ref_id(member, "residential_org")
     return [member.name, member.gender, member.id_number, member.phone, member.birth_date,
-            member.joined_on, org.code if org else "", member.post, member.duty,
-            "、".join(member.categories), home.code if home else "", member.status]
+            member.joined_on, codes.get(org, ""), member.post, member.duty,
+            "、".join(member.categories), codes.get(home, ""), member.status]

@@ -4,7 +4,6 @@ import hashlib
 import zipfile
 
 from documents.board import board_for
-from documents.organisation import subtree_ids
 from documents.pledge import Pledge
 from exporters import ledgers, spreadsheet
 from exporters.pdf import qr_data_uri, render
@@ -46,7 +45,7 @@ def write_archive(target, organisation, year, base_url, progress=None):
     Pledges are read one by one by id, so memory does not grow with their number.
     `progress`, if given, is called once per file written.
     """
-    ids = list(Pledge.objects(organisation__in=subtree_ids([organisation.pk]), year=year).scalar("pk"))
+    ids = list(Pledge.objects(org_path=organisation.pk, year=year).scalar("pk"))
     manifest = []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         def add(name, data):

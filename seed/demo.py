@@ -2,7 +2,7 @@
 import datetime as dt
 import random
 
-from documents import Member, Organisation, User, Vocabulary, idcard
+from documents import Member, Organisation, User, Vocabulary, idcard, summary
 from documents.evaluation import EvaluationScheme, GradeBand
 from seed import pledges, templates
 
@@ -136,9 +136,9 @@ def load_reference():
 
 
 def load():
-    """Load everything missing; return how many of each kind were created."""
+    """Load everything missing, then recount the summaries; return how many of each kind were created."""
     reference = load_reference()
-    return {
+    report = {
         "词表": reference["词表"],
         "党组织": _orgs(),
         "党员": _members(),
@@ -147,3 +147,5 @@ def load():
         "评议方案": reference["评议方案"],
         "承诺": pledges.load(),
     }
+    summary.rebuild()
+    return report

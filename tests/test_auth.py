@@ -5,6 +5,7 @@ import time_machine
 
 from adminapp.config import Config
 from documents import AuditEntry, User
+from documents.user import is_locked_out
 from tests import clock
 
 
@@ -40,7 +41,7 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(seeded,
     assert response.status_code == 401
     assert "锁定" in response.get_data(as_text=True)
     with seeded.app_context():
-        assert User.objects(username="sq_clerk").first().is_locked()
+        assert is_locked_out("sq_clerk", seeded.config["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=15))
 
 
 def lock_out(app, browser, username="sq_clerk"):

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from documents import AuditEntry, Member, Pledge, PledgeTemplate
-from documents.pledging import coverage
+from documents.summary import unpledged_members
 from tests.clock import YEAR
 from tests.factories import make_member, org
 from tests.htmlform import as_multidict, form_data
@@ -248,23 +248,10 @@ def test_list_filters_and_search_inside_values(login_as, seeded):
     assert 0 < rows(f"/admin/pledge/?flt1_1={YEAR - 1}") < rows("/admin/pledge/")
 
 
-def test_coverage_lists_members_and_orgs_without_pledges(seeded):
-    with seeded.app_context():
-        sq = org("SQ01")
-        members, orgs = coverage(sq, YEAR)
-        pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=YEAR)}
-        expected = {m.pk for m in Member.objects(organisation=sq, status="在册")
-                    if m.pk not in pledged and not {"入党积极分子", "非党骨干"} & set(m.categories)}
-        assert {m.pk for m in members} == expected and expected
-        assert orgs == []
-        _members, orgs_next_year = coverage(sq, YEAR + 1)
-        assert [o.code for o in orgs_next_year] == ["SQ01"]
-
-
 def test_coverage_page_links_to_new_pledges(login_as, seeded):
     with seeded.app_context():
         sq = org("SQ01")
-        members, _orgs = coverage(sq, YEAR)
+        members = unpledged_members(sq.pk, YEAR)
         missing = [(m.name, f"member={m.pk}") for m in members]
     html = login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={sq.pk}&year={YEAR}").get_data(as_text=True)
     assert missing, "the demo data leaves some members without a pledge, so the page has rows to check"

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
 from adminapp.views.calendar import DeadlineView, YearClosingView
+from adminapp.views.coverage import CoverageView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
 from adminapp.views.member import MemberView
 from adminapp.views.opinion import OpinionView
@@ -35,6 +36,7 @@ def init_admin(app):
     admin.add_view(MemberView(Member, name=_l("党员花名册"), endpoint="member", category=org))
     pledges = _l("公开承诺")
     admin.add_view(PledgeView(Pledge, name=_l("承诺"), endpoint="pledge", category=pledges))
+    admin.add_view(CoverageView(name=_l("承诺覆盖情况"), endpoint="coverage", url="/admin/pledge/coverage", category=pledges))
     admin.add_view(OpinionView(Opinion, name=_l("群众意见"), endpoint="opinion", category=pledges))
     admin.add_view(DeadlineView(PublicationDeadline, name=_l("公示期限"), endpoint="deadline", category=pledges))
     admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))

@@ -1,5 +1,7 @@
 """Administrator-only views: accounts, word lists and the audit trail."""
-from flask import flash
+import datetime as dt
+
+from flask import current_app, flash
 from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -10,7 +12,7 @@ from wtforms.validators import Length, Optional
 from adminapp.views.base import ScopedModelView
 from adminapp.views.filters import ListValueFilter
 from documents import audit
-from documents.user import Role, User
+from documents.user import Role, is_locked_out, unlock
 from documents.vocabulary import KINDS
 
 
@@ -19,11 +21,18 @@ class AdminOnly:
     write_roles = ("admin",)
 
 
+def _locked(user):
+    cfg = current_app.config
+    return is_locked_out(user.username, cfg["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))
+
+
 class UserView(AdminOnly, ScopedModelView):
-    column_list = ("username", "display_name", "role", "organisation", "active", "locked_until", "last_login_at")
+    column_list = ("username", "display_name", "role", "organisation_name", "active", "login_lock", "last_login_at")
+    column_labels = {"organisation_name": _l("所属组织"), "login_lock": _l("登录锁定")}
     column_searchable_list = ("username", "display_name")
-    column_formatters = {"role": lambda v, c, m, n: m.role_title}
-    column_details_exclude_list = ("password_hash", "version")
+    column_formatters = {"role": lambda v, c, m, n: m.role_title,
+                         "login_lock": lambda v, c, m, n: _("已锁定") if _locked(m) else ""}
+    column_details_exclude_list = ("password_hash", "version", "session_generation")
     form_columns = ("username", "display_name", "role", "organisation", "active", "new_password")
     form_extra_fields = {
         "new_password": PasswordField(_l("新密码"), validators=[Optional(), Length(min=8, message=_l("密码至少8位"))],
@@ -39,6 +48,8 @@ class UserView(AdminOnly, ScopedModelView):
             raise ValidationError(_("新建账号须设置密码"), field_name="new_password")
         if model.role != Role.ADMIN.value and model.organisation is None:
             raise ValidationError(_("审核人和录入员必须指定所属组织"), field_name="organisation")
+        if not model.active:
+            model.end_sessions()
 
     def on_model_delete(self, model):
         if model.pk == current_user.pk:
@@ -47,11 +58,9 @@ class UserView(AdminOnly, ScopedModelView):
     @action("unlock", _l("解除锁定"), _l("确定解除所选账号的登录锁定吗？"))
     def action_unlock(self, ids):
         count = 0
-        for user in self.get_query().filter(pk__in=ids):
-            before = audit.snapshot(user)
-            User.objects(pk=user.pk).update_one(set__failed_logins=0, unset__locked_until=1)
-            user.reload()
-            audit.record(current_user, "解除锁定", user, before, audit.snapshot(user))
+        for user in self.get_selected(ids):
+            unlock(user.username)
+            audit.record(current_user, "解除锁定", user, {}, {}, summary=_("解除 %(u)s 的登录锁定", u=user.username))
             count += 1
         flash(_("已解除 %(n)s 个账号的锁定", n=count), "success")
 
@@ -61,6 +70,7 @@ class VocabularyView(AdminOnly, ScopedModelView):
     column_formatters = {"kind": lambda v, c, m, n: KINDS.get(m.kind, m.kind)}
     column_filters = (ListValueFilter("kind", _l("类别"), values=list(KINDS)),)
     column_default_sort = [("kind", False), ("order", False)]
+    sort_unfiltered = True
     form_columns = ("kind", "label", "order", "active")
     can_delete = False
     column_description = {"active": _l("停用后新录入时不再出现，已有记录保持不变")}

@@ -1,37 +1,36 @@
 """List filters whose options follow the current user's organisations and word lists."""
 from bson import ObjectId
-from bson.errors import InvalidId
 from flask import has_request_context
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from documents import access
-from documents.organisation import subtree_ids
 from documents.vocabulary import Vocabulary
 
 
 def _user_orgs():
     if not has_request_context() or not current_user.is_authenticated:
         return []
-    return [(str(o.pk), str(o)) for o in access.org_queryset(current_user).only("name", "code")]
+    orgs = sorted(access.org_queryset(current_user).only("name", "code"), key=lambda o: o.code)
+    return [(str(o.pk), str(o)) for o in orgs]
 
 
 class OrgSubtreeFilter(BaseMongoEngineFilter):
-    """Records of one organisation and every organisation below it."""
+    """Records of one organisation and every organisation below it: one equality on org_path.
+
+    ScopedModelView.get_list uses the chosen organisation instead of the user's own scope
+    (after checking it is visible), so the list query holds a single org_path equality.
+    """
 
     def __init__(self, column, name=_l("所属组织（含下级）")):
         super().__init__(column, name, options=_user_orgs)
 
     def validate(self, value):
-        try:
-            ObjectId(value)
-            return True
-        except (InvalidId, TypeError):
-            return False
+        return ObjectId.is_valid(value)
 
     def apply(self, query, value):
-        return query.filter(**{f"{self.column}__in": subtree_ids([ObjectId(value)])})
+        return query.filter(org_path=ObjectId(value))
 
     def operation(self):
         return _l("为")
@@ -49,6 +48,10 @@ class ListValueFilter(BaseMongoEngineFilter):
             return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         values = self.values if self.values is not None else Vocabulary.labels(self.kind)
         return [(v, v) for v in values]
+
+    def validate(self, value):
+        """Only a value offered in the drop-down filters anything; others are ignored, never a 500."""
+        return value in {str(v) for v, _label in self._options()}
 
     def apply(self, query, value):
         return query.filter(**{self.column: value})

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
-from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms import HiddenField, SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from documents import access
+from documents.base import StaleRecord
 from documents.vocabulary import Vocabulary
 
 
@@ -35,12 +36,32 @@ class SecureAdminForm(BaseForm):
         csrf_class = FlaskWTFCSRF
 
 
+class VersionField(HiddenField):
+    """The version of the record the editor loaded, sent back with the form for the compare-and-set."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else (text or None)
+
+    def version(self, default):
+        """The loaded version, `default` if the form sent none; a value no record can have reads as a stale copy."""
+        if self.data is None or self.data == "":
+            return default
+        if not isinstance(self.data, int):
+            raise StaleRecord()
+        return self.data
+
+
 class ScopedReferenceField(QuerySetSelectField):
     """A drop-down of records limited to what the current user may see; bad ids are simply invalid.
 
     `choices_from` replaces the scoping for a reference that points outside the user's own
-    organisations by nature, such as an in-service member's residential community.
+    organisations by nature, such as an in-service member's residential community. The list
+    shows at most CHOICES_SHOWN records (and the current one), sorted by label; any record in
+    scope is still accepted when submitted.
     """
+
+    CHOICES_SHOWN = 300
 
     def __init__(self, label=None, validators=None, document=None, choices_from=None, **kwargs):
         kwargs.pop("queryset", None)
@@ -48,9 +69,14 @@ class ScopedReferenceField(QuerySetSelectField):
         super().__init__(label, validators, queryset=queryset, **kwargs)
 
     def iter_choices(self):
-        """Yield Choice objects: Flask-Admin 2.2.1 yields the raw tuples that WTForms 4.0 drops."""
-        for value, label, selected, render_kw in super().iter_choices():
-            yield Choice(value, label, selected, render_kw)
+        """Yield Choice objects (WTForms 4.0 drops raw tuples): at most CHOICES_SHOWN, plus the current one."""
+        if self.allow_blank:
+            yield Choice("__None", self.blank_text, self.data is None, {})
+        shown = {obj.pk: obj for obj in self.queryset.clone().limit(self.CHOICES_SHOWN)}
+        if self.data is not None and getattr(self.data, "pk", None) is not None:
+            shown.setdefault(self.data.pk, self.data)
+        for obj in sorted(shown.values(), key=str):
+            yield Choice(obj.pk, str(obj), self._is_selected(obj), {})
 
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", "__None"):

@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from mongoengine.errors import ValidationError
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -15,6 +16,8 @@ from documents import idcard, roster
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS
 from documents.organisation import Organisation
+from documents.pledge import Pledge
+from documents.supervision import LeaderComment
 from exporters import spreadsheet
 
 
@@ -27,7 +30,8 @@ def _categories(view, context, model, name):
 
 
 class MemberView(ScopedModelView):
-    column_list = ("name", "gender", "id_number", "organisation", "post", "categories", "status")
+    column_list = ("name", "gender", "id_number", "organisation_name", "post", "categories", "status")
+    column_labels = {"organisation_name": _l("所属组织")}
     column_searchable_list = ("name", "id_number", "phone", "post")
     column_formatters = {"id_number": _masked, "categories": _categories}
     column_formatters_detail = {"categories": _categories}
@@ -36,7 +40,7 @@ class MemberView(ScopedModelView):
                     "post", "duty", "categories", "residential_org", "status")
     form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField, "gender": SelectField}
     form_args = {"categories": {"kind": "member_category"}, "status": {"kind": "member_status"},
-                 "residential_org": {"choices_from": lambda: Organisation.objects(org_type="社区").order_by("code")},
+                 "residential_org": {"choices_from": lambda: Organisation.objects(org_type="社区")},
                  "gender": {"choices": [SelectChoice("", _l("按身份证号自动填写")),
                                         *[SelectChoice(g) for g in GENDERS]]}}
     column_filters = (
@@ -47,6 +51,11 @@ class MemberView(ScopedModelView):
     )
     list_template = "admin/member_list.html"
 
+    def on_model_delete(self, model):
+        """A member with pledges or comments stays: their records would point at nobody."""
+        if Pledge.objects(member=model.pk).first() or LeaderComment.objects(member=model.pk).first():
+            raise ValidationError(_("该党员已有承诺或点评记录，不能删除；如已转出或去世，请修改党籍状态"))
+
     # -- export ---------------------------------------------------------------------------
     @expose("/export.xlsx")
     def export_xlsx(self):
@@ -56,7 +65,8 @@ class MemberView(ScopedModelView):
         _count, members = self.get_list(0, sort_column, view_args.sort_desc, view_args.search,
                                         view_args.filters, page_size=0, execute=True)
         headers = [h for h, _k in roster.COLUMNS]
-        rows = (roster.row_of(m) for m in members.select_related(max_depth=1))
+        codes = {o.pk: o.code for o in Organisation.objects.only("code")}
+        rows = (roster.row_of(m, codes) for m in members)
         data = spreadsheet.workbook_bytes(_("党员花名册"), headers, rows)
         return send_file(io.BytesIO(data), as_attachment=True, download_name="党员花名册.xlsx",
                          mimetype=spreadsheet.XLSX_MIME)

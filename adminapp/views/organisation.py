@@ -8,12 +8,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from mongoengine.errors import ValidationError
 
-from adminapp.views.base import LoginRequired, ScopedModelView
+from adminapp.views.base import LoginRequired, ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
 from documents import access
 from documents.member import Member
-from documents.organisation import LEVELS, forest
+from documents.organisation import LEVELS, Organisation, forest, ref_id
 from documents.user import User
 from exporters import archive, spreadsheet
 from exporters.ledgers import LEDGERS
@@ -21,8 +21,10 @@ from exporters.ledgers import LEDGERS
 
 class OrganisationView(ScopedModelView):
     column_list = ("name", "code", "level", "org_type", "parent", "secretary", "contact")
+    column_formatters = {"parent": lambda v, c, m, n: v.name_of(Organisation, ref_id(m, "parent"))}
     column_searchable_list = ("name", "code", "secretary")
     column_default_sort = "code"
+    sort_unfiltered = True
     form_columns = ("name", "code", "level", "org_type", "parent", "secretary", "contact")
     form_overrides = {"org_type": VocabularySelectField}
     form_args = {"org_type": {"kind": "org_type"}}
@@ -50,11 +52,11 @@ class OrganisationView(ScopedModelView):
         if not access.can_edit_org(current_user, model):
             raise ValidationError(_("您不能删除本组织"))
         reasons = []
-        if type(model).objects(parent=model).first():
+        if type(model).objects(parent=model.pk).first():
             reasons.append(_("还有下级组织"))
-        if Member.objects(organisation=model).first():
+        if Member.objects(organisation=model.pk).first():
             reasons.append(_("还有党员"))
-        if User.objects(organisation=model).first():
+        if User.objects(organisation=model.pk).first():
             reasons.append(_("还有账号"))
         if reasons:
             raise ValidationError("、".join(reasons))
@@ -70,7 +72,7 @@ class OrganisationView(ScopedModelView):
     def export_view(self):
         """The board sheet and the ledgers of a visible organisation, as PDF or .xlsx."""
         organisation = self.get_one(request.args.get("id"))
-        year = request.args.get("year", type=int) or dt.date.today().year
+        year = year_arg()
         kind, fmt = request.args.get("kind"), request.args.get("fmt", "pdf")
         if kind == "board":
             base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
@@ -91,7 +93,8 @@ class OrgTreeView(LoginRequired, BaseView):
 
     @expose("/")
     def index(self):
-        visible = access.visible_org_ids(current_user)
         counts = {row["_id"]: row["n"] for row in Member.objects.aggregate(
             [{"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}}])}
-        return self.render("admin/org_tree.html", tree=forest(visible), counts=counts)
+        root = None if current_user.is_admin else ref_id(current_user, "organisation")
+        return self.render("admin/org_tree.html", tree=forest(root) if root or current_user.is_admin else [],
+                           counts=counts)

@@ -9,6 +9,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Sele
                      StringField, TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
 
+from adminapp.views.forms import VersionField
 from documents.store.claims import new_nonce
 from documents.template import ITEM_COLUMNS
 
@@ -63,7 +64,7 @@ def build_form_class(template, member_choices=(), org_choices=()):
              for spec in template.live_fields()}
     attrs["items"] = FieldList(FormField(item_form), min_entries=1)
     attrs["oral"] = BooleanField(_l("口头承诺（本人口述，由录入员代为记录）"))
-    attrs["expected_version"] = HiddenField()
+    attrs["expected_version"] = VersionField()
     attrs["nonce"] = HiddenField(default=new_nonce)
     return type("PledgeForm", (FlaskForm,), attrs)
 

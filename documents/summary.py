@@ -1,0 +1,241 @@
+"""Read models: one small document per organisation and year with the figures the home page, coverage and board show.
+
+FerretDB loses concurrent `$inc`s and pushes down only plain equality, so a summary is never
+incremented: refresh() recounts one organisation from its own records (one equality filter
+per collection) and replaces its summaries. Pages read summaries by one equality on
+`org_path` (or `year`) and add them up, instead of aggregating over all pledges.
+"""
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from bson import ObjectId
+from mongoengine import DictField, Document, IntField, ListField, ObjectIdField, StringField
+
+from documents import access, progress
+from documents.base import now
+from documents.member import Member
+from documents.organisation import Organisation, ref_id
+from documents.pledge import Pledge, State
+from documents.supervision import SupervisionRound
+
+OPTIONAL_CATEGORIES = {"入党积极分子", "非党骨干"}
+UNPUBLISHED_STATES = (State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.value, State.APPROVED.value,
+                      State.SIGNED.value)
+PUBLIC_STATES = (State.PUBLISHED.value, State.FULFILLING.value, State.FULFILLED.value, State.LATE.value,
+                 State.EXCUSED.value, State.EVALUATED.value)
+EARLIEST_KEPT = 8
+FIRSTS_KEPT = 8
+
+
+class OrgYearSummary(Document):
+    """What one organisation did in one year, recounted from its own records after every change."""
+    id = StringField(primary_key=True)  # "<organisation id>:<year>"
+    organisation = ObjectIdField(required=True)
+    parent = ObjectIdField()
+    org_path = ListField(ObjectIdField())  # ancestors from the root, then the organisation itself
+    code = StringField()
+    name = StringField()
+    year = IntField(required=True)
+    pledges = DictField()  # {"member" | "org": {state: count}}
+    firsts = DictField()  # {state not yet published: [{id, scope, label}]}, the first few of each scope, for to-do lines
+    members_total = IntField(default=0)
+    members_active = IntField(default=0)  # 在册
+    members_expected = IntField(default=0)  # 在册 and expected to pledge (not activists or non-party staff)
+    members_pledged = IntField(default=0)  # of those expected, members with a member pledge here this year
+    open_items = DictField()  # {"YYYY-MM-DD": items of published or fulfilling pledges not yet 已完成}
+    earliest_open = ListField(DictField())  # the EARLIEST_KEPT of those items with the soonest deadlines
+    rounds = DictField()  # {"1".."4": supervision rounds held that quarter}
+    refreshed_at = StringField()
+
+    meta = {"collection": "org_year_summary", "indexes": ["org_path", "year"]}
+
+    def __str__(self):
+        return f"{self.year}年 {self.name}"
+
+    def count(self, scope=None, states=None):
+        """Pledges of a scope ("member", "org" or both) in the given states (all states if None)."""
+        total = 0
+        for kind in ((scope,) if scope else ("member", "org")):
+            total += sum(n for state, n in (self.pledges or {}).get(kind, {}).items() if states is None or state in states)
+        return total
+
+    def items_due_before(self, day):
+        return sum(n for on, n in (self.open_items or {}).items() if on < day.isoformat())
+
+
+def key(org_id, year):
+    return f"{org_id}:{int(year)}"
+
+
+def recount(org_id, years):
+    """{year: summary} of one organisation, counted afresh from its pledges, progress, members and rounds.
+
+    Each collection is read once, by one equality on the organisation, whatever the number of years.
+    """
+    org = Organisation.objects(pk=org_id).order_by().only("name", "code", "parent", "ancestors").no_dereference().first()
+    if org is None:
+        return {}
+    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by()
+               .only("name", "status", "categories").as_pymongo()}
+    expected = {i for i, m in members.items()
+                if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
+    all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "year", "items")
+                       .as_pymongo())
+    open_items = _open_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
+    all_rounds = list(SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter").as_pymongo())
+    years = set(map(int, years)) | {p["year"] for p in all_pledges} | {r["year"] for r in all_rounds}
+    found = {}
+    for year in years:
+        pledges = [p for p in all_pledges if p["year"] == year]
+        items = [i for i in open_items if i["year"] == year]
+        found[year] = OrgYearSummary(
+            id=key(org_id, year), organisation=org_id, parent=ref_id(org, "parent"),
+            org_path=list(org.ancestors) + [org_id], code=org.code, name=org.name, year=year,
+            pledges={scope: dict(Counter(p["state"] for p in pledges if p["scope"] == scope)) for scope in ("member", "org")},
+            firsts=_firsts(pledges, members, org.name, year),
+            members_total=len(members), members_active=sum(m.get("status") == "在册" for m in members.values()),
+            members_expected=len(expected),
+            members_pledged=len(expected & {p.get("member") for p in pledges if p["scope"] == "member"}),
+            open_items=dict(Counter(i["deadline"] for i in items)),
+            earliest_open=[{k: v for k, v in i.items() if k != "year"}
+                           for i in sorted(items, key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))][:EARLIEST_KEPT],
+            rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)), refreshed_at=now().isoformat())
+    return found
+
+
+def _firsts(pledges, members, org_name, year):
+    """{state: [{id, scope, label}]}: the first FIRSTS_KEPT pledges of each scope in each state a to-do line names."""
+    firsts = {}
+    for p in sorted(pledges, key=lambda p: (p["scope"], str(p["_id"]))):
+        if p["state"] not in UNPUBLISHED_STATES:
+            continue
+        shown = firsts.setdefault(p["state"], [])
+        if sum(f["scope"] == p["scope"] for f in shown) >= FIRSTS_KEPT:
+            continue
+        if p["scope"] == "member":
+            member = members.get(p.get("member")) or Member.objects(pk=p.get("member")).order_by().only("name").as_pymongo().first()
+            label = f"{year}年 {(member or {}).get('name', '')} 的党员公开承诺"
+        else:
+            label = f"{year}年 {org_name} 的党组织公开承诺"
+        shown.append({"id": p["_id"], "scope": p["scope"], "label": label})
+    return firsts
+
+
+def _open_items(open_pledges, org_id):
+    """Items with a deadline of published or fulfilling pledges whose latest progress is not 已完成."""
+    if not open_pledges:
+        return []
+    ids = {p["_id"] for p in open_pledges}
+    latest = {}
+    entries = progress.ProgressEntry.objects(organisation_id=org_id).order_by().only(
+        "pledge", "item_index", "on", "status", "created_at").as_pymongo()
+    for entry in sorted((e for e in entries if e["pledge"] in ids), key=lambda e: (e["on"], e.get("created_at"))):
+        latest[(entry["pledge"], entry["item_index"])] = entry["status"]
+    found = []
+    for p in open_pledges:
+        for index, item in enumerate(p.get("items") or ()):
+            if item.get("deadline") and latest.get((p["_id"], index)) != "已完成":
+                found.append({"pledge": p["_id"], "index": index, "content": (item.get("content") or "")[:20],
+                              "deadline": item["deadline"].date().isoformat(), "year": p["year"]})
+    return found
+
+
+def refresh(org_id):
+    """Recount one organisation after a change to its pledges, progress, rounds or members, and replace its summaries.
+
+    Every year of the organisation is recounted, not only the year changed: the roster counts
+    in each year's coverage. A year left with nothing in it (other than the current one) is dropped.
+    """
+    if org_id is None:
+        return []
+    stored = {s["_id"] for s in OrgYearSummary.objects(organisation=org_id).order_by().only("id").as_pymongo()}
+    fresh = recount(org_id, {dt.date.today().year})
+    for summary in fresh.values():
+        summary.save()
+    gone = stored - {s.pk for s in fresh.values()}
+    if gone:
+        OrgYearSummary.objects(pk__in=list(gone)).delete()
+    return list(fresh.values())
+
+
+def touched(record, before=None):
+    """Refresh the summaries that a record created, changed or deleted through the admin counts in."""
+    before = before or {}
+    kind = type(record).__name__
+    if kind in ("Pledge", "SupervisionRound", "Member"):
+        for org_id in {ref_id(record, "organisation"), before.get("organisation")} - {None}:
+            refresh(ObjectId(str(org_id)))
+    elif kind == "Organisation":
+        for org_id in [record.pk] + list(Organisation.objects(ancestors=record.pk).order_by().scalar("pk")):
+            refresh(org_id)
+
+
+def rebuild():
+    """Recount every organisation, and drop the summaries of organisations that are gone; return how many are kept."""
+    kept = []
+    for org_id in Organisation.objects.order_by().scalar("pk"):
+        kept += [s.pk for s in refresh(org_id)]
+    OrgYearSummary.objects(pk__nin=kept).delete()
+    return len(kept)
+
+
+def visible(user):
+    """The summaries of every organisation-year a user may see: one equality on org_path, none for an admin."""
+    ids = access.visible_org_ids(user)
+    if ids is None:
+        return list(OrgYearSummary.objects.order_by())
+    own = ref_id(user, "organisation")
+    if own is None:
+        return []
+    allowed = set(ids)
+    return [s for s in OrgYearSummary.objects(org_path=own).order_by() if s.organisation in allowed]
+
+
+def subtree(org_id, year):
+    """The summaries of an organisation and every one below it for one year, by two equalities."""
+    return list(OrgYearSummary.objects(org_path=org_id, year=int(year)).order_by())
+
+
+@dataclass
+class CoverageRow:
+    """One organisation's line on the coverage page."""
+    organisation: ObjectId
+    code: str
+    name: str
+    expected: int
+    pledged: int
+    org_pledged: bool
+
+    @property
+    def unpledged(self):
+        return self.expected - self.pledged
+
+
+def coverage(org_id, year):
+    """[CoverageRow] for an organisation and those below it in one year, by code, from their summaries.
+
+    An organisation with no summary for that year has pledged nothing yet: its members
+    are taken from its latest summary.
+    """
+    latest, this_year = {}, {}
+    for s in sorted(OrgYearSummary.objects(org_path=org_id).order_by(), key=lambda s: s.year):
+        latest[s.organisation] = s
+        if s.year == int(year):
+            this_year[s.organisation] = s
+    rows = []
+    for org, s in latest.items():
+        counted = this_year.get(org)
+        rows.append(CoverageRow(org, s.code, s.name, (counted or s).members_expected,
+                                counted.members_pledged if counted else 0,
+                                bool(counted and counted.count("org"))))
+    return sorted(rows, key=lambda r: r.code or "")
+
+
+def unpledged_members(org_id, year):
+    """Members of one organisation expected to pledge who have no member pledge there that year, by name."""
+    pledged = {p.get("member") for p in Pledge.objects(organisation=org_id, year=int(year), scope="member")
+               .order_by().only("member").as_pymongo()}
+    members = Member.objects(organisation=org_id, status="在册").order_by().no_dereference()
+    return sorted((m for m in members if m.pk not in pledged and not set(m.categories) & OPTIONAL_CATEGORIES),
+                  key=lambda m: m.name)

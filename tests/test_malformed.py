@@ -1,0 +1,162 @@
+"""No 500 from bad input: every rule of app.url_map, GET and POST, every bulk action, every parameter made hostile."""
+import time
+import zlib
+
+from werkzeug.datastructures import MultiDict
+
+from documents import Member, Organisation, Pledge, User, access
+from documents.evaluation import EvaluationRound, EvaluationScheme, issue_ballots
+from documents.pledge import State
+from tests.conftest import csrf_from
+from tests.routes import HOSTILE, admin_views, build, read_page, routes
+
+# Parameters that carry ids and versions get every hostile value (split between the two users); every
+# other one gets one, picked by a stable hash of where it is, so each value meets every kind of parameter.
+# Long forms (a template's dozens of fields) are sampled: at most FIELDS_PER_FORM other fields per user.
+KEY_PARAMS = {"id", "rowid", "ids", "expected_version", "days"}
+FIELDS_PER_FORM = 8
+USERS = ("admin", "sq_clerk")
+
+
+def _pick(*parts):
+    return zlib.crc32(" ".join(parts).encode())
+
+
+def hostile_values(username, where, key):
+    if key in KEY_PARAMS:
+        return HOSTILE[USERS.index(username)::len(USERS)]
+    return (HOSTILE[_pick(username, where, key) % len(HOSTILE)],)
+
+
+def sampled(username, where, keys):
+    """The key fields and a stable sample of the others."""
+    keys = list(dict.fromkeys(keys))
+    others = sorted((k for k in keys if k not in KEY_PARAMS), key=lambda k: _pick(username, where, k))
+    return [k for k in keys if k in KEY_PARAMS] + others[:FIELDS_PER_FORM]
+
+
+def sample_ids(app, username):
+    """The id of one record of each model view's kind that the user may see, plus the public extras."""
+    with app.app_context():
+        user = User.objects(username=username).first()
+        samples = {}
+        for view in admin_views(app).values():
+            model = getattr(view, "model", None)
+            if model is None:
+                continue
+            queryset = access.scope(model.objects, user)
+            if model is User:
+                queryset = queryset.filter(username="jd_reviewer")
+            first = queryset.first()
+            if first is not None:
+                samples[model.__name__] = str(first.pk)
+        sq = Organisation.objects(code="SQ01").first()
+        round_ = EvaluationRound.objects(organisation=sq).first()
+        if round_ is None:
+            round_ = EvaluationRound(organisation=sq, year=2026, scheme=EvaluationScheme.objects.first())
+            round_.save_checked(None)
+        samples["EvaluationRound"] = str(round_.pk)
+        samples["ballot_token"] = issue_ballots(User.objects(username="admin").first(), round_, 1)[0].token
+        published = Pledge.objects(organisation=sq, state=State.PUBLISHED.value).first()
+        samples["published_pledge"] = str(published.pk) if published else HOSTILE[2]
+        member = Member.objects(organisation=sq).first()
+        samples.setdefault("Member", str(member.pk))
+        return samples
+
+
+def crawl(browser, app, samples):
+    """GET every page once; gather the forms found per (path, method) and the query keys of links per path."""
+    forms, links = {}, {}
+    for rule, method, url_args, query, _form in routes(app, samples):
+        path = build(app, rule, url_args)
+        if method != "GET" or path is None:
+            continue
+        try:
+            response = browser.get(path, query_string=query)
+        except Exception:  # noqa: BLE001 - the matrix below counts it
+            continue
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        page_forms, page_links = read_page(response.get_data(as_text=True), path)
+        for form_path, form_method, form_query, fields in page_forms:
+            forms.setdefault((form_path, form_method), (form_query, fields))
+        for link_path, link_query in page_links:
+            seen = links.setdefault(link_path, {})
+            for key, value in link_query:
+                seen.setdefault(key, value)
+    return forms, links
+
+
+def cases(app, samples, forms, links, username):
+    """(label, method, path, query, form pairs) with one parameter at a time replaced by a hostile value."""
+    for rule, method, url_args, route_query, route_form in routes(app, samples):
+        path = build(app, rule, url_args)
+        if path is None:
+            continue
+        form_query, fields = forms.get((path, method), ([], []))
+        query = {**links.get(path, {}), **dict(form_query), **route_query}
+        if method == "GET":
+            query.update({k: v for k, v in fields if k != "csrf_token"})
+            form = None
+        else:
+            form = route_form or [(k, v) for k, v in fields if k != "csrf_token"]
+        label = f"{method} {rule.rule}" + (f" [{dict(route_form)['action']}]" if route_form else "")
+        for arg in url_args:
+            for value in HOSTILE:
+                hostile_path = build(app, rule, {**url_args, arg: value})
+                if hostile_path:
+                    yield f"{label} <{arg}>={value[:12]!r}", method, hostile_path, query, form
+        for key in query:
+            for value in hostile_values(username, label, key):
+                yield f"{label} ?{key}={value[:12]!r}", method, path, {**query, key: value}, form
+        for key in sampled(username, label, [k for k, _v in form or ()]):
+            for value in hostile_values(username, label, key):
+                changed = [(k, v) for k, v in form if k != key] + [(key, value)]
+                yield f"{label} {key}={value[:12]!r}", method, path, query, changed
+
+
+def destructive(case):
+    return "delete" in case[0]
+
+
+def run_matrix(browser, app, username):
+    samples = sample_ids(app, username)
+    forms, links = crawl(browser, app, samples)
+    token = csrf_from(browser.get("/admin/").get_data(as_text=True))
+    failures, tried = [], 0
+    for label, method, path, query, form in sorted(cases(app, samples, forms, links, username), key=destructive):
+        data = None if form is None else MultiDict(form + [("csrf_token", token)])
+        tried += 1
+        try:
+            response = browser.client.open(path, method=method, query_string=query, data=data)
+        except Exception as exc:  # noqa: BLE001 - an exception escaping the app is what we count
+            failures.append(f"{username}: {label}: {type(exc).__name__}: {str(exc)[:120]}")
+            continue
+        if response.status_code >= 500:
+            failures.append(f"{username}: {label}: HTTP {response.status_code}")
+    assert browser.get("/admin/member/").status_code == 200, "the matrix must run logged in to the end"
+    return tried, failures
+
+
+def test_no_hostile_value_anywhere_answers_500(login_as, seeded):
+    started, cpu, report, tried = time.monotonic(), time.process_time(), [], 0
+    for username in USERS:
+        n, failures = run_matrix(login_as(username), seeded, username)
+        tried += n
+        report += failures
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+    print(f"\nmalformed-input matrix: {tried} requests, {len(report)} answered 500, {elapsed:.0f} s ({cpu:.0f} s CPU)")
+    assert tried > 1000
+    assert not report, f"{len(report)} of {tried} requests answered 500:\n" + "\n".join(report[:60])
+
+
+def test_a_member_with_pledges_is_kept_so_the_pledge_list_still_opens(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        member = Pledge.objects(organisation=Organisation.objects(code="SQ01").first(), member__ne=None).first().member
+    response = clerk.post("/admin/member/delete/", {"id": str(member.pk), "url": "/admin/member/"},
+                          token_from="/admin/member/", follow_redirects=True)
+    assert "已有承诺或点评记录，不能删除" in response.get_data(as_text=True)
+    with seeded.app_context():
+        assert Member.objects(pk=member.pk).first() is not None
+    assert clerk.get("/admin/pledge/").status_code == 200

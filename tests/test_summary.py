@@ -1,0 +1,185 @@
+"""Summaries: kept equal to a full recount by the operations, rebuilt by a command, and what the home page shows."""
+import datetime as dt
+import re
+from collections import Counter
+
+import pytest
+
+from documents import Member, Organisation, Pledge, User
+from documents.calendar import PublicationDeadline
+from documents.cycle import transition
+from documents.pledging import save_pledge
+from documents.progress import OPEN_STATES, latest_by_item, overdue_items, record
+from documents.summary import OrgYearSummary, coverage, unpledged_members
+from documents.supervision import SupervisionRound
+from tests.commands import recorded
+from tests.clock import YEAR
+from tests.factories import make_member, org
+
+CHECKS = {c: "y" for c in ("体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行")}
+VALUES = {"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"}
+ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": f"{YEAR}-03-31", "expected": "居民满意"},
+         {"content": "清理楼道杂物", "owner": "本人", "deadline": f"{YEAR}-12-31", "expected": "楼道整洁"}]
+OPTIONAL = {"入党积极分子", "非党骨干"}
+
+
+def user(name):
+    return User.objects(username=name).first()
+
+
+def full_recount(today):
+    """{(organisation, year): figures} counted the slow way, from every record, with the app's own rules."""
+    found = {}
+    years = set(Pledge.objects.distinct("year")) | set(SupervisionRound.objects.distinct("year")) | {today.year}
+    for o in Organisation.objects:
+        members = list(Member.objects(organisation=o))
+        expected = {m.pk for m in members if m.status == "在册" and not OPTIONAL & set(m.categories)}
+        for year in years:
+            pledges = list(Pledge.objects(organisation=o, year=year))
+            rounds = Counter(str(r.quarter) for r in SupervisionRound.objects(organisation=o, year=year))
+            if not pledges and not rounds and year != today.year:
+                continue
+            open_items = Counter()
+            for p in pledges:
+                if p.state in OPEN_STATES:
+                    latest = latest_by_item(p)
+                    for i, item in enumerate(p.items):
+                        if item.deadline and getattr(latest.get(i), "status", None) != "已完成":
+                            open_items[item.deadline.isoformat()] += 1
+            found[(o.pk, year)] = {
+                "pledges": {scope: dict(Counter(p.state for p in pledges if p.scope == scope)) for scope in ("member", "org")},
+                "members_total": len(members), "members_active": sum(m.status == "在册" for m in members),
+                "members_expected": len(expected),
+                "members_pledged": len(expected & {p.member.pk for p in pledges if p.scope == "member"}),
+                "open_items": dict(open_items), "rounds": dict(rounds)}
+    return found
+
+
+def stored():
+    return {(s.organisation, s.year): {k: s[k] for k in ("pledges", "members_total", "members_active", "members_expected",
+                                                          "members_pledged", "open_items", "rounds")}
+            for s in OrgYearSummary.objects}
+
+
+def test_summaries_equal_a_full_recount_after_each_kind_of_operation(seeded, login_as):
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        sq = org("SQ01")
+        first, second = make_member(name="汇总甲", organisation=sq), make_member(name="汇总乙", organisation=sq)
+        made = {}
+        steps = [
+            lambda: made.setdefault("a", save_pledge(user("sq_clerk"), organisation=sq, member=first, year=YEAR,
+                                                     raw_values=VALUES, raw_items=ITEMS)),
+            lambda: made.setdefault("b", save_pledge(user("sq_clerk"), organisation=sq, member=second, year=YEAR,
+                                                     raw_values=VALUES, raw_items=ITEMS)),
+            lambda: transition(user("sq_clerk"), made["a"].pk, "submit"),
+            lambda: transition(user("sq_reviewer"), made["a"].pk, "return", guidance="请写具体"),
+            lambda: transition(user("sq_clerk"), made["a"].pk, "submit"),
+            lambda: transition(user("sq_reviewer"), made["a"].pk, "approve", checklist=CHECKS),
+            lambda: transition(user("sq_clerk"), made["a"].pk, "sign"),
+            lambda: transition(user("sq_clerk"), made["a"].pk, "publish"),
+            lambda: record(user("sq_clerk"), Pledge.objects(pk=made["a"].pk).first(), 0, dt.date(YEAR, 4, 1), "已完成", 100),
+        ]
+        for number, step in enumerate(steps):
+            step()
+            assert stored() == full_recount(dt.date.today()), f"after step {number}"
+    clerk.post("/admin/supervision/new/", {"organisation": str(sq.pk), "year": str(YEAR), "quarter": "2",
+               "held_on": f"{YEAR}-06-28", "summary": "二季度督诺"}, token_from="/admin/supervision/new/")
+    with seeded.app_context():
+        assert OrgYearSummary.objects(pk=f"{sq.pk}:{YEAR}").first().rounds == {"2": 1}
+        assert stored() == full_recount(dt.date.today())
+    clerk.post("/admin/pledge/delete/", {"id": str(made["b"].pk), "url": "/admin/pledge/"}, token_from="/admin/pledge/")
+    with seeded.app_context():
+        assert not Pledge.objects(pk=made["b"].pk).first()
+        assert stored() == full_recount(dt.date.today())
+
+
+def test_rebuild_command_recounts_what_was_changed_behind_the_operations(seeded):
+    with seeded.app_context():
+        Pledge.objects(organisation=org("QY01"), year=YEAR, scope="org").update(set__state="draft")
+        OrgYearSummary.objects(organisation=org("SY01").pk).delete()
+        assert stored() != full_recount(dt.date.today())
+    result = seeded.test_cli_runner().invoke(args=["rebuild-summaries"])
+    assert result.exit_code == 0 and "已重新统计" in result.output
+    with seeded.app_context():
+        assert stored() == full_recount(dt.date.today())
+
+
+def old_figures(username, today):
+    """What the home page counted before summaries: every pledge of the user's organisations, one by one."""
+    from documents import access
+    from documents.calendar import deadline_for
+    from documents.cycle import can_review
+    from documents.organisation import ref_id
+    u = user(username)
+    members, pledges = access.scope(Member.objects, u), access.scope(Pledge.objects, u)
+    unpublished = 0
+    for p in pledges.filter(state__in=["draft", "submitted", "returned", "approved", "signed"], year=today.year):
+        deadline = deadline_for(ref_id(p, "organisation"), p.year)
+        unpublished += bool(deadline and deadline <= today + dt.timedelta(days=14))
+    return {"members": members.count(), "active": members.filter(status="在册").count(),
+            "review": len([p for p in pledges.filter(state="submitted") if can_review(u, p)]),
+            "unpublished": unpublished,
+            "overdue": sum(len(overdue_items(p, today)) for p in pledges.filter(state__in=list(OPEN_STATES)))}
+
+
+@pytest.mark.parametrize("username", ["admin", "sq_clerk", "sq_reviewer", "jd_reviewer"])
+def test_home_page_shows_the_same_figures_as_counting_every_pledge(seeded, login_as, username):
+    today = dt.date.today()
+    with seeded.app_context():
+        PublicationDeadline(organisation=org("JD01"), year=today.year, deadline=today + dt.timedelta(days=3)).save_checked(None)
+        expected = old_figures(username, today)
+    assert expected["overdue"] and expected["unpublished"] and (expected["review"] or username in ("sq_clerk", "jd_reviewer"))
+    html = login_as(username).get("/admin/").get_data(as_text=True)
+    assert f"名党员（在册 {expected['active']} 名）" in html and f"、{expected['members']} 名党员" in html
+    assert f"等待我审核的承诺（{expected['review']}）" in html
+    assert f"临近或超过公示期限、尚未公示（{expected['unpublished']}）" in html
+    assert f"已过完成时限的承诺事项（{expected['overdue']}）" in html
+
+
+def test_home_page_queries_do_not_grow_with_pledges(seeded, login_as):
+    with seeded.app_context():
+        PublicationDeadline(organisation=org("JD01"), year=dt.date.today().year,
+                            deadline=dt.date.today() + dt.timedelta(days=3)).save_checked(None)
+    clerk = login_as("sq_clerk")
+
+    def add(n):
+        with seeded.app_context():
+            sq = org("SQ01")
+            for _ in range(n):
+                member = make_member(name="新党员", organisation=sq)
+                save_pledge(user("sq_clerk"), organisation=sq, member=member, year=dt.date.today().year,
+                            raw_values=VALUES, raw_items=ITEMS)
+
+    def reads():
+        with recorded() as commands:
+            html = clerk.get("/admin/").get_data(as_text=True)
+        return len(commands), int(re.search(r"尚未公示（(\d+)）", html).group(1)), commands
+
+    add(8)
+    before, shown_before, _ = reads()
+    add(12)
+    after, shown_after, commands = reads()
+    assert shown_after == shown_before + 12
+    assert after == before, commands
+    assert not [c for c in commands if c[1] == "pledge"], "figures and names come from the summaries"
+
+
+def test_coverage_counts_from_summaries_and_names_one_organisations_members(seeded, login_as):
+    with seeded.app_context():
+        sq, jd = org("SQ01"), org("JD01")
+        pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=YEAR)}
+        expected = {m.pk for m in Member.objects(organisation=sq, status="在册")
+                    if m.pk not in pledged and not OPTIONAL & set(m.categories)}
+        assert {m.pk for m in unpledged_members(sq.pk, YEAR)} == expected and expected
+        rows = {r.code: r for r in coverage(jd.pk, YEAR)}
+        assert set(rows) == {o.code for o in Organisation.objects} and rows["SQ01"].unpledged == len(expected)
+        assert rows["SQ01"].org_pledged and not rows["JD01"].org_pledged
+        assert [r.code for r in coverage(sq.pk, YEAR + 1) if not r.org_pledged] == ["SQ01"]
+        eligible = [m for m in Member.objects(organisation=sq, status="在册") if not OPTIONAL & set(m.categories)]
+        assert coverage(sq.pk, YEAR + 1)[0].unpledged == len(eligible)
+    html = login_as("jd_reviewer").get(f"/admin/pledge/coverage/?organisation={jd.pk}&year={YEAR}").get_data(as_text=True)
+    assert "幸福里社区党支部" in html and "尚未承诺的党组织" in html
+    page = login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={sq.pk}&year={YEAR}").get_data(as_text=True)
+    assert "尚未承诺的党员" in page and "录入承诺" in page
+    assert login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={jd.pk}").status_code == 404
