@@ -51,13 +51,18 @@ class VersionedDocument(Document):
 
         log(doc) returns the audit entry of this change; it is written with the change, never apart from it.
         """
-        self.check_writable()
-        self.validate()
-        check_unique(self)
         created = self.pk is None
         expected = 0 if created else as_version(expected_version)
         if created:
-            self.pk = ObjectId()
+            self.pk = ObjectId()  # before validation: a record's org_path includes its own id
+        try:
+            self.check_writable()
+            self.validate()
+            check_unique(self)
+        except BaseException:
+            if created:
+                self.pk = None
+            raise
         self.version, self.updated_at = expected + 1, now()
         try:
             claims.change(self._get_collection_name(), self.pk, expected, lambda: self._write(created, expected),
