@@ -1,9 +1,11 @@
-"""A roster upload held between its preview and the clerk's confirmation."""
-from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, ObjectIdField, StringField
+"""A roster upload held between its preview and the clerk's confirmation; written once, never updated.
+
+Its rows make it large (megabytes) and FerretDB rewrites a whole document on any update, so what
+happens to it afterwards (importing, imported, cancelled) is kept by its import job instead.
+"""
+from mongoengine import DateTimeField, DictField, Document, ListField, ObjectIdField, StringField
 
 from documents.base import now
-
-STATES = ("待确认", "导入中", "已导入", "已放弃")
 
 
 class ImportBatch(Document):
@@ -12,14 +14,12 @@ class ImportBatch(Document):
     # The creator's organisation: who else may see the batch and its import job (None: administrators only).
     organisation = ObjectIdField()
     filename = StringField()
-    state = StringField(default="待确认", choices=STATES)
     creates = ListField(DictField())
     updates = ListField(DictField())
     rejects = ListField(DictField())
-    written = IntField(default=0)
-    updates_written = BooleanField(default=False)
 
-    meta = {"collection": "import_batch", "indexes": ["created_by"]}
+    # Batches stored before the job existed also carry `state` and `written`.
+    meta = {"collection": "import_batch", "indexes": ["created_by"], "strict": False}
 
     def __str__(self):
-        return f"{self.filename}（{self.state}）"
+        return self.filename or ""

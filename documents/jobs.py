@@ -78,12 +78,26 @@ def load(job_id):
 def start(job_id, kind, owner, organisation, params=None, total=0):
     """Create the job and launch its process, or return the job that already has this id (resumed if it died)."""
     job = Job(id=job_id, kind=kind, owner=owner, organisation=organisation, params=params or {}, total=total)
+    existing = _insert(job)
+    if existing is not None:
+        return resume_if_stalled(existing)
+    launch(job_id, 1)
+    return job
+
+
+def settle(job_id, kind, owner, organisation, message, result):
+    """Record work that will never run (a cancelled import), unless a job with this id exists; return that job."""
+    return _insert(Job(id=job_id, kind=kind, owner=owner, organisation=organisation, state=DONE, message=message,
+                       result=result, finished_at=now()))
+
+
+def _insert(job):
+    """Insert a new job; None on success, else the job already stored under that id (the insert is the claim)."""
     try:
         Job._get_collection().insert_one(job.to_mongo().to_dict())
     except DuplicateKeyError:
-        return resume_if_stalled(load(job_id))
-    launch(job_id, 1)
-    return job
+        return load(job.id)
+    return None
 
 
 def resume_if_stalled(job):

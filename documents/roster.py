@@ -276,66 +276,76 @@ def _storable(values):
 
 def confirm(batch, actor):
     """Start the job that writes a checked batch, or find the one a first click already started."""
-    if batch.state == "已放弃":
-        raise ValueError("该批次已取消，不能导入")
     job = jobs.start(job_id(batch), "import", actor.pk, batch.organisation,
                      {"batch": str(batch.pk), "actor": str(actor.pk)}, total=len(batch.creates) + len(batch.updates))
-    if batch.state == "待确认":
-        ImportBatch.objects(pk=batch.pk).update_one(set__state="导入中")
+    if job.result.get("cancelled"):
+        raise ValueError("该批次已取消，不能导入")
     return job
+
+
+def discard(batch, actor):
+    """Cancel a batch nobody has confirmed; once its job exists it can only finish."""
+    job = jobs.settle(job_id(batch), "import", actor.pk, batch.organisation, "已取消，没有写入任何数据", {"cancelled": True})
+    if job is not None and not job.result.get("cancelled"):
+        raise ValueError("该批次已开始导入，不能取消")
 
 
 def job_id(batch):
     return f"import:{batch.pk}"
 
 
+def status(job):
+    """What became of a batch, from its job: 待确认 (no job yet), 导入中, 已导入 or 已放弃."""
+    if job is None:
+        return "待确认"
+    if job.result.get("cancelled"):
+        return "已放弃"
+    return "已导入" if job.state == jobs.DONE else "导入中"
+
+
 def _run_job(job, report):
-    batch = ImportBatch.objects(pk=ObjectId(job.params["batch"])).first()
     actor = User.objects(pk=ObjectId(job.params["actor"])).first()
-    created, updated, conflicts = commit(batch, actor, report)
-    return {"created": created, "updated": updated, "rejected": len({r["row"] for r in batch.rejects}) + conflicts,
-            "batch": str(batch.pk)}
+    return commit(ObjectId(job.params["batch"]), actor, report)
 
 
 jobs.HANDLERS["import"] = _run_job
 
 
-def commit(batch, actor, report=None):
+def commit(batch_id, actor, report=None):
     """Write a confirmed batch: new members inserted, known ones rewritten; every step can be redone.
 
-    FerretDB has no transactions, and each filtered read, update or delete reads the whole
-    collection, so the rows are written in a few bulk operations: new members by an unordered
-    insert (on a rerun, rows already there are refused by their `_id`), known members as one
-    delete + insert of their merged documents, which are first parked, completely, in a staging
-    collection of this batch: if the process stops midway, running the job again re-applies what
-    was parked, so nothing is lost or duplicated.
+    FerretDB has no transactions, each filtered read, update or delete reads the whole collection,
+    and `$in` over many ids is slower still, so the rows are written in a few bulk operations: new
+    members by an unordered insert (on a rerun, rows already there are refused by their `_id`);
+    known members by rewriting their organisations' rosters: every member of those organisations
+    is parked, merged with its new values, in a staging collection of this batch, then the parked
+    ones are deleted by organisation and inserted again. If the process stops midway, running the
+    job again re-applies what was parked, so nothing is lost or duplicated.
     """
     report = report or (lambda **_kw: None)
+    # Raw rows: MongoEngine would walk 10,000 dicts looking for references on first access.
+    batch = ImportBatch._get_collection().find_one({"_id": batch_id})
     members, stamp = Member._get_collection(), now()
-    total, done, conflicts = len(batch.creates) + len(batch.updates), 0, 0
-    for start in range(0, len(batch.creates), CHUNK):
-        rows = batch.creates[start:start + CHUNK]
+    total, done, conflicts = len(batch["creates"]) + len(batch["updates"]), 0, 0
+    for start in range(0, len(batch["creates"]), CHUNK):
+        rows = batch["creates"][start:start + CHUNK]
         conflicts += _insert_new(members, [{"_id": r["_id"], **_values(r), "version": 1, "created_at": stamp,
                                             "updated_at": stamp} for r in rows])
         done += len(rows)
         report(done=done, total=total, message="正在新增党员")
-    if batch.updates and not batch.updates_written:
+    if batch["updates"]:
         report(message="正在核对要更新的党员")
-        docs = _stage(batch, members, stamp)
+        plan = _stage(batch, members, stamp)
         report(message="正在写入更新")
-        members.delete_many(_any("_id", [d["_id"] for d in docs]))
-        _insert_new(members, docs)
-        ImportBatch.objects(pk=batch.pk).update_one(set__updates_written=True)
-    if batch.updates:
-        _staging(batch.pk).drop()
-    done = total
-    report(done=done, total=total, message="正在记录")
-    created, updated = len(batch.creates) - conflicts, len(batch.updates)
-    audit.record(actor, "导入花名册", batch, after={
-        "文件": batch.filename, "新增": created, "更新": updated, "拒绝": len(batch.rejects) + conflicts},
-        summary=f"导入花名册 {batch.filename}")
-    ImportBatch.objects(pk=batch.pk).update_one(set__state="已导入", set__written=created + updated)
-    return created, updated, conflicts
+        _replace(members, plan)
+        _staging(batch_id).drop()
+    report(done=total, total=total, message="正在记录")
+    created, updated = len(batch["creates"]) - conflicts, len(batch["updates"])
+    rejected = len({r["row"] for r in batch["rejects"]}) + conflicts
+    audit.record(actor, "导入花名册", ImportBatch(id=batch_id, created_by=batch["created_by"], filename=batch["filename"]),
+                 after={"文件": batch["filename"], "新增": created, "更新": updated, "拒绝": rejected},
+                 organisation_id=batch.get("organisation"), summary=f"导入花名册 {batch['filename']}")
+    return {"created": created, "updated": updated, "rejected": rejected, "batch": str(batch_id)}
 
 
 def _insert_new(members, docs):
@@ -361,26 +371,43 @@ def _any(field, values):
 
 
 def _stage(batch, members, stamp):
-    """Merge each known member with its new values and park the results; return the parked documents."""
-    staging = _staging(batch.pk)
-    if staging.find_one({"_id": "complete"}):
-        return [s["doc"] for s in staging.find({"_id": {"$ne": "complete"}})]
-    rows = {r["_id"]: r for r in batch.updates}
-    stored = {d["_id"]: d for d in members.find(_any("organisation", {r.get("was_org") for r in rows.values()}))
-              if d["_id"] in rows}
+    """Park every member of the organisations concerned, merged with its new values; return the plan to apply.
+
+    The plan is the parked documents, the organisations whose whole roster was read, the members
+    found elsewhere (moved since the preview) and the time of the read: what a clerk saves after it
+    is newer and is neither deleted nor overwritten.
+    """
+    staging = _staging(batch["_id"])
+    marker = staging.find_one({"_id": "plan"})
+    if marker:
+        return {**marker, "docs": list(staging.find({"_id": {"$ne": "plan"}}))}
+    rows = {r["_id"]: r for r in batch["updates"]}
+    orgs = sorted({r.get("was_org") for r in rows.values()})
+    read_at = now()
+    stored = {d["_id"]: d for d in members.find(_any("organisation", orgs))}
     moved = [i for i in rows if i not in stored]
     if moved:
         stored.update({d["_id"]: d for d in members.find(_any("_id", moved))})
-    docs = [{**stored[i], **_values(r), "version": stored[i].get("version", 0) + 1, "updated_at": stamp}
-            for i, r in rows.items() if i in stored]
+    docs = [{**d, **_values(rows[i]), "version": d.get("version", 0) + 1, "updated_at": stamp} if i in rows else d
+            for i, d in stored.items()]
     for start in range(0, len(docs), CHUNK):
         try:
-            staging.insert_many([{"_id": d["_id"], "doc": d} for d in docs[start:start + CHUNK]], ordered=False)
+            staging.insert_many(docs[start:start + CHUNK], ordered=False)
         except BulkWriteError as exc:
             if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
                 raise
-    staging.insert_one({"_id": "complete"})
-    return docs
+    plan = {"_id": "plan", "orgs": orgs, "moved": [i for i in moved if i in stored], "read_at": read_at}
+    staging.insert_one(plan)
+    return {**plan, "docs": docs}
+
+
+def _replace(members, plan):
+    """Delete the parked members as they were read and insert their parked versions; safe to repeat."""
+    members.delete_many({**_any("organisation", plan["orgs"]), "updated_at": {"$lte": plan["read_at"]}})
+    if plan["moved"]:
+        members.delete_many({**_any("_id", plan["moved"]), "updated_at": {"$lte": plan["read_at"]}})
+    for start in range(0, len(plan["docs"]), CHUNK):
+        _insert_new(members, plan["docs"][start:start + CHUNK])
 
 
 _FIELDS = [k for _, k in COLUMNS if k not in ("org_code", "residential_code")] + ["organisation", "residential_org"]
@@ -392,13 +419,6 @@ def _values(row):
 
 def _staging(batch_id):
     return ImportBatch._get_db()[f"import_staging_{batch_id}"]
-
-
-def discard(batch):
-    """Cancel a batch that nobody has confirmed; once its job exists it can only finish."""
-    if jobs.load(job_id(batch)) is not None:
-        raise ValueError("该批次已开始导入，不能取消")
-    ImportBatch.objects(pk=batch.pk, state="待确认").update_one(set__state="已放弃")
 
 
 def row_of(member):

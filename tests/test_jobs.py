@@ -86,7 +86,7 @@ def test_reimport_shows_updates_and_a_cancelled_batch_cannot_start(login_as, see
     clerk.post(url, {"choice": "cancel"}, token_from=url)
     assert "已取消" in clerk.post(url, {"choice": "commit"}, token_from=url).get_data(as_text=True)
     with seeded.app_context():
-        assert Job.objects.count() == 2
+        assert Job.objects.count() == 3 and Job.objects(result__cancelled=True).count() == 1
 
 
 @pytest.mark.parametrize("crash_in", ["creates", "updates"])
@@ -99,6 +99,7 @@ def test_a_job_whose_worker_died_is_resumed_by_the_next_visit(login_as, seeded, 
         confirm(clerk, url, timeout=120)
     url, _html = preview_of(clerk, upload(clerk, xlsx([row(f"续{i}", n, post="新岗位") for i, n in enumerate(numbers)])))
     with seeded.test_request_context():
+        roster_size = Member.objects(organisation=org("SQ01")).count()
         user = User.objects(username="sq_clerk").first()
         batch = ImportBatch.objects(pk=url.split("/")[-2]).first()
         real_launch = jobs.launch
@@ -112,7 +113,7 @@ def test_a_job_whose_worker_died_is_resumed_by_the_next_visit(login_as, seeded, 
             monkeypatch.setattr(roster, "_insert_new", lambda *_a: (_ for _ in ()).throw(SystemExit("killed")))
             report = None
         with pytest.raises(SystemExit):
-            roster.commit(ImportBatch.objects(pk=batch.pk).first(), user, report)
+            roster.commit(batch.pk, user, report)
         monkeypatch.undo()
         assert real_launch is jobs.launch
         present = Member.objects(id_number__in=numbers).count()
@@ -123,6 +124,7 @@ def test_a_job_whose_worker_died_is_resumed_by_the_next_visit(login_as, seeded, 
     with seeded.app_context():
         assert Member.objects(id_number__in=numbers).count() == 1500
         assert Member.objects(id_number__in=numbers, post="新岗位").count() == 1500
+        assert Member.objects(organisation=org("SQ01")).count() == roster_size + (1500 if crash_in == "creates" else 0)
         assert Job.objects(pk=job.id).first().attempt == 2
         assert ImportBatch._get_db()[f"import_staging_{batch.pk}"].count_documents({}) == 0
 

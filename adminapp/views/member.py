@@ -111,7 +111,7 @@ class MemberView(ScopedModelView):
                 abort(403)
             try:
                 if request.form.get("choice") == "cancel":
-                    roster.discard(batch)
+                    roster.discard(batch, current_user)
                     flash(_("已取消导入，没有写入任何数据"), "info")
                     return redirect(url_for(".index_view"))
                 if request.form.get("choice") == "commit":
@@ -119,4 +119,4 @@ class MemberView(ScopedModelView):
                     return redirect(url_for("job.details", job_id=job.id))
             except ValueError as exc:
                 flash(str(exc), "error")
-        return self.render("admin/member_import_preview.html", batch=batch, job=job, shown=200)
+        return self.render("admin/member_import_preview.html", batch=batch, job=job, state=roster.status(job), shown=200)
