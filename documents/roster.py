@@ -13,7 +13,7 @@ from pymongo.errors import BulkWriteError
 
 from documents import access, audit, idcard, jobs
 from documents.base import now
-from documents.importbatch import ImportBatch
+from documents.importbatch import ImportBatch, pack, unpack
 from documents.member import GENDERS, IN_SERVICE, Member
 from documents.organisation import Organisation, ref_id
 from documents.user import User
@@ -262,8 +262,8 @@ def prepare(user, filename, data, limits):
         else:
             updates.append({"row": number, "_id": found["_id"], "was_org": found.get("organisation"), **stored})
     rejects.sort(key=lambda r: r["row"])
-    return ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename, creates=creates,
-                       updates=updates, rejects=rejects).save()
+    return ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename,
+                       rows=pack(creates, updates, rejects)).save()
 
 
 def _storable(values):
@@ -323,8 +323,8 @@ def commit(batch_id, actor, report=None):
     job again re-applies what was parked, so nothing is lost or duplicated.
     """
     report = report or (lambda **_kw: None)
-    # Raw rows: MongoEngine would walk 10,000 dicts looking for references on first access.
-    batch = ImportBatch._get_collection().find_one({"_id": batch_id})
+    stored = ImportBatch._get_collection().find_one({"_id": batch_id})
+    batch = {**stored, **unpack(stored["rows"])}
     members, stamp = Member._get_collection(), now()
     total, done, conflicts = len(batch["creates"]) + len(batch["updates"]), 0, 0
     for start in range(0, len(batch["creates"]), CHUNK):
