@@ -6,19 +6,21 @@ from pathlib import Path
 import click
 from bson import ObjectId
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
+from adminapp import db
 from documents import Organisation, Role, User, jobs
 from exporters import archive
 from seed import demo
 
 
 @click.command("seed")
+@click.option("--demo", "demo_data", is_flag=True, help="同时载入演示组织、党员、账号和承诺")
 @with_appcontext
-def seed_command():
-    """Load the word lists, demo organisations, members and accounts (safe to run again)."""
-    report = demo.load()
-    click.echo("已加载演示数据：" + "，".join(f"{k} {v}" for k, v in report.items()))
+def seed_command(demo_data):
+    """Load the word lists, default templates and evaluation scheme; with --demo also the demo data (safe to run again)."""
+    report = demo.load() if demo_data else demo.load_reference()
+    click.echo("已载入：" + "，".join(f"{k} {v}" for k, v in report.items()))
 
 
 @click.command("create-user")
@@ -38,7 +40,7 @@ def create_user_command(username, role, org_code, display_name):
         raise click.ClickException("审核人和录入员必须用 --org 指定组织")
     if User.objects(username=username).first():
         raise click.ClickException(f"用户名 {username} 已存在")
-    password = os.environ.get("PLEDGEDESK_PASSWORD") or click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    password = os.environ.get("PLEDGEDESK_PASSWORD") or click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码")
     if len(password) < 8:
         raise click.ClickException("密码至少8位")
     user = User(username=username, display_name=display_name or username, role=role, organisation=org)
@@ -98,9 +100,9 @@ def export_archive(code, year, output):
 
 
 def _app_factory():
-    """A picklable recipe for an app on this app's database, for worker processes."""
+    """A picklable recipe for an app on this app's database, for worker processes (which leave indexes to the web app)."""
     from adminapp import create_app
-    return functools.partial(create_app, {"MONGODB_URI": current_app.config["MONGODB_URI"]})
+    return functools.partial(create_app, {"MONGODB_URI": current_app.config["MONGODB_URI"], "POSTGRES_URL": None})
 
 
 @click.group("job")
@@ -132,8 +134,34 @@ def _organisation(code):
     return organisation
 
 
+def _needs_database(command):
+    """Make `command` (or each subcommand) say in one Chinese line that no database answers, not fail with a traceback."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _needs_database(sub)
+        return
+    callback = command.callback
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        context = click.get_current_context()
+        app = context.ensure_object(ScriptInfo).load_app()
+        if not db.ping():
+            click.echo(f"无法连接数据库 {_server(app.config['MONGODB_URI'])}：请先在另一个终端运行 make run，"
+                       "或设置 MONGODB_URI 指向正在运行的数据库。", err=True)
+            context.exit(1)
+        return callback(*args, **kwargs)
+
+    command.callback = checked
+
+
+def _server(uri):
+    """The host:port part of a MongoDB URI, without any password."""
+    return uri.split("@")[-1].split("://")[-1].split("/")[0]
+
+
 def init_cli(app):
-    app.cli.add_command(job_group)
-    app.cli.add_command(seed_command)
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(export_group)
+    for command in (seed_command, create_user_command, export_group, job_group):
+        app.cli.add_command(command)
+    for command in app.cli.commands.values():
+        _needs_database(command)

@@ -1,10 +1,13 @@
 """Configuration read from the environment, with a subclass for tests."""
+import json
 import os
 import secrets
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PLEDGEDESK_VAR", PROJECT_DIR / "var"))
+# Written by a running `make run`: where its private database listens, so the CLI finds it.
+RUN_FILE = VAR_DIR / "run.json"
 
 
 def _env_bool(name, default):
@@ -24,6 +27,14 @@ def _secret_key():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _running():
+    """The addresses a running `make run` wrote down, or {} when none is running here."""
+    try:
+        return json.loads(RUN_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 class Config:
@@ -49,7 +60,10 @@ class Config:
     def __init__(self):
         """Read the environment when the app is built, not when this module is imported."""
         self.SECRET_KEY = _secret_key()
-        self.MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/pledgedesk")
+        running = {} if os.environ.get("MONGODB_URI") else _running()
+        self.MONGODB_URI = os.environ.get("MONGODB_URI") or running.get("mongodb_uri", "mongodb://127.0.0.1:27017/pledgedesk")
+        # The private PostgreSQL under FerretDB, for the indexes FerretDB does not make; unset on another server.
+        self.POSTGRES_URL = os.environ.get("PLEDGEDESK_POSTGRES_URL") or running.get("postgres_url")
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
 
 
@@ -59,4 +73,5 @@ class TestConfig(Config):
     def __init__(self):
         super().__init__()
         self.SECRET_KEY = "test-secret"
+        self.POSTGRES_URL = os.environ.get("PLEDGEDESK_POSTGRES_URL")
         self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = False

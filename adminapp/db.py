@@ -1,12 +1,17 @@
-"""The database connection: any MongoDB-protocol server named by MONGODB_URI."""
+"""The database connection: any MongoDB-protocol server named by MONGODB_URI, with our indexes when we own it."""
 import mongoengine
 from mongoengine.connection import get_db
+
+from documents.store import indexes
 
 
 def init_db(app):
     mongoengine.disconnect_all()
     mongoengine.connect(host=app.config["MONGODB_URI"], uuidRepresentation="standard",
                         serverSelectionTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000), tz_aware=False)
+    # When nothing answers, /healthz and the CLI say so; the next start makes what is missing.
+    if app.config.get("POSTGRES_URL") and ping():
+        indexes.ensure(get_db(), app.config["POSTGRES_URL"])
 
 
 def ping():

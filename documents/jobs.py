@@ -118,6 +118,8 @@ def resume_if_stalled(job):
 def launch(job_id, attempt):
     """Run `flask job run` in a new process detached from this request (and from a gunicorn worker's life)."""
     env = {**os.environ, "MONGODB_URI": current_app.config["MONGODB_URI"]}
+    if current_app.config.get("POSTGRES_URL"):
+        env["PLEDGEDESK_POSTGRES_URL"] = current_app.config["POSTGRES_URL"]
     log_dir = Path(current_app.config["JOB_DIR"])
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / "jobs.log", "ab") as log:

@@ -14,7 +14,7 @@ from xhtml2pdf import pisa  # noqa: E402
 
 from adminapp import create_app  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
-from adminapp.embedded_db import EmbeddedFerretDB  # noqa: E402
+from adminapp.embedded_db import EmbeddedDatabase  # noqa: E402
 from documents import Organisation, Pledge  # noqa: E402
 from exporters import archive, pdf  # noqa: E402
 from seed import demo  # noqa: E402
@@ -64,7 +64,7 @@ def archive_memory(app, organisation, year, count):
     start, peak = rss_mb(), [rss_mb()]
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as target:
-        archive.write_archive(target, tasks, functools.partial(create_app, {"MONGODB_URI": app.config["MONGODB_URI"]}), progress=lambda _n: peak.append(rss_mb()))
+        archive.write_archive(target, tasks, functools.partial(create_app, {"MONGODB_URI": app.config["MONGODB_URI"], "POSTGRES_URL": None}), progress=lambda _n: peak.append(rss_mb()))
         size = target.tell()
     print(f"archive of {len(tasks)} files ({count} letters): {time.perf_counter() - t0:.1f}s, "
           f"{size / 1024 / 1024:.1f} MB zip, parent RSS {start:.0f} MB -> peak {max(peak):.0f} MB "
@@ -72,9 +72,9 @@ def archive_memory(app, organisation, year, count):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedFerretDB(tmp) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedDatabase(tmp) as server:
         config = TestConfig()
-        config.MONGODB_URI = server.uri("bench")
+        config.MONGODB_URI, config.POSTGRES_URL = server.uri("bench"), server.postgres_url
         app = create_app(config)
         with app.app_context():
             demo.load()

@@ -1,4 +1,4 @@
-"""Benchmark: check and import a 10,000-row roster against a fresh embedded FerretDB, then compare with insert_many."""
+"""Benchmark: check and import a 10,000-row roster against a fresh embedded database, then compare with insert_many."""
 import io
 import sys
 import tempfile
@@ -12,7 +12,7 @@ from openpyxl import Workbook  # noqa: E402
 
 from adminapp import create_app  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
-from adminapp.embedded_db import EmbeddedFerretDB  # noqa: E402
+from adminapp.embedded_db import EmbeddedDatabase  # noqa: E402
 from documents import Member, User, idcard  # noqa: E402
 from documents.base import now  # noqa: E402
 from documents.roster import CHUNK, COLUMNS, Limits, _values, commit, prepare  # noqa: E402
@@ -51,9 +51,9 @@ def insert_many_seconds(db, docs):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedFerretDB(tmp) as server:
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedDatabase(tmp) as server:
         config = TestConfig()
-        config.MONGODB_URI = server.uri("bench")
+        config.MONGODB_URI, config.POSTGRES_URL = server.uri("bench"), server.postgres_url
         app = create_app(config)
         with app.app_context():
             demo.load()

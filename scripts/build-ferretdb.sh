@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=v1.24.2
 BIN=.tools/bin/ferretdb
-if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "version: $VERSION"; then
+# Not `grep -q`: it would stop reading at the first match, and under `pipefail` the SIGPIPE this gives
+# `ferretdb --version` (when it writes its later lines too late) failed the check and rebuilt for nothing.
+if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep "version: $VERSION" >/dev/null; then
   exit 0
 fi
 command -v go >/dev/null || { echo "需要 Go 工具链来构建 FerretDB" >&2; exit 1; }

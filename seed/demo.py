@@ -130,14 +130,20 @@ def _scheme():
     return 1
 
 
+def load_reference():
+    """Load the word lists, default pledge templates and evaluation scheme that are missing (no business data)."""
+    return {"词表": Vocabulary.ensure_defaults(), "承诺模板": templates.load(), "评议方案": _scheme()}
+
+
 def load():
     """Load everything missing; return how many of each kind were created."""
+    reference = load_reference()
     return {
-        "词表": Vocabulary.ensure_defaults(),
+        "词表": reference["词表"],
         "党组织": _orgs(),
         "党员": _members(),
         "账号": _accounts(),
-        "承诺模板": templates.load(),
-        "评议方案": _scheme(),
+        "承诺模板": reference["承诺模板"],
+        "评议方案": reference["评议方案"],
         "承诺": pledges.load(),
     }

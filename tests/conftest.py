@@ -1,6 +1,8 @@
-"""Fixtures: one FerretDB for the session, a fresh database per test, logged-in clients."""
+"""Fixtures: one private database for the session, a fresh database per test, logged-in clients."""
 import os
 import re
+import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -8,18 +10,25 @@ from pymongo import MongoClient
 
 from adminapp import create_app
 from adminapp.config import TestConfig
-from adminapp.embedded_db import EmbeddedFerretDB
+from adminapp.embedded_db import EmbeddedDatabase
 from seed import demo
 
 
 @pytest.fixture(scope="session")
-def mongo_base(tmp_path_factory):
-    """A server URI without database: MONGODB_URI if set, else a FerretDB started for this session."""
+def mongo_base():
+    """A server URI without database: MONGODB_URI if set, else the private database started for this session."""
     if os.environ.get("MONGODB_URI"):
         yield os.environ["MONGODB_URI"].rsplit("/", 1)[0]
         return
-    with EmbeddedFerretDB(tmp_path_factory.mktemp("ferretdb")) as server:
-        yield f"mongodb://127.0.0.1:{server.port}"
+    # Under /tmp, not pytest's root-only tmp tree, which the database's system user cannot enter. Its POSTGRES_URL
+    # goes into the environment, so every app made in the tests makes the GIN indexes of its fresh database.
+    data_dir = tempfile.mkdtemp(prefix="pledgedesk-test-")
+    try:
+        with EmbeddedDatabase(data_dir) as server, pytest.MonkeyPatch.context() as env:
+            env.setenv("PLEDGEDESK_POSTGRES_URL", server.postgres_url)
+            yield f"mongodb://127.0.0.1:{server.port}"
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture
