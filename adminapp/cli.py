@@ -1,6 +1,7 @@
 """Command-line tasks: seed the demo data, create accounts, print archives, run background jobs."""
 import functools
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -93,7 +94,7 @@ def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
     organisation = _organisation(code)
     tasks = archive.archive_tasks(organisation, year, _base_url())
-    with click.progressbar(length=len(tasks), label="正在生成归档", file=click.get_text_stream("stderr")) as bar, \
+    with click.progressbar(length=len(tasks), label="正在生成归档", file=sys.stderr) as bar, \
             open(output, "wb") as target:
         manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
