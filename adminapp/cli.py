@@ -10,7 +10,8 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
-from documents import Organisation, Role, User, jobs
+from documents import Organisation, Role, User, copies, jobs
+from documents.organisation import backfill_paths
 from exporters import archive
 from seed import demo
 
@@ -22,6 +23,14 @@ def seed_command(demo_data):
     """Load the word lists, default templates and evaluation scheme; with --demo also the demo data (safe to run again)."""
     report = demo.load() if demo_data else demo.load_reference()
     click.echo("已载入：" + "，".join(f"{k} {v}" for k, v in report.items()))
+
+
+@click.command("backfill-paths")
+@with_appcontext
+def backfill_paths_command():
+    """Give records made before org_path and the copied names their values (safe to run again)."""
+    paths, names = backfill_paths(), copies.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
 
 
 @click.command("create-user")
@@ -162,7 +171,7 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, create_user_command, export_group, job_group):
+    for command in (seed_command, backfill_paths_command, create_user_command, export_group, job_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

@@ -55,6 +55,7 @@ class Config:
     JOB_DIR = os.environ.get("PLEDGEDESK_JOB_DIR", str(VAR_DIR / "jobs"))
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    PASSWORD_HASH_METHOD = "scrypt"
     FLASK_ADMIN_SWATCH = "cerulean"
 
     def __init__(self):
@@ -69,6 +70,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # scrypt costs ~0.1 s per hash and every login checks one; tests need no resistance to cracking.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
     def __init__(self):
         super().__init__()

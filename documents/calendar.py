@@ -3,21 +3,21 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import BooleanField, DateField, DateTimeField, IntField, ReferenceField, StringField, ValidationError
 
 from documents.base import VersionedDocument
-from documents.organisation import Organisation, ref_id
+from documents.organisation import Organisation, OrgOwned, ref_id
 
 
-class PublicationDeadline(VersionedDocument):
+class PublicationDeadline(OrgOwned, VersionedDocument):
     """公示、张贴必须在某日前完成: applies to the organisation and every one below it."""
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
     year = IntField(required=True, min_value=2000, max_value=2100, verbose_name=_l("年度"))
     deadline = DateField(required=True, verbose_name=_l("公示截止日期"))
-    meta = {"collection": "publication_deadline", "indexes": ["organisation"]}
+    meta = {"collection": "publication_deadline", "indexes": ["organisation", "org_path"]}
 
     def __str__(self):
         return f"{self.year}年公示截止 {self.deadline:%Y-%m-%d}"
 
 
-class YearClosing(VersionedDocument):
+class YearClosing(OrgOwned, VersionedDocument):
     """年度归档: the year's records of an organisation and those below it become read-only."""
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
     year = IntField(required=True, min_value=2000, max_value=2100, verbose_name=_l("年度"))
@@ -27,10 +27,10 @@ class YearClosing(VersionedDocument):
     reopened_at = DateTimeField(verbose_name=_l("撤销时间"))
     reopened_by = StringField(verbose_name=_l("撤销人"))
     reopen_reason = StringField(verbose_name=_l("撤销原因"))
-    meta = {"collection": "year_closing", "indexes": ["organisation"]}
+    meta = {"collection": "year_closing", "indexes": ["organisation", "org_path"]}
 
     def __str__(self):
-        return f"{self.year}年度归档（{self.organisation.name}）"
+        return f"{self.year}年度归档（{self.organisation_name or self.organisation.name}）"
 
 
 def _self_and_ancestors(org_id):

@@ -11,7 +11,7 @@ from documents import audit
 from documents.calendar import ensure_open
 from documents.base import StaleRecord, VersionedDocument, claim, now
 from documents.member import Member
-from documents.organisation import ref_id
+from documents.organisation import OrgOwned, ref_id
 
 RATER_TYPES = {"self": _l("个人自评"), "peer": _l("党员互评"), "org": _l("党组织考评"), "public": _l("群众参评")}
 PERIODS = ("年度", "半年")
@@ -53,19 +53,23 @@ class EvaluationScheme(VersionedDocument):
         return sorted(self.bands, key=lambda b: -b.min_score)
 
 
-class EvaluationRound(VersionedDocument):
+class EvaluationRound(OrgOwned, VersionedDocument):
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
     year = IntField(required=True, min_value=2000, max_value=2100, verbose_name=_l("年度"))
     period = StringField(choices=PERIODS, default="年度", verbose_name=_l("类型"))
     scheme = ReferenceField(EvaluationScheme, required=True, verbose_name=_l("评分方案"))
     published = BooleanField(default=False, verbose_name=_l("已在组织内公布"))
-    meta = {"collection": "evaluation_round", "indexes": ["organisation"], "ordering": ["-year"]}
+    scheme_name = StringField(verbose_name=_l("评分方案"))
+    meta = {"collection": "evaluation_round", "indexes": ["organisation", "scheme", "org_path"]}
+
+    def clean(self):
+        self.scheme_name = self.scheme.name if self.scheme else None
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), self.year)
 
     def __str__(self):
-        return f"{self.year}年{self.period}评诺（{self.organisation.name}）"
+        return f"{self.year}年{self.period}评诺（{self.organisation_name or self.organisation.name}）"
 
 
 class Score(Document):

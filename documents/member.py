@@ -3,14 +3,16 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import DateField, ListField, ReferenceField, StringField, ValidationError
 
 from documents import idcard
+from documents import copies
 from documents.base import VersionedDocument
+from documents.organisation import OrgOwned
 from documents.vocabulary import Vocabulary
 
 GENDERS = ("男", "女")
 IN_SERVICE = "在职党员"
 
 
-class Member(VersionedDocument):
+class Member(OrgOwned, VersionedDocument):
     name = StringField(required=True, max_length=40, verbose_name=_l("姓名"))
     gender = StringField(max_length=2, verbose_name=_l("性别"))
     id_number = StringField(required=True, max_length=18, verbose_name=_l("身份证号"))
@@ -27,12 +29,19 @@ class Member(VersionedDocument):
 
     meta = {
         "collection": "member",
-        "indexes": [{"fields": ["id_number"], "unique": True}, "organisation", "residential_org"],
-        "ordering": ["organisation", "name"],
+        "indexes": [{"fields": ["id_number"], "unique": True}, "organisation", "residential_org", "org_path"],
     }
 
     def __str__(self):
         return f"{self.name}（{idcard.mask(self.id_number)}）"
+
+    def save(self, *args, **kwargs):
+        """Save; a new name is copied onto the member's pledges and comments."""
+        renamed = copies.renamed(self, "name")
+        result = super().save(*args, **kwargs)
+        if renamed:
+            copies.refresh(self)
+        return result
 
     @property
     def masked_id(self):

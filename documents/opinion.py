@@ -7,14 +7,14 @@ from mongoengine import DateTimeField, ObjectIdField, ReferenceField, StringFiel
 
 from documents import audit
 from documents.base import VersionedDocument, now
-from documents.organisation import ref_id
+from documents.organisation import OrgOwned, ref_id
 from documents.pledge import State
 
 STATES = ("待处理", "已处理")
 LIMIT, WINDOW = 3, dt.timedelta(minutes=10)
 
 
-class Opinion(VersionedDocument):
+class Opinion(OrgOwned, VersionedDocument):
     pledge = ReferenceField("Pledge", required=True, verbose_name=_l("承诺"))
     organisation_id = ObjectIdField(required=True)
     text = StringField(required=True, max_length=500, verbose_name=_l("意见"))
@@ -23,7 +23,12 @@ class Opinion(VersionedDocument):
     at = DateTimeField(default=now, verbose_name=_l("时间"))
     state = StringField(choices=STATES, default="待处理", verbose_name=_l("处理情况"))
     reply = StringField(max_length=500, verbose_name=_l("处理结果"))
-    meta = {"collection": "opinion", "indexes": ["organisation_id", "pledge", "sender"], "ordering": ["-at"]}
+    pledge_label = StringField(verbose_name=_l("承诺"))
+    owner_field = "organisation_id"
+    meta = {"collection": "opinion", "indexes": ["organisation_id", "pledge", "sender", "org_path"]}
+
+    def clean(self):
+        self.pledge_label = self.pledge.label if self.pledge else None
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d} {self.text[:20]}"

@@ -1,6 +1,12 @@
-"""Party organisations, kept as a tree with each node's ancestors stored for subtree queries."""
+"""Party organisations, kept as a tree with each node's path stored, and the records they own.
+
+Every organisation-owned record carries `org_path`, the ids of its organisation and of that
+organisation's ancestors, so "everything under X" is one equality (`org_path = X`), which
+FerretDB pushes down to an index; `$in` over a list of subtree ids never is.
+"""
 import re
 
+from bson import ObjectId
 from flask_babel import lazy_gettext as _l
 from mongoengine import ListField, ObjectIdField, ReferenceField, StringField, ValidationError
 
@@ -19,13 +25,13 @@ class Organisation(VersionedDocument):
     org_type = StringField(required=True, verbose_name=_l("组织类型"))
     parent = ReferenceField("Organisation", verbose_name=_l("上级组织"))
     ancestors = ListField(ObjectIdField())
+    org_path = ListField(ObjectIdField())
     secretary = StringField(max_length=40, verbose_name=_l("书记"))
     contact = StringField(max_length=100, verbose_name=_l("联系方式"))
 
     meta = {
         "collection": "organisation",
-        "indexes": [{"fields": ["code"], "unique": True}, "ancestors", "parent"],
-        "ordering": ["code"],
+        "indexes": [{"fields": ["code"], "unique": True}, "ancestors", "parent", "org_path"],
     }
 
     def __str__(self):
@@ -37,24 +43,25 @@ class Organisation(VersionedDocument):
             raise ValidationError("组织代码只能包含大写字母、数字、下划线或短横线，长度2–20位", field_name="code")
         if self.org_type not in Vocabulary.labels("org_type", include_inactive=True):
             raise ValidationError(f"未知的组织类型：{self.org_type}", field_name="org_type")
-        if self.parent is None:
-            self.ancestors = []
-            return
-        if self.pk is not None and (self.parent.pk == self.pk or self.pk in self.parent.ancestors):
+        if self.parent is not None and self.pk is not None and \
+                (self.parent.pk == self.pk or self.pk in self.parent.ancestors):
             raise ValidationError("上级组织不能是本组织或其下级组织", field_name="parent")
-        self.ancestors = list(self.parent.ancestors) + [self.parent.pk]
+        self.ancestors = list(self.parent.ancestors) + [self.parent.pk] if self.parent else []
+        self.org_path = self.ancestors + [self.pk]
 
     def save(self, *args, **kwargs):
-        """Save, then re-root the stored ancestors of every descendant if this node moved."""
-        previous = None
-        if self.pk is not None:
+        """Save; if this node moved, re-root every path below it; if renamed, refresh the copied names."""
+        from documents import copies
+        stored, renamed = None, copies.renamed(self, "name")
+        if self.pk is None:
+            self.pk = ObjectId()  # known before the insert, so the path can end with it
+        else:
             stored = Organisation.objects(pk=self.pk).only("ancestors").first()
-            previous = list(stored.ancestors) if stored else None
         result = super().save(*args, **kwargs)
-        if previous is not None and previous != list(self.ancestors):
-            for child in Organisation.objects(ancestors=self.pk):
-                tail = child.ancestors[child.ancestors.index(self.pk):]
-                Organisation.objects(pk=child.pk).update_one(set__ancestors=list(self.ancestors) + tail)
+        if stored is not None and list(stored.ancestors) != list(self.ancestors):
+            move_paths(self)
+        if renamed:
+            copies.refresh(self)
         return result
 
     @property
@@ -63,18 +70,18 @@ class Organisation(VersionedDocument):
 
 
 def subtree_ids(root_ids):
-    """Ids of the given organisations and every organisation below them."""
-    roots = [r for r in root_ids if r is not None]
-    if not roots:
-        return []
-    below = Organisation.objects(ancestors__in=roots).scalar("pk")
-    return list(dict.fromkeys(list(roots) + list(below)))
+    """Ids of the given organisations and every organisation below them, one path equality per root."""
+    found = []
+    for root in root_ids:
+        if root is not None:
+            found += [root, *Organisation.objects(org_path=root).scalar("pk")]
+    return list(dict.fromkeys(found))
 
 
-def forest(visible_ids=None):
-    """The visible organisations as nested (organisation, children) pairs, roots first, by code."""
-    query = Organisation.objects if visible_ids is None else Organisation.objects(pk__in=visible_ids)
-    orgs = list(query.no_dereference().order_by("code"))
+def forest(root_id=None):
+    """The organisations under root_id (all when None) as nested (organisation, children) pairs, by code."""
+    query = Organisation.objects if root_id is None else Organisation.objects(org_path=root_id)
+    orgs = sorted(query.no_dereference(), key=lambda o: o.code)
     shown = {o.pk for o in orgs}
     by_parent = {}
     for org in orgs:
@@ -91,3 +98,56 @@ def ref_id(doc, field):
     """The id stored in a reference field, without loading the referenced document."""
     value = doc._data.get(field)
     return getattr(value, "pk", None) or getattr(value, "id", value)
+
+
+class OrgOwned:
+    """Mixin for a record owned by an organisation: keeps its org_path and organisation_name when saved."""
+
+    owner_field = "organisation"
+    org_path = ListField(ObjectIdField())
+    organisation_name = StringField(verbose_name=_l("党组织"))
+
+    def save(self, *args, **kwargs):
+        self.copy_owner()
+        return super().save(*args, **kwargs)
+
+    def copy_owner(self):
+        """Copy the owner organisation's path and name onto this record."""
+        value = self._data.get(self.owner_field)
+        org = value if isinstance(value, Organisation) else None
+        if org is None and ref_id(self, self.owner_field) is not None:
+            org = Organisation.objects(pk=ref_id(self, self.owner_field)).only("ancestors", "name").first()
+        self.org_path = list(org.ancestors) + [org.pk] if org else []
+        self.organisation_name = org.name if org else None
+
+
+def move_paths(moved):
+    """Re-root the ancestors and org_path of everything below a moved organisation, in every collection."""
+    from documents.access import owned_documents
+    for org in [moved, *Organisation.objects(org_path=moved.pk, pk__ne=moved.pk).only("ancestors")]:
+        ancestors = list(org.ancestors)
+        if org.pk != moved.pk:
+            ancestors = list(moved.ancestors) + ancestors[ancestors.index(moved.pk):]
+        path = ancestors + [org.pk]
+        Organisation.objects(pk=org.pk).update_one(set__ancestors=ancestors, set__org_path=path)
+        for document, field in owned_documents():
+            document._get_collection().update_many({document._fields[field].db_field: org.pk},
+                                                   {"$set": {"org_path": path}})
+
+
+def backfill_paths():
+    """Recompute every organisation's path and every owned record's org_path and names (idempotent)."""
+    from documents.access import owned_documents
+    orgs = {o.pk: o for o in Organisation.objects.no_dereference()}
+    for org in orgs.values():
+        path = list(org.ancestors) + [org.pk]
+        if list(org.org_path) != path:
+            Organisation.objects(pk=org.pk).update_one(set__org_path=path)
+    fixed = 0
+    for document, field in owned_documents():
+        collection, db_field = document._get_collection(), document._fields[field].db_field
+        for org in orgs.values():
+            changes = {"org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name}
+            fixed += collection.update_many({db_field: org.pk, "$or": [{k: {"$ne": v}} for k, v in changes.items()]},
+                                            {"$set": changes}).modified_count
+    return fixed

@@ -6,7 +6,7 @@ from mongoengine import (BooleanField, DateField, DateTimeField, DictField, Embe
                          IntField, ListField, ObjectIdField, ReferenceField, StringField)
 
 from documents.calendar import ensure_open
-from documents.organisation import ref_id
+from documents.organisation import OrgOwned, ref_id
 from documents.base import VersionedDocument
 
 
@@ -55,7 +55,7 @@ class Review(EmbeddedDocument):
     items = ListField(DictField())
 
 
-class Pledge(VersionedDocument):
+class Pledge(OrgOwned, VersionedDocument):
     scope = StringField(required=True, choices=("org", "member"), verbose_name=_l("承诺类型"))
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
     member = ReferenceField("Member", verbose_name=_l("党员"))
@@ -70,6 +70,8 @@ class Pledge(VersionedDocument):
     # Copied from the organisation and member when saved, so lists filter without joins.
     org_type = StringField(verbose_name=_l("组织类型"))
     member_categories = ListField(StringField(), verbose_name=_l("党员类别"))
+    member_name = StringField(verbose_name=_l("党员"))
+    template_name = StringField(verbose_name=_l("模板"))
     search_text = StringField()
     entered_by = StringField(verbose_name=_l("录入人"))
     entered_by_id = ObjectIdField()
@@ -82,20 +84,30 @@ class Pledge(VersionedDocument):
 
     meta = {
         "collection": "pledge",
-        "indexes": ["organisation", "member", "year", "template", "state"],
-        "ordering": ["-year", "organisation"],
+        "indexes": ["organisation", "member", "year", "template", "state", "org_path"],
     }
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), self.year)
+
+    def clean(self):
+        """Copy the member's and template's names, which lists show without loading them."""
+        self.member_name = self.member.name if self.member else None
+        self.template_name = self.template.name if self.template else None
 
     def __str__(self):
         return f"{self.year}年 {self.pledger} 的{'党员' if self.scope == 'member' else '党组织'}公开承诺"
 
     @property
     def pledger(self):
-        """Who made the pledge: the member, or the organisation for an organisation pledge."""
-        return self.member.name if self.member else self.organisation.name
+        """Who made the pledge: the member, or the organisation for an organisation pledge (from the copies)."""
+        if self.scope == "member":
+            return self.member_name or self.member.name
+        return self.organisation_name or self.organisation.name
+
+    @property
+    def label(self):
+        return str(self)
 
     @property
     def state_title(self):

@@ -8,7 +8,7 @@ from mongoengine import (BinaryField, DateField, Document, IntField, ObjectIdFie
 from documents import audit
 from documents.calendar import ensure_open
 from documents.base import VersionedDocument
-from documents.organisation import ref_id
+from documents.organisation import OrgOwned, ref_id
 from documents.pledge import State
 
 STATUSES = ("未开始", "进行中", "已完成")
@@ -18,17 +18,18 @@ ATTACHMENT_MAX = 2 * 1024 * 1024
 _SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf"}
 
 
-class Attachment(Document):
+class Attachment(OrgOwned, Document):
     """A photo or file kept in its own collection, checked by content, never served unscoped."""
     organisation_id = ObjectIdField(required=True)
     filename = StringField(max_length=120)
     content_type = StringField(choices=list(ATTACHMENT_TYPES))
     size = IntField()
     data = BinaryField(max_bytes=ATTACHMENT_MAX)
-    meta = {"collection": "attachment", "indexes": ["organisation_id"]}
+    owner_field = "organisation_id"
+    meta = {"collection": "attachment", "indexes": ["organisation_id", "org_path"]}
 
 
-class ProgressEntry(VersionedDocument):
+class ProgressEntry(OrgOwned, VersionedDocument):
     pledge = ReferenceField("Pledge", required=True)
     organisation_id = ObjectIdField(required=True)
     item_index = IntField(required=True, min_value=0, verbose_name=_l("承诺事项"))
@@ -40,7 +41,8 @@ class ProgressEntry(VersionedDocument):
     attachment_name = StringField()
     recorded_by = StringField()
 
-    meta = {"collection": "progress", "indexes": ["pledge", "organisation_id"], "ordering": ["item_index", "on"]}
+    owner_field = "organisation_id"
+    meta = {"collection": "progress", "indexes": ["pledge", "organisation_id", "org_path"]}
 
     def check_writable(self):
         ensure_open(self.organisation_id, self.pledge.year)
@@ -91,7 +93,7 @@ def record(actor, pledge, item_index, on, status, percent, note="", upload=None)
 def latest_by_item(pledge):
     """{item index: latest entry} for a pledge."""
     latest = {}
-    for entry in ProgressEntry.objects(pledge=pledge).order_by("on", "created_at"):
+    for entry in sorted(ProgressEntry.objects(pledge=pledge.pk), key=lambda e: (e.on, e.created_at)):
         latest[entry.item_index] = entry
     return latest
 

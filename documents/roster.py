@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from pymongo.errors import BulkWriteError
 
-from documents import access, audit, idcard, jobs
+from documents import access, audit, copies, idcard, jobs
 from documents.base import now
 from documents.importbatch import ImportBatch, pack, unpack
 from documents.member import GENDERS, IN_SERVICE, Member
@@ -325,19 +325,21 @@ def commit(batch_id, actor, report=None):
     report = report or (lambda **_kw: None)
     stored = ImportBatch._get_collection().find_one({"_id": batch_id})
     batch = {**stored, **unpack(stored["rows"])}
-    members, stamp = Member._get_collection(), now()
+    members, stamp, owners = Member._get_collection(), now(), _owners()
     total, done, conflicts = len(batch["creates"]) + len(batch["updates"]), 0, 0
     for start in range(0, len(batch["creates"]), CHUNK):
         rows = batch["creates"][start:start + CHUNK]
-        conflicts += _insert_new(members, [{"_id": r["_id"], **_values(r), "version": 1, "created_at": stamp,
-                                            "updated_at": stamp} for r in rows])
+        conflicts += _insert_new(members, [{"_id": r["_id"], **_values(r), **owners.get(r["organisation"], {}),
+                                            "version": 1, "created_at": stamp, "updated_at": stamp} for r in rows])
         done += len(rows)
         report(done=done, total=total, message="正在新增党员")
     if batch["updates"]:
         report(message="正在核对要更新的党员")
-        plan = _stage(batch, members, stamp)
+        plan = _stage(batch, members, stamp, owners)
         report(message="正在写入更新")
         _replace(members, plan)
+        for member in Member.objects(pk__in=plan["renamed"]) if plan["renamed"] else ():
+            copies.refresh(member)
         _staging(batch_id).drop()
     report(done=total, total=total, message="正在记录")
     created, updated = len(batch["creates"]) - conflicts, len(batch["updates"])
@@ -370,12 +372,12 @@ def _any(field, values):
     return {field: values[0]} if len(values) == 1 else {field: {"$in": values}}
 
 
-def _stage(batch, members, stamp):
+def _stage(batch, members, stamp, owners):
     """Park every member of the organisations concerned, merged with its new values; return the plan to apply.
 
     The plan is the parked documents, the organisations whose whole roster was read, the members
-    found elsewhere (moved since the preview) and the time of the read: what a clerk saves after it
-    is newer and is neither deleted nor overwritten.
+    found elsewhere (moved since the preview), those renamed (their name is copied onto pledges) and
+    the time of the read: what a clerk saves after it is newer and is neither deleted nor overwritten.
     """
     staging = _staging(batch["_id"])
     marker = staging.find_one({"_id": "plan"})
@@ -388,15 +390,16 @@ def _stage(batch, members, stamp):
     moved = [i for i in rows if i not in stored]
     if moved:
         stored.update({d["_id"]: d for d in members.find(_any("_id", moved))})
-    docs = [{**d, **_values(rows[i]), "version": d.get("version", 0) + 1, "updated_at": stamp} if i in rows else d
-            for i, d in stored.items()]
+    docs = [{**d, **_values(rows[i]), **owners.get(rows[i]["organisation"], {}), "version": d.get("version", 0) + 1,
+             "updated_at": stamp} if i in rows else d for i, d in stored.items()]
     for start in range(0, len(docs), CHUNK):
         try:
             staging.insert_many(docs[start:start + CHUNK], ordered=False)
         except BulkWriteError as exc:
             if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
                 raise
-    plan = {"_id": "plan", "orgs": orgs, "moved": [i for i in moved if i in stored], "read_at": read_at}
+    plan = {"_id": "plan", "orgs": orgs, "moved": [i for i in moved if i in stored], "read_at": read_at,
+            "renamed": [i for i in rows if i in stored and stored[i].get("name") != rows[i].get("name")]}
     staging.insert_one(plan)
     return {**plan, "docs": docs}
 
@@ -421,9 +424,18 @@ def _staging(batch_id):
     return ImportBatch._get_db()[f"import_staging_{batch_id}"]
 
 
-def row_of(member):
-    """One member as a roster row, in template column order, so an export can be re-imported."""
-    org, home = member.organisation, member.residential_org
+def _owners():
+    """{organisation id: the copies a member of it stores}, as OrgOwned.copy_owner would set them."""
+    return {o.pk: {"org_path": list(o.org_path), "organisation_name": o.name}
+            for o in Organisation.objects.only("org_path", "name")}
+
+
+def row_of(member, codes):
+    """One member as a roster row, in template column order, so an export can be re-imported.
+
+    `codes` maps organisation ids to codes, so rows need no look-up of their organisations.
+    """
+    org, home = ref_id(member, "organisation"), ref_id(member, "residential_org")
     return [member.name, member.gender, member.id_number, member.phone, member.birth_date,
-            member.joined_on, org.code if org else "", member.post, member.duty,
-            "、".join(member.categories), home.code if home else "", member.status]
+            member.joined_on, codes.get(org, ""), member.post, member.duty,
+            "、".join(member.categories), codes.get(home, ""), member.status]

@@ -8,7 +8,7 @@ from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocu
 from documents import audit
 from documents.calendar import ensure_open
 from documents.base import VersionedDocument
-from documents.organisation import ref_id, subtree_ids
+from documents.organisation import OrgOwned, ref_id
 
 METHODS = ("会议点评", "逐个点评", "现场点评")
 
@@ -22,7 +22,7 @@ class SupervisionNote(EmbeddedDocument):
     rectify_by = DateField(verbose_name=_l("整改期限"))
 
 
-class SupervisionRound(VersionedDocument):
+class SupervisionRound(OrgOwned, VersionedDocument):
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
     year = IntField(required=True, min_value=2000, max_value=2100, verbose_name=_l("年度"))
     quarter = IntField(required=True, min_value=1, max_value=4, verbose_name=_l("季度"))
@@ -30,28 +30,24 @@ class SupervisionRound(VersionedDocument):
     summary = StringField(verbose_name=_l("践诺情况小结"))
     notes = ListField(EmbeddedDocumentField(SupervisionNote), verbose_name=_l("逐人点评"))
 
-    meta = {"collection": "supervision_round", "indexes": ["organisation", ("year", "quarter")],
-            "ordering": ["-year", "-quarter"]}
+    meta = {"collection": "supervision_round", "indexes": ["organisation", ("year", "quarter"), "org_path"]}
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), self.year)
 
     def __str__(self):
-        return f"{self.year}年第{self.quarter}季度督诺（{self.organisation.name}）"
+        return f"{self.year}年第{self.quarter}季度督诺（{self.organisation_name or self.organisation.name}）"
 
     def clean(self):
+        own = ref_id(self, "organisation")
         for note in self.notes:
-            if note.pledge and ref_id(note.pledge, "organisation") not in _subtree(self):
+            if note.pledge and own not in note.pledge.org_path:
                 raise ValidationError("点评的承诺不属于本组织", field_name="notes")
             if (note.problem or note.criticised) and not note.rectify_by:
                 raise ValidationError("通报批评或需整改的承诺须填写整改期限", field_name="notes")
 
 
-def _subtree(round_):
-    return subtree_ids([ref_id(round_, "organisation")])
-
-
-class Rectification(VersionedDocument):
+class Rectification(OrgOwned, VersionedDocument):
     """One line of the 整改台账, closed item by item (挂牌销号)."""
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
     pledge = ReferenceField("Pledge", verbose_name=_l("承诺"))
@@ -61,8 +57,12 @@ class Rectification(VersionedDocument):
     closed_on = DateField(verbose_name=_l("销号日期"))
     closed_by = StringField(verbose_name=_l("销号人"))
     result = StringField(verbose_name=_l("整改结果"))
+    pledge_label = StringField(verbose_name=_l("承诺"))
 
-    meta = {"collection": "rectification", "indexes": ["organisation", "round"], "ordering": ["closed_on", "deadline"]}
+    meta = {"collection": "rectification", "indexes": ["organisation", "round", "pledge", "org_path"]}
+
+    def clean(self):
+        self.pledge_label = self.pledge.label if self.pledge else None
 
     def check_writable(self):
         year = self.round.year if self.round else (self.pledge.year if self.pledge else None)
@@ -76,7 +76,7 @@ class Rectification(VersionedDocument):
         return self.closed_on is None and self.deadline < dt.date.today()
 
 
-class LeaderComment(VersionedDocument):
+class LeaderComment(OrgOwned, VersionedDocument):
     """领导点评, kept as the 点评台帐."""
     organisation = ReferenceField("Organisation", required=True, verbose_name=_l("被点评组织"))
     member = ReferenceField("Member", verbose_name=_l("被点评党员"))
@@ -84,8 +84,12 @@ class LeaderComment(VersionedDocument):
     on = DateField(required=True, verbose_name=_l("点评日期"))
     method = StringField(required=True, choices=METHODS, verbose_name=_l("点评方式"))
     content = StringField(required=True, verbose_name=_l("点评内容"))
+    member_name = StringField(verbose_name=_l("被点评党员"))
 
-    meta = {"collection": "leader_comment", "indexes": ["organisation"], "ordering": ["-on"]}
+    meta = {"collection": "leader_comment", "indexes": ["organisation", "member", "org_path"]}
+
+    def clean(self):
+        self.member_name = self.member.name if self.member else None
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), self.on.year if self.on else None)

@@ -128,7 +128,7 @@ class PledgeTemplate(VersionedDocument):
     number = IntField(default=1, verbose_name=_l("版本"))
     current = BooleanField(default=True, verbose_name=_l("当前版本"))
 
-    meta = {"collection": "pledge_template", "indexes": ["family", ("scope", "current")], "ordering": ["name", "-number"]}
+    meta = {"collection": "pledge_template", "indexes": ["family", ("scope", "current")]}
 
     def __str__(self):
         return f"{self.name}（第{self.number}版）"
@@ -260,4 +260,8 @@ def applicable(scope, org_type, categories=(), year=None):
                   if org_type in t.org_types and (not t.years or year is None or year in t.years)]
     specific = [t for t in candidates if t.member_categories and set(t.member_categories) & set(categories)]
     general = [t for t in candidates if not t.member_categories]
-    return (specific or general or [None])[0]
+    return (sorted(specific, key=_by_name) or sorted(general, key=_by_name) or [None])[0]
+
+
+def _by_name(template):
+    return template.name, -template.number

@@ -2,12 +2,14 @@
 import datetime as dt
 import enum
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from mongoengine import BooleanField, DateTimeField, IntField, ReferenceField, StringField
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from documents.base import VersionedDocument, now
+from documents.organisation import OrgOwned
 
 
 class Role(str, enum.Enum):
@@ -23,7 +25,7 @@ class Role(str, enum.Enum):
 ROLE_TITLES = {Role.ADMIN: _l("系统管理员"), Role.REVIEWER: _l("审核人"), Role.CLERK: _l("录入员")}
 
 
-class User(UserMixin, VersionedDocument):
+class User(UserMixin, OrgOwned, VersionedDocument):
     username = StringField(required=True, max_length=40, verbose_name=_l("用户名"))
     display_name = StringField(max_length=40, verbose_name=_l("姓名"))
     password_hash = StringField(required=True)
@@ -34,7 +36,7 @@ class User(UserMixin, VersionedDocument):
     locked_until = DateTimeField(verbose_name=_l("锁定至"))
     last_login_at = DateTimeField(verbose_name=_l("最近登录"))
 
-    meta = {"collection": "user", "indexes": [{"fields": ["username"], "unique": True}]}
+    meta = {"collection": "user", "indexes": [{"fields": ["username"], "unique": True}, "org_path"]}
 
     def __str__(self):
         return self.display_name or self.username
@@ -52,7 +54,8 @@ class User(UserMixin, VersionedDocument):
         return ROLE_TITLES[Role(self.role)]
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        """Hash with the app's PASSWORD_HASH_METHOD: scrypt in production, a cheap pbkdf2 under TestConfig."""
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)

@@ -30,8 +30,7 @@ class Vocabulary(VersionedDocument):
 
     meta = {
         "collection": "vocabulary",
-        "indexes": [{"fields": ["kind", "label"], "unique": True}],
-        "ordering": ["kind", "order"],
+        "indexes": [{"fields": ["kind", "label"], "unique": True}, "kind"],
     }
 
     def __str__(self):
@@ -41,7 +40,7 @@ class Vocabulary(VersionedDocument):
     def labels(cls, kind, include_inactive=False):
         """Labels of one list in display order, falling back to the shipped defaults."""
         query = cls.objects(kind=kind) if include_inactive else cls.objects(kind=kind, active=True)
-        found = [v.label for v in query.order_by("order")]
+        found = [v.label for v in sorted(query, key=lambda v: v.order)]
         return found or list(DEFAULTS.get(kind, []))
 
     @classmethod

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from documents import jobs
 from documents.board import board_for
-from documents.organisation import Organisation, subtree_ids
+from documents.organisation import Organisation
 from documents.pledge import Pledge
 from exporters import ledgers, spreadsheet
 from exporters.pdf import qr_data_uri, register_fonts, render
@@ -52,7 +52,7 @@ def load_pledge(pledge_id):
 
 
 def pledge_ids(organisation, year):
-    return list(Pledge.objects(organisation__in=subtree_ids([organisation.pk]), year=year).order_by().scalar("pk"))
+    return list(Pledge.objects(org_path=organisation.pk, year=year).scalar("pk"))
 
 
 def archive_tasks(organisation, year, base_url):

@@ -91,7 +91,7 @@ def _members():
             birth = dt.date(rng.randint(1944, 1962) if retired else rng.randint(1968, 2001),
                             rng.randint(1, 12), rng.randint(1, 28))
             number = fake_id_number(rng, birth)
-            joined = dt.date(min(birth.year + rng.randint(20, 35), 2025), rng.randint(1, 12), 1)
+            joined = dt.date(min(birth.year + rng.randint(20, 35), dt.date.today().year - 1), rng.randint(1, 12), 1)
             phone = f"139{rng.randint(10000000, 99999999)}"
             if Member.objects(id_number=number).first():
                 continue

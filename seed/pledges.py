@@ -1,4 +1,6 @@
-"""Demo pledges in plausible Chinese for the demo organisations, across states and two years."""
+"""Demo pledges in plausible Chinese for the demo organisations, across states, this year and last."""
+import datetime as dt
+
 from documents import Member, Organisation, Pledge, User
 from documents.pledging import save_pledge, template_for
 
@@ -44,40 +46,42 @@ def _raw(template, org_type, year, count):
 def load():
     """Create the demo pledges that are missing; states are set directly for the demo only."""
     clerk = User.objects(username="admin").first()
+    year = dt.date.today().year
     created = 0
     for org in Organisation.objects(code__in=["SQ01", "QY01", "SY01", "JG01", "LX01"]):
-        for year, state in ((2025, "evaluated"), (2026, "published")):
-            if not Pledge.objects(scope="org", organisation=org, year=year).first():
-                values, items = _raw(template_for(org, None, year), org.org_type, year, 4)
-                _set_state(save_pledge(clerk, organisation=org, year=year, raw_values=values, raw_items=items), state)
+        for org_year, state in ((year - 1, "evaluated"), (year, "published")):
+            if not Pledge.objects(scope="org", organisation=org, year=org_year).first():
+                values, items = _raw(template_for(org, None, org_year), org.org_type, org_year, 4)
+                _set_state(save_pledge(clerk, organisation=org, year=org_year, raw_values=values, raw_items=items),
+                           state)
                 created += 1
         members = [m for m in Member.objects(organisation=org, status="在册").order_by("name")
                    if not {"入党积极分子", "非党骨干"} & set(m.categories)]
         for index, member in enumerate(members[:6]):
-            if Pledge.objects(scope="member", member=member, organisation=org, year=2026).first():
+            if Pledge.objects(scope="member", member=member, organisation=org, year=year).first():
                 continue
             leading = "党员领导干部" in member.categories
-            template = template_for(org, member, 2026)
-            values, items = _raw(template, org.org_type, 2026, 3 if leading else 2)
+            template = template_for(org, member, year)
+            values, items = _raw(template, org.org_type, year, 3 if leading else 2)
             oral = template.allows_oral(member.categories)
-            pledge = save_pledge(clerk, organisation=org, member=member, year=2026, raw_values=values,
+            pledge = save_pledge(clerk, organisation=org, member=member, year=year, raw_values=values,
                                  raw_items=items, oral=oral)
             _set_state(pledge, MEMBER_STATES[index % len(MEMBER_STATES)])
             created += 1
-    created += _community_pledges(clerk)
+    created += _community_pledges(clerk, year)
     return created
 
 
-def _community_pledges(clerk):
+def _community_pledges(clerk, year):
     """In-service members of other branches also pledge at 幸福里 community, where they live."""
     community = Organisation.objects(code="SQ01").first()
     created = 0
     for member in Member.objects(residential_org=community, organisation__ne=community, status="在册")[:3]:
-        if Pledge.objects(member=member, organisation=community, year=2026).first():
+        if Pledge.objects(member=member, organisation=community, year=year).first():
             continue
-        values, items = _raw(template_for(community, member, 2026), "社区", 2026,
+        values, items = _raw(template_for(community, member, year), "社区", year,
                              3 if "党员领导干部" in member.categories else 2)
-        _set_state(save_pledge(clerk, organisation=community, member=member, year=2026,
+        _set_state(save_pledge(clerk, organisation=community, member=member, year=year,
                                raw_values=values, raw_items=items), "published")
         created += 1
     return created

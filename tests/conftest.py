@@ -1,4 +1,5 @@
-"""Fixtures: one private database for the session, a fresh database per test, logged-in clients."""
+"""Fixtures: one private database server per session (per xdist worker), the demo data seeded once and
+copied into a fresh database per test, one frozen clock, logged-in clients."""
 import os
 import re
 import shutil
@@ -6,12 +7,14 @@ import tempfile
 import uuid
 
 import pytest
+import time_machine
 from pymongo import MongoClient
 
 from adminapp import create_app
 from adminapp.config import TestConfig
 from adminapp.embedded_db import EmbeddedDatabase
 from seed import demo
+from tests import clock
 
 
 @pytest.fixture(scope="session")
@@ -31,14 +34,72 @@ def mongo_base():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture
-def app(mongo_base):
-    name = f"pd_test_{uuid.uuid4().hex[:12]}"
+@pytest.fixture(scope="session")
+def mongo_client(mongo_base):
+    """One driver connection for copying and dropping test databases."""
+    client = MongoClient(mongo_base)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock():
+    """Run the whole session at clock.NOW, so the session's seed data and the tests agree on the year."""
+    with time_machine.travel(clock.NOW, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def today(frozen_clock):
+    """Start every test at clock.NOW (the clock then runs on); return that day."""
+    with time_machine.travel(clock.NOW, tick=True):
+        yield clock.TODAY
+
+
+def make_app(mongo_base, name):
     config = TestConfig()
     config.MONGODB_URI = f"{mongo_base}/{name}"
-    application = create_app(config)
+    return create_app(config)
+
+
+def unique_name(kind):
+    return f"pd_{kind}_{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def demo_template(mongo_base, mongo_client, frozen_clock):
+    """The demo data, loaded once per session into a database that tests copy and never touch."""
+    name = unique_name("template")
+    with make_app(mongo_base, name).app_context():
+        demo.load()
+    yield name
+    mongo_client.drop_database(name)
+
+
+def copy_database(client, source, target):
+    """Copy every non-empty collection of source, indexes included, into the fresh database target.
+
+    Empty collections are left to the app, which makes them with their indexes on first use.
+    """
+    for collection in client[source].list_collection_names():
+        src, dst = client[source][collection], client[target][collection]
+        documents = list(src.find())
+        if not documents:
+            continue
+        present = {index["name"] for index in dst.list_indexes()}
+        for index in src.list_indexes():
+            if index["name"] not in present:
+                dst.create_index(list(index["key"].items()), name=index["name"], unique=index.get("unique", False))
+        dst.insert_many(documents)
+
+
+@pytest.fixture
+def app(mongo_base, mongo_client):
+    """An app on a fresh, uniquely named database, dropped after the test."""
+    name = unique_name("test")
+    application = make_app(mongo_base, name)
     yield application
-    MongoClient(mongo_base).drop_database(name)
+    mongo_client.drop_database(name)
 
 
 @pytest.fixture
@@ -47,9 +108,9 @@ def client(app):
 
 
 @pytest.fixture
-def seeded(app):
-    with app.app_context():
-        demo.load()
+def seeded(app, mongo_client, demo_template):
+    """The app with the demo data: a copy of the session's seeded template."""
+    copy_database(mongo_client, demo_template, app.config["MONGODB_URI"].rsplit("/", 1)[1])
     return app
 
 

@@ -1,5 +1,11 @@
 """Logging in, the lock after repeated failures, CSRF, language."""
-from documents import User
+import datetime as dt
+
+import time_machine
+
+from adminapp.config import Config
+from documents import AuditEntry, User
+from tests import clock
 
 
 def test_admin_without_session_redirects_to_login(client):
@@ -37,6 +43,34 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(seeded,
         assert User.objects(username="sq_clerk").first().is_locked()
 
 
+def lock_out(app, browser, username="sq_clerk"):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        browser.login(username, "wrong-password")
+
+
+def test_the_lock_expires_after_its_time(seeded, browser):
+    lock_out(seeded, browser)
+    minutes = seeded.config["LOGIN_LOCK_MINUTES"]
+    with time_machine.travel(clock.NOW + dt.timedelta(minutes=minutes - 1)):
+        assert browser.login("sq_clerk").status_code == 401
+    with time_machine.travel(clock.NOW + dt.timedelta(minutes=minutes + 1)):
+        assert browser.login("sq_clerk").status_code == 302
+        assert browser.get("/admin/").status_code == 200
+
+
+def test_an_administrator_unlocks_at_once(seeded, browser, login_as):
+    lock_out(seeded, browser)
+    with seeded.app_context():
+        clerk_id = str(User.objects(username="sq_clerk").first().pk)
+    admin = login_as("admin")
+    admin.post("/admin/user/action/", {"action": "unlock", "rowid": [clerk_id], "url": "/admin/user/"},
+               token_from="/admin/user/")
+    assert "已解除 1 个账号的锁定" in admin.get("/admin/user/").get_data(as_text=True)
+    assert browser.login("sq_clerk").status_code == 302
+    with seeded.app_context():
+        assert AuditEntry.objects(record_id=clerk_id, action="解除锁定").count() == 1
+
+
 def test_login_without_csrf_token_is_rejected(seeded, client):
     response = client.post("/login", data={"username": "admin", "password": "Demo@2026"})
     assert response.status_code == 400
@@ -71,3 +105,13 @@ def test_passwords_are_hashed(seeded):
     with seeded.app_context():
         user = User.objects(username="admin").first()
         assert "Demo@2026" not in user.password_hash and user.check_password("Demo@2026")
+
+
+def test_production_hashes_with_scrypt_and_tests_with_cheap_pbkdf2(app):
+    with app.app_context():
+        user = User(username="hash_check", role="clerk")
+        user.set_password("Secret@2026")
+        assert user.password_hash.startswith("pbkdf2:sha256:1000$") and user.check_password("Secret@2026")
+        app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD
+        user.set_password("Secret@2026")
+        assert user.password_hash.startswith("scrypt:") and user.check_password("Secret@2026")

@@ -9,11 +9,12 @@ from documents import AuditEntry, Pledge, User
 from documents.calendar import PublicationDeadline, YearClosing
 from documents.cycle import TransitionRefused, transition
 from documents.opinion import Opinion
+from tests.clock import TODAY, YEAR
 from tests.factories import org
 
 
 def board_token(client, code="SQ01"):
-    html = client.get(f"/board/{code}?year=2026").get_data(as_text=True)
+    html = client.get(f"/board/{code}?year={YEAR}").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
@@ -22,7 +23,7 @@ def on_board(seeded):
     """A SQ01 pledge published today for seven days."""
     with seeded.app_context():
         pledge = Pledge.objects(organisation=org("SQ01"), state="published", scope="member").first()
-        Pledge.objects(pk=pledge.pk).update_one(set__published_on=dt.date.today(), set__publish_days=7)
+        Pledge.objects(pk=pledge.pk).update_one(set__published_on=TODAY, set__publish_days=7)
         return pledge.pk
 
 
@@ -30,7 +31,7 @@ def test_public_opinion_reaches_the_clerk_not_the_board(seeded, on_board, client
     token = board_token(client)
     client.post(f"/board/SQ01/opinion/{on_board}", data={"csrf_token": token, "text": "楼道清理后又堆了杂物",
                                                          "contact": "王阿姨 3号楼"})
-    board = client.get("/board/SQ01?year=2026").get_data(as_text=True)
+    board = client.get(f"/board/SQ01?year={YEAR}").get_data(as_text=True)
     assert "意见已转给该党组织" in board and "楼道清理后又堆了杂物" not in board
     assert "楼道清理后又堆了杂物" in login_as("sq_clerk").get("/admin/opinion/").get_data(as_text=True)
     assert "楼道清理后又堆了杂物" not in login_as("qy_clerk").get("/admin/opinion/").get_data(as_text=True)
@@ -42,23 +43,24 @@ def test_opinions_are_rate_limited_per_address(seeded, on_board, client):
     token = board_token(client)
     for n in range(4):
         client.post(f"/board/SQ01/opinion/{on_board}", data={"csrf_token": token, "text": f"意见{n}"})
-    assert "提交太频繁" in client.get("/board/SQ01?year=2026").get_data(as_text=True)
+    assert "提交太频繁" in client.get(f"/board/SQ01?year={YEAR}").get_data(as_text=True)
     with seeded.app_context():
         assert Opinion.objects.count() == 3
 
 
 def test_opinions_outside_the_publication_window_are_refused(seeded, on_board, client):
     with seeded.app_context():
-        Pledge.objects(pk=on_board).update_one(set__published_on=dt.date(2026, 1, 1))
+        Pledge.objects(pk=on_board).update_one(set__published_on=TODAY - dt.timedelta(days=30))
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
     client.post(f"/board/SQ01/opinion/{on_board}", data={"csrf_token": token, "text": "晚了"})
-    assert "不在公示期内" in client.get("/board/SQ01?year=2026").get_data(as_text=True)
+    assert "不在公示期内" in client.get(f"/board/SQ01?year={YEAR}").get_data(as_text=True)
+    with seeded.app_context():
+        assert Opinion.objects.count() == 0 and AuditEntry.objects(record_id=on_board, action="收到群众意见").count() == 0
 
 
 def test_deadline_of_the_street_applies_to_its_branches_and_shows_as_overdue(seeded, login_as):
     with seeded.app_context():
-        PublicationDeadline(organisation=org("JD01"), year=dt.date.today().year,
-                            deadline=dt.date.today() - dt.timedelta(days=1)).save_checked(None)
+        PublicationDeadline(organisation=org("JD01"), year=YEAR, deadline=TODAY - dt.timedelta(days=1)).save_checked(None)
     html = login_as("sq_clerk").get("/admin/").get_data(as_text=True)
     assert "临近或超过公示期限" in html and "已逾期" in html
 
@@ -67,8 +69,8 @@ def test_a_closed_year_is_read_only_until_an_administrator_reopens_it_with_a_rea
     admin = login_as("admin")
     with seeded.app_context():
         sq = org("SQ01")
-        draft = Pledge.objects(organisation=sq, state="draft", year=2026).first()
-    assert admin.post("/admin/closing/new/", {"organisation": str(sq.pk), "year": "2026", "note": "年终归档"},
+        draft = Pledge.objects(organisation=sq, state="draft", year=YEAR).first()
+    assert admin.post("/admin/closing/new/", {"organisation": str(sq.pk), "year": str(YEAR), "note": "年终归档"},
                       token_from="/admin/closing/new/").status_code == 302
     with seeded.app_context():
         closing = YearClosing.objects(organisation=sq).first()
@@ -79,7 +81,7 @@ def test_a_closed_year_is_read_only_until_an_administrator_reopens_it_with_a_rea
             pledge.save_checked(pledge.version)
     clerk = login_as("sq_clerk")
     assert clerk.get(f"/admin/pledge/details/?id={draft.pk}").status_code == 200, "still viewable"
-    assert clerk.get("/board/SQ01?year=2026").status_code == 200
+    assert clerk.get(f"/board/SQ01?year={YEAR}").status_code == 200
     assert clerk.get("/admin/closing/").status_code == 403
     details = f"/admin/closing/details/?id={closing.pk}"
     admin.post(f"/admin/closing/reopen/?id={closing.pk}", {"reason": ""}, token_from=details)

@@ -6,10 +6,11 @@ import pytest
 from documents import AuditEntry, Pledge, User
 from documents.cycle import TRANSITIONS, TransitionRefused, transition
 from documents.pledging import PledgeErrors, save_pledge
+from tests.clock import YEAR
 from tests.factories import make_member, org
 
 CHECKS = {c: "y" for c in ("体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行")}
-ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": "2026-12-31", "expected": "居民满意"}] * 2
+ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": f"{YEAR}-12-31", "expected": "居民满意"}] * 2
 
 
 def user(name):
@@ -22,7 +23,7 @@ def draft(seeded):
     with seeded.app_context():
         sq = org("SQ01")
         member = make_member(name="流程党员", organisation=sq)
-        pledge = save_pledge(user("sq_clerk"), organisation=sq, member=member, year=2026,
+        pledge = save_pledge(user("sq_clerk"), organisation=sq, member=member, year=YEAR,
                              raw_values={"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"},
                              raw_items=ITEMS)
         return pledge.pk
@@ -67,8 +68,8 @@ def test_a_clerk_cannot_review_and_a_reviewer_of_another_branch_cannot_either(se
 def test_the_street_reviews_branch_pledges_but_not_its_own_entries(seeded):
     with seeded.app_context():
         sq = org("SQ01")
-        Pledge.objects(scope="org", organisation=sq, year=2027).delete()
-        pledge = save_pledge(user("jd_reviewer"), organisation=sq, year=2027, raw_values={
+        Pledge.objects(scope="org", organisation=sq, year=YEAR + 1).delete()
+        pledge = save_pledge(user("jd_reviewer"), organisation=sq, year=YEAR + 1, raw_values={
             "political": "坚决拥护", "practical_count": "3", "infrastructure": "修路", "vulnerable": "帮扶"},
             raw_items=ITEMS + ITEMS[:1])
     act(seeded, "admin", pledge.pk, "submit")
@@ -83,7 +84,7 @@ def test_return_needs_guidance_and_resubmission_shows_changes(seeded, draft, log
     act(seeded, "sq_reviewer", draft, "return", checklist={}, guidance="承诺事项太笼统，请写明走访哪几户")
     with seeded.app_context():
         pledge = Pledge.objects(pk=draft).first()
-        save_pledge(user("sq_clerk"), organisation=pledge.organisation, member=pledge.member, year=2026,
+        save_pledge(user("sq_clerk"), organisation=pledge.organisation, member=pledge.member, year=YEAR,
                     raw_values={"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"},
                     raw_items=[{**ITEMS[0], "content": "每周走访8号楼3户独居老人"}, ITEMS[1]],
                     pledge=pledge, expected_version=pledge.version)
@@ -129,7 +130,7 @@ def test_locked_after_approval_until_reopened_with_a_reason(seeded, draft):
     with seeded.app_context():
         pledge = Pledge.objects(pk=draft).first()
         with pytest.raises(PledgeErrors, match="已锁定"):
-            save_pledge(user("sq_clerk"), organisation=pledge.organisation, member=pledge.member, year=2026,
+            save_pledge(user("sq_clerk"), organisation=pledge.organisation, member=pledge.member, year=YEAR,
                         raw_values={}, raw_items=ITEMS, pledge=pledge, expected_version=pledge.version)
     with pytest.raises(TransitionRefused, match="必须填写原因"):
         act(seeded, "sq_reviewer", draft, "reopen", reason="")
@@ -144,7 +145,7 @@ def test_excuse_needs_an_explanation_that_the_board_shows(seeded, draft, client)
     with pytest.raises(TransitionRefused, match="客观原因"):
         act(seeded, "sq_clerk", draft, "excuse", note="")
     act(seeded, "sq_clerk", draft, "excuse", note="8号楼拆迁，住户已搬离")
-    assert "8号楼拆迁，住户已搬离" in client.get("/board/SQ01?year=2026").get_data(as_text=True)
+    assert "8号楼拆迁，住户已搬离" in client.get(f"/board/SQ01?year={YEAR}").get_data(as_text=True)
 
 
 def test_bulk_action_reports_successes_and_reasons(seeded, login_as):
@@ -176,18 +177,18 @@ def test_actions_on_another_organisations_pledges_show_nothing(seeded, login_as)
 
 
 def test_board_shows_exactly_the_published_data(seeded, client):
-    html = client.get("/board/JD01?year=2026").get_data(as_text=True)
+    html = client.get(f"/board/JD01?year={YEAR}").get_data(as_text=True)
     with seeded.app_context():
-        public = Pledge.objects(year=2026, state__in=["published", "fulfilling", "fulfilled", "late", "excused",
+        public = Pledge.objects(year=YEAR, state__in=["published", "fulfilling", "fulfilled", "late", "excused",
                                                       "evaluated"])
-        hidden = Pledge.objects(year=2026, state__in=["draft", "submitted", "returned", "approved", "signed"])
+        hidden = Pledge.objects(year=YEAR, state__in=["draft", "submitted", "returned", "approved", "signed"])
         assert html.count('class="pledge"') == public.count()
         for pledge in hidden.filter(scope="member"):
             if not public.filter(member=pledge.member).first():
                 assert pledge.member.name not in html
         for pledge in public.filter(scope="member"):
             assert pledge.member.id_number not in html and pledge.member.phone not in html
-    assert client.get("/board/NOPE?year=2026").status_code == 404
+    assert client.get(f"/board/NOPE?year={YEAR}").status_code == 404
     assert "审核" not in html.replace("接受群众监督", "")
 
 
@@ -223,3 +224,56 @@ def test_stale_pledge_form_is_refused_and_input_kept(seeded, draft, login_as):
     assert response.status_code == 200 and "已被他人修改" in page and "乙的楼院" in page
     with seeded.app_context():
         assert Pledge.objects(pk=draft).first().values["louyuan"] == "甲的楼院"
+
+
+def path_to(state):
+    """The shortest list of transition names that takes a draft to this state, found in TRANSITIONS."""
+    paths, queue = {"draft": []}, ["draft"]
+    while queue:
+        current = queue.pop(0)
+        for step in TRANSITIONS.values():
+            if current in [s.value for s in step.sources] and step.target.value not in paths:
+                paths[step.target.value] = paths[current] + [step.name]
+                queue.append(step.target.value)
+    return paths[state]
+
+
+INPUTS = {"checklist": CHECKS, "guidance": "同意", "reason": "群众反映需调整", "note": "客观原因说明"}
+ACTOR = {"writer": "sq_clerk", "reviewer": "sq_reviewer"}
+MOVES = [(name, source.value) for name, step in TRANSITIONS.items() for source in step.sources]
+STATES = sorted({s.value for step in TRANSITIONS.values() for s in (*step.sources, step.target)})
+
+
+def bring(app, pledge_id, state):
+    for name in path_to(state):
+        act(app, ACTOR[TRANSITIONS[name].who], pledge_id, name, **INPUTS)
+
+
+@pytest.mark.parametrize("name,source", MOVES, ids=[f"{n}-from-{s}" for n, s in MOVES])
+def test_every_transition_from_every_allowed_state(seeded, draft, name, source):
+    bring(seeded, draft, source)
+    step = TRANSITIONS[name]
+    pledge = act(seeded, ACTOR[step.who], draft, name, **INPUTS)
+    assert pledge.state == step.target.value
+    with seeded.app_context():
+        entry = AuditEntry.objects(record_id=draft, action=step.title).order_by("-at").first()
+        assert entry.before == {"state": source} and entry.after["state"] == step.target.value
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_other_action_is_refused_in_each_state(seeded, draft, state):
+    bring(seeded, draft, state)
+    refused = [n for n, step in TRANSITIONS.items() if state not in [s.value for s in step.sources]]
+    assert refused
+    for name in refused:
+        with pytest.raises(TransitionRefused, match="当前状态为"):
+            act(seeded, "admin", draft, name, **INPUTS)
+    with seeded.app_context():
+        pledge = Pledge.objects(pk=draft).first()
+        assert pledge.state == state and AuditEntry.objects(record_id=draft).count() == 1 + len(path_to(state))
+
+
+def test_the_cycle_matrix_reaches_every_state_and_runs_every_move():
+    assert len(MOVES) == 16 and ("late", "fulfilling") in MOVES and ("evaluate", "late") in MOVES
+    assert {"draft", "returned", "late", "excused", "evaluated"} <= set(STATES)
+    assert all(path_to(state) or state == "draft" for state in STATES)

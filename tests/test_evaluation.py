@@ -8,13 +8,14 @@ from mongoengine.errors import ValidationError
 from documents import AuditEntry, User
 from documents.evaluation import (BallotToken, EvaluationRound, EvaluationScheme, Score, issue_ballots, members_of,
                                   record_scores, results)
+from tests.clock import YEAR
 from tests.factories import org
 
 
 @pytest.fixture
 def round_(seeded):
     with seeded.app_context():
-        r = EvaluationRound(organisation=org("SQ01"), year=2026, scheme=EvaluationScheme.objects.first())
+        r = EvaluationRound(organisation=org("SQ01"), year=YEAR, scheme=EvaluationScheme.objects.first())
         r.save_checked(None)
         return r.pk
 

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from documents import Pledge, PledgeTemplate
 from documents.pledge import PledgeItem
 from exporters import archive, pdf
+from tests.clock import YEAR
 from tests.factories import make_member, org
 
 HOSTILE = ['<b>粗体</b>', '<img src="file:///etc/passwd">', '<img src="http://127.0.0.1:1/x">',
@@ -37,7 +38,7 @@ def pledge_with(app, items, content="为独居老人上门服务"):
     with app.app_context():
         sq = org("SQ01")
         template = PledgeTemplate.objects(name="社区党员公开承诺", current=True).first()
-        pledge = Pledge(scope="member", organisation=sq, member=make_member(name="打印党员", organisation=sq), year=2026,
+        pledge = Pledge(scope="member", organisation=sq, member=make_member(name="打印党员", organisation=sq), year=YEAR,
                         template=template, values={"louyuan": "5号楼", "post_duty": "楼院长", "political": "坚决拥护"},
                         items=[PledgeItem(content=f"{content}{i + 1}", owner="本人", expected="居民满意")
                                for i in range(items)])
@@ -71,15 +72,15 @@ def test_forty_items_make_several_pages_with_the_header_row_on_each(seeded):
 def test_board_sheet_and_ledgers(seeded):
     with seeded.test_request_context():
         sq = org("SQ01")
-        board = pdf_text(archive.board_pdf(sq, 2026, "http://127.0.0.1:5000"))
-        published = Pledge.objects(organisation=sq, year=2026, state="published", scope="member").first()
+        board = pdf_text(archive.board_pdf(sq, YEAR, "http://127.0.0.1:5000"))
+        published = Pledge.objects(organisation=sq, year=YEAR, state="published", scope="member").first()
         assert "公开承诺公示" in board and published.member.name in board and published.items[0].content[:8] in board
-        draft = Pledge.objects(organisation=sq, year=2026, state="draft").first()
+        draft = Pledge.objects(organisation=sq, year=YEAR, state="draft").first()
         if not Pledge.objects(member=draft.member, state="published").first():
             assert draft.member.name not in board
         for kind, title in (("pledges", "承诺台账"), ("progress", "履诺进度表"), ("comments", "点评台帐"),
                             ("rectifications", "整改台账"), ("evaluation", "考评结果表")):
-            assert title in pdf_text(archive.ledger_pdf(kind, sq, 2026))
+            assert title in pdf_text(archive.ledger_pdf(kind, sq, YEAR))
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -139,7 +140,7 @@ def test_the_renderer_itself_refuses_files_and_connections(seeded, listener, tmp
 
 def test_archive_zip_matches_its_manifest(seeded, tmp_path):
     target = tmp_path / "archive.zip"
-    result = seeded.test_cli_runner().invoke(args=["export", "archive", "--org", "SQ01", "--year", "2026", "-o", str(target)])
+    result = seeded.test_cli_runner().invoke(args=["export", "archive", "--org", "SQ01", "--year", str(YEAR), "-o", str(target)])
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(target) as bundle:
         lines = bundle.read("MANIFEST.sha256").decode().strip().splitlines()
@@ -148,7 +149,7 @@ def test_archive_zip_matches_its_manifest(seeded, tmp_path):
         for name, digest in listed.items():
             assert hashlib.sha256(bundle.read(name)).hexdigest() == digest
         with seeded.app_context():
-            count = Pledge.objects(organisation__in=org("SQ01").subtree_ids, year=2026).count()
+            count = Pledge.objects(organisation__in=org("SQ01").subtree_ids, year=YEAR).count()
         assert len([n for n in listed if n.startswith("承诺书/")]) == count
         assert any(n.endswith("公示表.pdf") for n in listed)
 
@@ -158,7 +159,7 @@ def test_cli_exports_a_pledge_and_a_board_sheet(seeded, tmp_path):
         pledge_id = str(Pledge.objects(organisation=org("SQ01")).first().pk)
     runner = seeded.test_cli_runner()
     assert runner.invoke(args=["export", "pledge", pledge_id, "-o", str(tmp_path / "p.pdf")]).exit_code == 0
-    assert runner.invoke(args=["export", "board", "SQ01", "--year", "2026", "-o", str(tmp_path / "b.pdf")]).exit_code == 0
+    assert runner.invoke(args=["export", "board", "SQ01", "--year", str(YEAR), "-o", str(tmp_path / "b.pdf")]).exit_code == 0
     assert "公开承诺书" in pdf_text((tmp_path / "p.pdf").read_bytes())
     assert runner.invoke(args=["export", "pledge", "nope", "-o", str(tmp_path / "x.pdf")]).exit_code != 0
 
@@ -167,7 +168,7 @@ def test_ledger_spreadsheets_open_with_headers_and_rows(seeded, login_as):
     with seeded.app_context():
         sq = org("SQ01")
     clerk = login_as("sq_clerk")
-    data = clerk.get(f"/admin/organisation/export/?id={sq.pk}&kind=pledges&fmt=xlsx&year=2026").data
+    data = clerk.get(f"/admin/organisation/export/?id={sq.pk}&kind=pledges&fmt=xlsx&year={YEAR}").data
     sheet = load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("承诺人", "类型", "党组织", "状态") and len(rows) > 5

@@ -4,6 +4,7 @@ import io
 
 from documents import AuditEntry, Pledge
 from documents.progress import Attachment, ProgressEntry, overdue_items
+from tests.clock import TODAY
 from tests.factories import org
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -15,7 +16,7 @@ def published(app, code="SQ01"):
 
 
 def post_progress(clerk, pledge_id, **fields):
-    data = {"item": "0", "on": "2026-05-01", "status": "进行中", "percent": "40", "note": "已走访5户", **fields}
+    data = {"item": "0", "on": TODAY.isoformat(), "status": "进行中", "percent": "40", "note": "已走访5户", **fields}
     return clerk.post(f"/admin/pledge/progress/?id={pledge_id}", data, token_from=f"/admin/pledge/details/?id={pledge_id}",
                       content_type="multipart/form-data")
 
@@ -60,12 +61,12 @@ def test_items_past_deadline_and_not_done_are_overdue(seeded, login_as):
     pledge_id = published(seeded)
     with seeded.app_context():
         pledge = Pledge.objects(pk=pledge_id).first()
-        pledge.items[0].deadline = dt.date(2026, 3, 1)
+        pledge.items[0].deadline = TODAY - dt.timedelta(days=1)
         Pledge.objects(pk=pledge_id).update_one(set__items=pledge.items)
         pledge.reload()
-        assert 0 in overdue_items(pledge, today=dt.date(2026, 4, 1))
+        assert 0 in overdue_items(pledge, today=TODAY)
     clerk = login_as("sq_clerk")
     assert "已过完成时限、尚未完成：第 1" in clerk.get(f"/admin/pledge/details/?id={pledge_id}").get_data(as_text=True)
     post_progress(clerk, pledge_id, status="已完成", percent="100")
     with seeded.app_context():
-        assert 0 not in overdue_items(Pledge.objects(pk=pledge_id).first(), today=dt.date(2026, 4, 1))
+        assert 0 not in overdue_items(Pledge.objects(pk=pledge_id).first(), today=TODAY)

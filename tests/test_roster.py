@@ -135,6 +135,20 @@ def test_csv_in_gbk_is_read(login_as, seeded):
     assert "陈国标" in html
 
 
+def test_a_csv_import_commits_its_rows(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    number = make_id_number("19820303")
+    text = ",".join(HEADERS) + "\n" + ",".join(row("陈国栋", number, post="网格员")) + "\n"
+    url, html = preview_of(clerk, upload(clerk, text.encode("gb18030"), "roster.csv"))
+    assert "将新增 1 人，更新 0 人" in html
+    assert clerk.post(url, {"choice": "commit"}, token_from=url).status_code == 302
+    assert "导入完成：新增 1 人，更新 0 人" in clerk.get("/admin/member/").get_data(as_text=True)
+    with seeded.app_context():
+        member = Member.objects(id_number=number).first()
+        assert member.name == "陈国栋" and member.post == "网格员" and member.organisation.code == "SQ01"
+        assert ImportBatch.objects(pk=url.rstrip("/").rsplit("/", 1)[1]).first().state == "已导入"
+
+
 def test_duplicate_id_in_one_file_is_rejected(login_as):
     clerk = login_as("sq_clerk")
     number = make_id_number("19830303")

@@ -1,11 +1,16 @@
 """督诺: quarterly rounds, the rectification ledger closed item by item, leadership comments."""
+import datetime as dt
+
 from documents import AuditEntry, Pledge
 from documents.supervision import LeaderComment, Rectification, SupervisionRound
+from tests.clock import TODAY, YEAR
 from tests.factories import org
 
 
 def round_form(sq, pledge, **note):
-    return {"organisation": str(sq.pk), "year": "2026", "quarter": "4", "held_on": "2026-11-20",
+    """A round for this quarter, held today."""
+    return {"organisation": str(sq.pk), "year": str(YEAR), "quarter": str((TODAY.month - 1) // 3 + 1),
+            "held_on": TODAY.isoformat(),
             "summary": "本季度践诺总体良好", "notes-0-pledge": str(pledge.pk), "notes-0-comment": "进度滞后",
             **{f"notes-0-{k}": v for k, v in note.items()}}
 
@@ -17,8 +22,9 @@ def test_round_with_criticism_opens_a_ledger_line_that_is_closed_once(seeded, lo
     clerk = login_as("sq_clerk")
     home = clerk.get("/admin/").get_data(as_text=True)
     assert "本季度尚未开展督诺" in home and "幸福里社区党支部" in home
+    deadline = (TODAY + dt.timedelta(days=20)).isoformat()
     response = clerk.post("/admin/supervision/new/", round_form(sq, pledge, criticised="y", problem="楼道清理未按期完成",
-                          rectify_by="2026-12-15", highlight="主动为独居老人买菜"), token_from="/admin/supervision/new/")
+                          rectify_by=deadline, highlight="主动为独居老人买菜"), token_from="/admin/supervision/new/")
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     with seeded.app_context():
         line = Rectification.objects(organisation=sq).first()
@@ -61,7 +67,7 @@ def test_leader_comment_ledger_is_scoped(seeded, login_as):
         sq = org("SQ01")
     reviewer = login_as("admin")
     response = reviewer.post("/admin/leadercomment/new/", {"organisation": str(sq.pk), "commenter": "王建国",
-                             "on": "2026-11-10", "method": "现场点评", "content": "楼院服务做得扎实"},
+                             "on": TODAY.isoformat(), "method": "现场点评", "content": "楼院服务做得扎实"},
                              token_from="/admin/leadercomment/new/")
     assert response.status_code == 302
     assert "楼院服务做得扎实" in login_as("sq_clerk").get("/admin/leadercomment/").get_data(as_text=True)

@@ -5,6 +5,7 @@ import pytest
 
 from documents import AuditEntry, Member, Pledge, PledgeTemplate
 from documents.pledging import coverage
+from tests.clock import YEAR
 from tests.factories import make_member, org
 from tests.htmlform import as_multidict, form_data
 
@@ -26,7 +27,7 @@ def add_field_in_admin(admin, template, **field):
     return response
 
 
-def member_pledge_form(clerk, member, organisation, year=2026):
+def member_pledge_form(clerk, member, organisation, year=YEAR):
     url = f"/admin/pledge/new/?organisation={organisation.pk}&member={member.pk}&year={year}"
     return url, clerk.get(url).get_data(as_text=True)
 
@@ -39,7 +40,7 @@ def submit(clerk, url, html, overrides, items):
     return clerk.client.post(url, data=as_multidict(pairs))
 
 
-ITEM = {"content": "为3号楼独居老人每周上门一次", "owner": "本人", "deadline": "2026-12-31", "expected": "老人有人照应"}
+ITEM = {"content": "为3号楼独居老人每周上门一次", "owner": "本人", "deadline": f"{YEAR}-12-31", "expected": "老人有人照应"}
 
 
 @pytest.fixture
@@ -152,15 +153,15 @@ def test_wrong_types_are_refused_and_nothing_is_saved(login_as, seeded, org_code
     admin = login_as("admin")
     with seeded.app_context():
         organisation = org(org_code)
-        Pledge.objects(scope="org", organisation=organisation, year=2027).delete()
-    url = f"/admin/pledge/new/?organisation={organisation.pk}&year=2027"
+        Pledge.objects(scope="org", organisation=organisation, year=YEAR + 1).delete()
+    url = f"/admin/pledge/new/?organisation={organisation.pk}&year={YEAR + 1}"
     html = admin.get(url).get_data(as_text=True)
     filled = {k: "有内容" for k, _v in form_data(html) if k.startswith("v_") and k not in ("v_consulted",)}
     filled.update({"v_practical_count": "5", "v_production_target": "100", "v_training_times": "4", field: value})
     page = submit(admin, url, html, filled, [ITEM] * 3).get_data(as_text=True)
     assert expected in page
     with seeded.app_context():
-        assert Pledge.objects(organisation=organisation, year=2027).count() == 0
+        assert Pledge.objects(organisation=organisation, year=YEAR + 1).count() == 0
 
 
 def test_option_not_in_list_and_date_out_of_range_are_refused(login_as, seeded):
@@ -229,7 +230,7 @@ def test_in_service_member_pledges_at_work_and_at_community(login_as, seeded):
     assert "联系服务楼院" in html
     assert submit(clerk, url, html, {"v_louyuan": "7号楼", "v_post_duty": "工程师"}, [ITEM, ITEM]).status_code == 302
     with seeded.app_context():
-        pledges = Pledge.objects(member=member.pk, year=2026)
+        pledges = Pledge.objects(member=member.pk, year=YEAR)
         assert sorted(p.template.name for p in pledges) == ["企业党员公开承诺", "社区党员公开承诺"]
 
 
@@ -244,27 +245,32 @@ def test_list_filters_and_search_inside_values(login_as, seeded):
     reviewer = login_as("jd_reviewer")
     assert rows("/admin/pledge/?search=王树林", reviewer) > 0
     assert rows("/admin/pledge/?search=3号楼1-3单元") > 0, "finds text inside template field values"
-    assert 0 < rows("/admin/pledge/?flt1_1=2025") < rows("/admin/pledge/")
+    assert 0 < rows(f"/admin/pledge/?flt1_1={YEAR - 1}") < rows("/admin/pledge/")
 
 
 def test_coverage_lists_members_and_orgs_without_pledges(seeded):
     with seeded.app_context():
         sq = org("SQ01")
-        members, orgs = coverage(sq, 2026)
-        pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=2026)}
+        members, orgs = coverage(sq, YEAR)
+        pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=YEAR)}
         expected = {m.pk for m in Member.objects(organisation=sq, status="在册")
                     if m.pk not in pledged and not {"入党积极分子", "非党骨干"} & set(m.categories)}
         assert {m.pk for m in members} == expected and expected
         assert orgs == []
-        members_2027, orgs_2027 = coverage(sq, 2027)
-        assert [o.code for o in orgs_2027] == ["SQ01"]
+        _members, orgs_next_year = coverage(sq, YEAR + 1)
+        assert [o.code for o in orgs_next_year] == ["SQ01"]
 
 
 def test_coverage_page_links_to_new_pledges(login_as, seeded):
     with seeded.app_context():
         sq = org("SQ01")
-    html = login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={sq.pk}&year=2026").get_data(as_text=True)
-    assert "尚未承诺的党员" in html and "录入承诺" in html
+        members, _orgs = coverage(sq, YEAR)
+        missing = [(m.name, f"member={m.pk}") for m in members]
+    html = login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={sq.pk}&year={YEAR}").get_data(as_text=True)
+    assert missing, "the demo data leaves some members without a pledge, so the page has rows to check"
+    assert f"尚未承诺的党员（{len(missing)} 人）" in html
+    for name, link in missing:
+        assert name in html and link in html
 
 
 def test_clerk_cannot_open_another_organisations_pledge_or_form(login_as, seeded):
@@ -275,7 +281,7 @@ def test_clerk_cannot_open_another_organisations_pledge_or_form(login_as, seeded
     clerk = login_as("sq_clerk")
     assert clerk.get(f"/admin/pledge/details/?id={pledge.pk}").status_code == 404
     assert clerk.get(f"/admin/pledge/edit/?id={pledge.pk}").status_code == 404
-    assert clerk.get(f"/admin/pledge/new/?organisation={qy.pk}&year=2026").status_code == 404
+    assert clerk.get(f"/admin/pledge/new/?organisation={qy.pk}&year={YEAR}").status_code == 404
     assert clerk.get(f"/admin/pledge/new/?organisation={org_id(seeded)}&member={member.pk}").status_code == 404
 
 

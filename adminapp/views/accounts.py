@@ -20,7 +20,8 @@ class AdminOnly:
 
 
 class UserView(AdminOnly, ScopedModelView):
-    column_list = ("username", "display_name", "role", "organisation", "active", "locked_until", "last_login_at")
+    column_list = ("username", "display_name", "role", "organisation_name", "active", "locked_until", "last_login_at")
+    column_labels = {"organisation_name": _l("所属组织")}
     column_searchable_list = ("username", "display_name")
     column_formatters = {"role": lambda v, c, m, n: m.role_title}
     column_details_exclude_list = ("password_hash", "version")
@@ -47,7 +48,7 @@ class UserView(AdminOnly, ScopedModelView):
     @action("unlock", _l("解除锁定"), _l("确定解除所选账号的登录锁定吗？"))
     def action_unlock(self, ids):
         count = 0
-        for user in self.get_query().filter(pk__in=ids):
+        for user in self.get_selected(ids):
             before = audit.snapshot(user)
             User.objects(pk=user.pk).update_one(set__failed_logins=0, unset__locked_until=1)
             user.reload()
@@ -61,6 +62,7 @@ class VocabularyView(AdminOnly, ScopedModelView):
     column_formatters = {"kind": lambda v, c, m, n: KINDS.get(m.kind, m.kind)}
     column_filters = (ListValueFilter("kind", _l("类别"), values=list(KINDS)),)
     column_default_sort = [("kind", False), ("order", False)]
+    sort_unfiltered = True
     form_columns = ("kind", "label", "order", "active")
     can_delete = False
     column_description = {"active": _l("停用后新录入时不再出现，已有记录保持不变")}

@@ -5,12 +5,16 @@ covers get_one (direct URLs answer 404), relation drop-downs (ScopedReferenceFie
 options, text search (FerretDB-safe regex), the GridFS file API and ajax endpoints (closed),
 and re-asserts the owner organisation on create and edit. It also owns the compare-and-set
 save and the audit entry of every change made through the admin.
+
+Lists send only what FerretDB pushes down: one `org_path` equality for the scope (or for the
+chosen "organisation and below" filter instead of it), no count, no per-row look-ups (rows are
+not dereferenced; lists show the names copied onto each record).
 """
 from collections import OrderedDict
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.actions import action
@@ -20,11 +24,13 @@ from mongoengine.errors import NotUniqueError, ValidationError as MongoValidatio
 from wtforms import HiddenField
 
 from adminapp.views.dashboard import dashboard_context
+from adminapp.views.filters import OrgSubtreeFilter
 from adminapp.views.forms import ScopedConverter, SecureAdminForm
 from documents import access, audit, search
 from documents.base import StaleRecord
 from documents.organisation import ref_id
 
+COPIED = ("organisation_name", "member_name", "template_name", "pledge_label", "scheme_name")
 UNIQUE_MESSAGES = {"code": "组织代码已存在", "id_number": "该身份证号已登记", "username": "用户名已存在",
                    "label": "该名称已存在"}
 
@@ -53,9 +59,11 @@ class LoginRequired:
 class ScopedModelView(LoginRequired, ModelView):
     form_base_class = SecureAdminForm
     model_form_converter = ScopedConverter
-    form_excluded_columns = ("version", "created_at", "updated_at", "ancestors")
-    column_exclude_list = ("version", "created_at", "updated_at", "ancestors")
-    column_details_exclude_list = ("version", "ancestors")
+    form_excluded_columns = ("version", "created_at", "updated_at", "ancestors", "org_path", *COPIED)
+    column_exclude_list = ("version", "created_at", "updated_at", "ancestors", "org_path")
+    column_details_exclude_list = ("version", "ancestors", "org_path", *COPIED)
+    simple_list_pager = True
+    sort_unfiltered = False  # small collections (word lists, organisations) may always be sorted
     can_view_details = True
     details_modal = False
     page_size = 50
@@ -83,6 +91,49 @@ class ScopedModelView(LoginRequired, ModelView):
         if obj is None:
             abort(404)
         return obj
+
+    def get_selected(self, ids):
+        """The selected rows the user may see, each fetched by its id (FerretDB never pushes down `_id $in`)."""
+        found = (self.get_query().filter(pk=ObjectId(i)).first() for i in dict.fromkeys(ids) if ObjectId.is_valid(i))
+        return [obj for obj in found if obj is not None]
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """Flask-Admin's list query in shapes FerretDB pushes down; rows are not dereferenced."""
+        filters = list(filters or ())
+        subtree = [(i, v) for i, _name, v in filters if isinstance(self._filters[i], OrgSubtreeFilter)]
+        query = self.get_query()
+        if subtree:
+            # The chosen organisation replaces the user's scope: one path equality, not two.
+            root = ObjectId(subtree[-1][1])
+            query = self.model.objects(org_path=root) if access.can_see_org(current_user, root) else query.none()
+        for index, _name, value in filters:
+            flt = self._filters[index]
+            if not isinstance(flt, OrgSubtreeFilter):
+                query = flt.apply(query, flt.clean(value))
+        if self._search_supported and search:
+            query = self._search(query, search)
+        count = None if self.simple_list_pager else query.count()
+        narrow = subtree or filters or search or not current_user.is_admin or self.sort_unfiltered
+        if sort_column:
+            query = query.order_by(("-" if sort_desc else "") + sort_column)
+        elif self._get_default_order() and narrow:  # FerretDB sorts everything that matched: never a whole collection
+            query = query.order_by(*[("-" if desc else "") + column for column, desc in self._get_default_order()])
+        page_size = self.page_size if page_size is None else page_size
+        if page_size:
+            query = query.limit(page_size)
+        if page and page_size:
+            query = query.skip(page * page_size)
+        query = query.no_dereference()
+        return count, (query.all() if execute else query)
+
+    @staticmethod
+    def name_of(document, pk):
+        """A referenced record's label, loaded once per request by `_id` equality (for small collections)."""
+        names = g.setdefault("_names", {})
+        if pk is not None and (document, pk) not in names:
+            found = document.objects(pk=pk).no_dereference().first()
+            names[(document, pk)] = str(found) if found else ""
+        return names.get((document, pk), "")
 
     def _search(self, query, search_term):
         names = [f if isinstance(f, str) else f.name for f in self.column_searchable_list]
@@ -200,8 +251,7 @@ class ScopedModelView(LoginRequired, ModelView):
     @action("delete", _l("删除"), _l("确定删除所选记录吗？删除后不能恢复。"))
     def action_delete(self, ids):
         """Delete the selected rows that the user may see (MongoEngine's in_bulk ignores filters)."""
-        valid = [ObjectId(i) for i in ids if ObjectId.is_valid(i)]
-        count = sum(bool(self.delete_model(obj)) for obj in self.get_query().filter(pk__in=valid))
+        count = sum(bool(self.delete_model(obj)) for obj in self.get_selected(ids))
         flash(_("已删除 %(n)s 条记录", n=count), "success")
 
     @staticmethod

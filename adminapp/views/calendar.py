@@ -12,12 +12,12 @@ from documents.base import now
 
 class DeadlineView(ScopedModelView):
     """Deadlines are set by administrators and the clerks of the organisation that sets them."""
-    column_list = ("organisation", "year", "deadline")
+    column_list = ("organisation_name", "year", "deadline")
     form_columns = ("organisation", "year", "deadline")
 
 
 class YearClosingView(AdminOnly, ScopedModelView):
-    column_list = ("organisation", "year", "active", "closed_by", "created_at", "reopened_by", "reopen_reason")
+    column_list = ("organisation_name", "year", "active", "closed_by", "created_at", "reopened_by", "reopen_reason")
     form_columns = ("organisation", "year", "note")
     can_edit = False
     can_delete = False

@@ -31,7 +31,7 @@ class EvaluationSchemeView(AdminOnly, ScopedModelView):
 
 
 class EvaluationRoundView(ScopedModelView):
-    column_list = ("organisation", "year", "period", "scheme", "published")
+    column_list = ("organisation_name", "year", "period", "scheme_name", "published")
     column_filters = (OrgSubtreeFilter("organisation"),)
     form_columns = ("organisation", "year", "period", "scheme")
     details_template = "admin/evaluation_details.html"

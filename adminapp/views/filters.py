@@ -7,18 +7,22 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from documents import access
-from documents.organisation import subtree_ids
 from documents.vocabulary import Vocabulary
 
 
 def _user_orgs():
     if not has_request_context() or not current_user.is_authenticated:
         return []
-    return [(str(o.pk), str(o)) for o in access.org_queryset(current_user).only("name", "code")]
+    orgs = sorted(access.org_queryset(current_user).only("name", "code"), key=lambda o: o.code)
+    return [(str(o.pk), str(o)) for o in orgs]
 
 
 class OrgSubtreeFilter(BaseMongoEngineFilter):
-    """Records of one organisation and every organisation below it."""
+    """Records of one organisation and every organisation below it: one equality on org_path.
+
+    ScopedModelView.get_list uses the chosen organisation instead of the user's own scope
+    (after checking it is visible), so the list query holds a single org_path equality.
+    """
 
     def __init__(self, column, name=_l("所属组织（含下级）")):
         super().__init__(column, name, options=_user_orgs)
@@ -31,7 +35,7 @@ class OrgSubtreeFilter(BaseMongoEngineFilter):
             return False
 
     def apply(self, query, value):
-        return query.filter(**{f"{self.column}__in": subtree_ids([ObjectId(value)])})
+        return query.filter(org_path=ObjectId(value))
 
     def operation(self):
         return _l("为")

@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
 from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
@@ -38,13 +39,27 @@ class ScopedReferenceField(QuerySetSelectField):
     """A drop-down of records limited to what the current user may see; bad ids are simply invalid.
 
     `choices_from` replaces the scoping for a reference that points outside the user's own
-    organisations by nature, such as an in-service member's residential community.
+    organisations by nature, such as an in-service member's residential community. The list
+    shows at most CHOICES_SHOWN records (and the current one), sorted by label; any record in
+    scope is still accepted when submitted.
     """
+
+    CHOICES_SHOWN = 300
 
     def __init__(self, label=None, validators=None, document=None, choices_from=None, **kwargs):
         kwargs.pop("queryset", None)
         queryset = choices_from() if choices_from else access.scope(document.objects, current_user)
         super().__init__(label, validators, queryset=queryset, **kwargs)
+
+    def iter_choices(self):
+        """Yield Choice objects (WTForms 4.0 drops raw tuples): at most CHOICES_SHOWN, plus the current one."""
+        if self.allow_blank:
+            yield Choice("__None", self.blank_text, self.data is None, {})
+        shown = {obj.pk: obj for obj in self.queryset.clone().limit(self.CHOICES_SHOWN)}
+        if self.data is not None and getattr(self.data, "pk", None) is not None:
+            shown.setdefault(self.data.pk, self.data)
+        for obj in sorted(shown.values(), key=str):
+            yield Choice(obj.pk, str(obj), self._is_selected(obj), {})
 
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in ("", "__None"):
@@ -62,6 +77,11 @@ class ScopedReferenceField(QuerySetSelectField):
 
 
 class ScopedConverter(CustomModelConverter):
+    def _convert_choices(self, choices):
+        """SelectChoice options for fields declared with choices: WTForms 3.4 drops tuple choices."""
+        for choice in choices:
+            yield SelectChoice(*choice) if isinstance(choice, tuple) else SelectChoice(choice)
+
     @converts("ReferenceField")
     def conv_Reference(self, model, field, kwargs):
         kwargs["allow_blank"] = not field.required

@@ -6,6 +6,7 @@ from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from adminapp.views.base import ScopedModelView, object_id_or_404
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
@@ -26,7 +27,8 @@ def _categories(view, context, model, name):
 
 
 class MemberView(ScopedModelView):
-    column_list = ("name", "gender", "id_number", "organisation", "post", "categories", "status")
+    column_list = ("name", "gender", "id_number", "organisation_name", "post", "categories", "status")
+    column_labels = {"organisation_name": _l("所属组织")}
     column_searchable_list = ("name", "id_number", "phone", "post")
     column_formatters = {"id_number": _masked, "categories": _categories}
     column_formatters_detail = {"categories": _categories}
@@ -35,8 +37,9 @@ class MemberView(ScopedModelView):
                     "post", "duty", "categories", "residential_org", "status")
     form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField, "gender": SelectField}
     form_args = {"categories": {"kind": "member_category"}, "status": {"kind": "member_status"},
-                 "residential_org": {"choices_from": lambda: Organisation.objects(org_type="社区").order_by("code")},
-                 "gender": {"choices": [("", _l("按身份证号自动填写")), *[(g, g) for g in GENDERS]]}}
+                 "residential_org": {"choices_from": lambda: Organisation.objects(org_type="社区")},
+                 "gender": {"choices": [SelectChoice("", _l("按身份证号自动填写")),
+                                        *[SelectChoice(g) for g in GENDERS]]}}
     column_filters = (
         OrgSubtreeFilter("organisation"),
         ListValueFilter("categories", _l("党员类别"), kind="member_category"),
@@ -54,7 +57,8 @@ class MemberView(ScopedModelView):
         _count, members = self.get_list(0, sort_column, view_args.sort_desc, view_args.search,
                                         view_args.filters, page_size=0, execute=True)
         headers = [h for h, _k in roster.COLUMNS]
-        rows = (roster.row_of(m) for m in members.select_related(max_depth=1))
+        codes = {o.pk: o.code for o in Organisation.objects.only("code")}
+        rows = (roster.row_of(m, codes) for m in members)
         data = spreadsheet.workbook_bytes(_("党员花名册"), headers, rows)
         return send_file(io.BytesIO(data), as_attachment=True, download_name="党员花名册.xlsx",
                          mimetype=spreadsheet.XLSX_MIME)

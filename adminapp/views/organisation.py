@@ -14,7 +14,7 @@ from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
 from documents import access
 from documents.member import Member
-from documents.organisation import LEVELS, forest
+from documents.organisation import LEVELS, Organisation, forest, ref_id
 from documents.user import User
 from exporters import archive, spreadsheet
 from exporters.ledgers import LEDGERS
@@ -22,8 +22,10 @@ from exporters.ledgers import LEDGERS
 
 class OrganisationView(ScopedModelView):
     column_list = ("name", "code", "level", "org_type", "parent", "secretary", "contact")
+    column_formatters = {"parent": lambda v, c, m, n: v.name_of(Organisation, ref_id(m, "parent"))}
     column_searchable_list = ("name", "code", "secretary")
     column_default_sort = "code"
+    sort_unfiltered = True
     form_columns = ("name", "code", "level", "org_type", "parent", "secretary", "contact")
     form_overrides = {"org_type": VocabularySelectField}
     form_args = {"org_type": {"kind": "org_type"}}
@@ -51,11 +53,11 @@ class OrganisationView(ScopedModelView):
         if not access.can_edit_org(current_user, model):
             raise ValidationError(_("您不能删除本组织"))
         reasons = []
-        if type(model).objects(parent=model).first():
+        if type(model).objects(parent=model.pk).first():
             reasons.append(_("还有下级组织"))
-        if Member.objects(organisation=model).first():
+        if Member.objects(organisation=model.pk).first():
             reasons.append(_("还有党员"))
-        if User.objects(organisation=model).first():
+        if User.objects(organisation=model.pk).first():
             reasons.append(_("还有账号"))
         if reasons:
             raise ValidationError("、".join(reasons))
@@ -93,7 +95,8 @@ class OrgTreeView(LoginRequired, BaseView):
 
     @expose("/")
     def index(self):
-        visible = access.visible_org_ids(current_user)
         counts = {row["_id"]: row["n"] for row in Member.objects.aggregate(
-            {"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}})}
-        return self.render("admin/org_tree.html", tree=forest(visible), counts=counts)
+            [{"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}}])}
+        root = None if current_user.is_admin else ref_id(current_user, "organisation")
+        return self.render("admin/org_tree.html", tree=forest(root) if root or current_user.is_admin else [],
+                           counts=counts)

@@ -3,14 +3,12 @@ import datetime as dt
 import io
 import zipfile
 
-from bson import ObjectId
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from mongoengine import Q
 from mongoengine.errors import ValidationError
 
 from adminapp.views.base import ScopedModelView, object_id_or_404
@@ -20,6 +18,7 @@ from documents import access, audit, progress
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import Member
+from documents.organisation import Organisation, ref_id
 from documents.opinion import Opinion
 from documents.pledge import STATE_TITLES, State
 from documents.pledging import EDITABLE_STATES, PledgeErrors, coverage, save_pledge, template_for
@@ -30,16 +29,24 @@ from documents.vocabulary import Vocabulary
 from exporters import archive
 
 
+MEMBERS_SHOWN = 1000  # on the "whose pledge" page; the searchable picker is separate work
+
+
 class YearFilter(BaseMongoEngineFilter):
+    """One year (this year unless the user picks another), or every year when asked for "全部年度"."""
+
+    ALL = "all"
+
     def __init__(self, column, name):
         this_year = dt.date.today().year
-        super().__init__(column, name, options=[(str(y), str(y)) for y in range(this_year + 1, this_year - 5, -1)])
+        super().__init__(column, name, options=[(str(y), str(y)) for y in range(this_year + 1, this_year - 5, -1)]
+                         + [(self.ALL, _l("全部年度"))])
 
     def validate(self, value):
-        return value.isdigit()
+        return value.isdigit() or value == self.ALL
 
     def apply(self, query, value):
-        return query.filter(**{self.column: int(value)})
+        return query if value == self.ALL else query.filter(**{self.column: int(value)})
 
     def operation(self):
         return _l("为")
@@ -56,22 +63,37 @@ class OralFilter(BaseMongoEngineFilter):
         return _l("为")
 
 
-def pledge_members(user):
-    """Members a user may record pledges for: on their organisations' rosters or reporting to their communities."""
+def pledge_members(user, limit=None):
+    """Members a user may record pledges for: on their organisations' rosters or reporting to their communities.
+
+    Each query is one equality (a path, or a community), never `$in`; rows are not dereferenced
+    (`org_id`, `home_id` are set on each) and the result is sorted by name here.
+    """
     ids = access.visible_org_ids(user)
-    if ids is None:
-        return Member.objects(status="在册")
-    return Member.objects(Q(organisation__in=ids) | Q(residential_org__in=ids), status="在册")
+    found = list(access.scope(Member.objects, user).filter(status="在册").no_dereference().limit(limit or 0))
+    for org_id in ids or ():
+        found += Member.objects(residential_org=org_id, status="在册").no_dereference().limit(limit or 0)
+    for member in found:
+        member.org_id, member.home_id = ref_id(member, "organisation"), ref_id(member, "residential_org")
+    return sorted({m.pk: m for m in found}.values(), key=lambda m: m.name)[:limit]
+
+
+def pledge_member(user, member_id):
+    """One member the user may record a pledge for, or None."""
+    member = Member.objects(pk=member_id, status="在册").first()
+    if member is None:
+        return None
+    mine = access.can_see_org(user, ref_id(member, "organisation"))
+    return member if mine or access.can_see_org(user, ref_id(member, "residential_org")) else None
 
 
 class PledgeView(ScopedModelView):
-    column_list = ("organisation", "member", "year", "scope", "template", "state", "first_item")
+    column_list = ("organisation_name", "member_name", "year", "scope", "template_name", "state", "first_item")
     column_labels = {"first_item": _l("第一条承诺事项"), "search_text": _l("承诺内容")}
     column_searchable_list = ("search_text",)
     column_formatters = {
         "scope": lambda v, c, m, n: _("党员") if m.scope == "member" else _("党组织"),
         "state": lambda v, c, m, n: m.state_title,
-        "member": lambda v, c, m, n: m.member.name if m.member else "",
         "first_item": lambda v, c, m, n: (m.first_item[:30] + "…") if len(m.first_item) > 30 else m.first_item,
     }
     column_sortable_list = ("year", "state")
@@ -86,6 +108,14 @@ class PledgeView(ScopedModelView):
     details_template = "admin/pledge_details.html"
     list_template = "admin/pledge_list.html"
 
+    def _get_list_filter_args(self):
+        """This year's pledges unless the user chose a year (or every year): a clerk's list stays narrow."""
+        filters = super()._get_list_filter_args() or []
+        index = next(i for i, f in enumerate(self._filters) if isinstance(f, YearFilter))
+        if not any(i == index for i, _name, _value in filters):
+            filters.append((index, str(self._filters[index].name), str(dt.date.today().year)))
+        return filters
+
     def on_model_delete(self, model):
         if model.state not in (State.DRAFT.value, State.RETURNED.value):
             raise ValidationError(_("只有草稿或已退回的承诺可以删除"))
@@ -98,13 +128,14 @@ class PledgeView(ScopedModelView):
         org_id, member_id = request.args.get("organisation"), request.args.get("member")
         year = request.args.get("year", type=int) or dt.date.today().year
         if not org_id:
-            orgs = access.org_queryset(current_user).order_by("code")
-            members = pledge_members(current_user).order_by("name").select_related(max_depth=1)
-            return self.render("admin/pledge_choose.html", orgs=orgs, members=members, year=year)
+            orgs = sorted(access.org_queryset(current_user), key=lambda o: o.code)
+            members = pledge_members(current_user, limit=MEMBERS_SHOWN)
+            org_names = {o.pk: o.name for o in Organisation.objects.only("name")}
+            return self.render("admin/pledge_choose.html", orgs=orgs, members=members, org_names=org_names, year=year)
         organisation = self._visible_org(org_id)
         member = None
         if member_id:
-            member = pledge_members(current_user).filter(pk=object_id_or_404(member_id)).first() or abort(404)
+            member = pledge_member(current_user, object_id_or_404(member_id)) or abort(404)
         template = template_for(organisation, member, year)
         if template is None:
             flash(_("没有适用于“%(t)s”的承诺模板，请联系系统管理员添加。", t=organisation.org_type), "error")
@@ -126,8 +157,9 @@ class PledgeView(ScopedModelView):
         return org or abort(404)
 
     def _form_page(self, template, organisation, member, year, pledge):
-        members = Member.objects(Q(organisation=organisation) | Q(residential_org=organisation)).order_by("name")
-        member_choices = [(m.name, m.name) for m in members.only("name")]
+        members = [*Member.objects(organisation=organisation).only("name"),
+                   *Member.objects(residential_org=organisation).only("name")]
+        member_choices = [(name, name) for name in sorted({m.name for m in members})]
         org_choices = [(o.name, o.name) for o in access.org_queryset(current_user).only("name")]
         form_class = build_form_class(template, member_choices, org_choices)
         if request.method == "POST":
@@ -168,7 +200,8 @@ class PledgeView(ScopedModelView):
         return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
                            editable=self.can_edit and pledge.state in EDITABLE_STATES,
                            actions=allowed(current_user, pledge), changes=pledge.changes_since_return(),
-                           entries=ProgressEntry.objects(pledge=pledge), overdue=[i + 1 for i in progress.overdue_items(pledge)],
+                           entries=sorted(ProgressEntry.objects(pledge=pledge.pk), key=lambda e: (e.item_index, e.on)),
+                           overdue=[i + 1 for i in progress.overdue_items(pledge)],
                            progress_open=self.can_edit and pledge.state in progress.OPEN_STATES,
                            statuses=progress.STATUSES, today=dt.date.today(),
                            notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
@@ -203,7 +236,7 @@ class PledgeView(ScopedModelView):
     @action("pdf", _l("导出PDF"))
     def action_pdf(self, ids):
         """One letter as PDF, several as a zip of letters; only rows the user may see."""
-        pledges = list(self.get_query().filter(pk__in=[i for i in ids if ObjectId.is_valid(i)]))
+        pledges = self.get_selected(ids)
         if len(pledges) == 1:
             return redirect(url_for(".pdf_view", id=pledges[0].pk))
         out = io.BytesIO()
@@ -224,8 +257,7 @@ class PledgeView(ScopedModelView):
     @expose("/act/<step_name>/", methods=("GET", "POST"))
     def act_view(self, step_name):
         step = TRANSITIONS.get(step_name) or abort(404)
-        ids = [i for i in request.values.getlist("ids") if ObjectId.is_valid(i)]
-        pledges = list(self.get_query().filter(pk__in=ids))
+        pledges = self.get_selected(request.values.getlist("ids"))
         if not pledges:
             abort(404)
         if request.method == "POST":

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
                      StringField, TextAreaField, widgets)
+from wtforms.fields.choices import SelectChoice
 
 from documents.template import ITEM_COLUMNS
 
@@ -14,6 +15,12 @@ from documents.template import ITEM_COLUMNS
 class _Checkboxes(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+def _options(pairs, blank=True):
+    """SelectChoice options from (value, label) pairs: WTForms 3.4 drops tuple choices."""
+    options = [SelectChoice(value, label) for value, label in pairs]
+    return [SelectChoice("", "—"), *options] if blank else options
 
 
 def _field_for(spec, member_choices, org_choices):
@@ -29,13 +36,13 @@ def _field_for(spec, member_choices, org_choices):
     if kind == "bool":
         return BooleanField(**kw)
     if kind == "choice":
-        return SelectField(choices=[("", "—")] + [(o, o) for o in spec.options], validate_choice=False, **kw)
+        return SelectField(choices=_options((o, o) for o in spec.options), validate_choice=False, **kw)
     if kind == "multi":
-        return _Checkboxes(choices=[(o, o) for o in spec.options], validate_choice=False, **kw)
+        return _Checkboxes(choices=_options(((o, o) for o in spec.options), blank=False), validate_choice=False, **kw)
     if kind == "member":
-        return SelectField(choices=[("", "—")] + member_choices, validate_choice=False, **kw)
+        return SelectField(choices=_options(member_choices), validate_choice=False, **kw)
     if kind == "org":
-        return SelectField(choices=[("", "—")] + org_choices, validate_choice=False, **kw)
+        return SelectField(choices=_options(org_choices), validate_choice=False, **kw)
     return StringField(render_kw={"maxlength": spec.max_length} if spec.max_length else {}, **kw)
 
 

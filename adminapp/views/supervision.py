@@ -12,7 +12,7 @@ from documents.supervision import METHODS, close_rectification, sync_rectificati
 
 
 class SupervisionRoundView(ScopedModelView):
-    column_list = ("organisation", "year", "quarter", "held_on", "summary")
+    column_list = ("organisation_name", "year", "quarter", "held_on", "summary")
     column_filters = (OrgSubtreeFilter("organisation"), ListValueFilter("quarter", _l("季度"), values=[1, 2, 3, 4]))
     form_columns = ("organisation", "year", "quarter", "held_on", "summary", "notes")
     column_searchable_list = ("summary",)
@@ -30,7 +30,7 @@ def _closed(view, context, model, name):
 
 
 class RectificationView(ScopedModelView):
-    column_list = ("organisation", "pledge", "problem", "deadline", "closed_on", "closed_by", "result")
+    column_list = ("organisation_name", "pledge_label", "problem", "deadline", "closed_on", "closed_by", "result")
     column_formatters = {"closed_on": _closed}
     column_filters = (OrgSubtreeFilter("organisation"),)
     column_searchable_list = ("problem", "result")
@@ -39,7 +39,7 @@ class RectificationView(ScopedModelView):
     @action("close", _l("挂牌销号"), _l("确定将所选整改事项销号吗？销号日期记为今天，销号人记为您。"))
     def action_close(self, ids):
         done = 0
-        for line in self.get_query().filter(pk__in=ids):
+        for line in self.get_selected(ids):
             try:
                 close_rectification(current_user, line, line.result or _("已按期整改"))
                 done += 1
@@ -49,7 +49,7 @@ class RectificationView(ScopedModelView):
 
 
 class LeaderCommentView(ScopedModelView):
-    column_list = ("on", "commenter", "method", "organisation", "member", "content")
+    column_list = ("on", "commenter", "method", "organisation_name", "member_name", "content")
     column_filters = (OrgSubtreeFilter("organisation"), ListValueFilter("method", _l("点评方式"), values=METHODS))
     column_searchable_list = ("commenter", "content")
     form_columns = ("organisation", "member", "commenter", "on", "method", "content")

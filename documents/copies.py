@@ -1,0 +1,57 @@
+"""Names copied onto records so that lists show them without a look-up, and the one place that refreshes them.
+
+A list page that dereferenced each row's organisation, member or template sent one query per
+row (FerretDB: each a scan); `select_related` sends `$in`, which FerretDB never pushes down.
+"""
+from mongoengine.base import get_document
+
+# Source document -> [(document holding the copy, its reference field, field of the copy, source attribute)].
+COPIES = {
+    "Member": [("Pledge", "member", "member_name", "name"), ("LeaderComment", "member", "member_name", "name")],
+    "PledgeTemplate": [("Pledge", "template", "template_name", "name")],
+    "EvaluationScheme": [("EvaluationRound", "scheme", "scheme_name", "name")],
+    "Pledge": [("Rectification", "pledge", "pledge_label", "label"), ("Opinion", "pledge", "pledge_label", "label")],
+}
+
+
+def _targets(source):
+    name = type(source).__name__
+    if name == "Organisation":
+        from documents.access import owned_documents
+        return [(d, field, "organisation_name", "name") for d, field in owned_documents()]
+    return [(get_document(target), ref, copy, attr) for target, ref, copy, attr in COPIES.get(name, [])]
+
+
+def refresh(source):
+    """Rewrite every copy of the source's name, and the labels of pledges that show it."""
+    for document, ref, copy, attr in _targets(source):
+        document._get_collection().update_many({document._fields[ref].db_field: source.pk},
+                                               {"$set": {copy: getattr(source, attr)}})
+    from documents.pledge import Pledge
+    if type(source).__name__ in ("Organisation", "Member"):
+        field = "organisation" if type(source).__name__ == "Organisation" else "member"
+        for pledge in Pledge.objects(**{field: source.pk}).no_dereference().only(
+                "year", "scope", "member_name", "organisation_name"):
+            refresh(pledge)
+
+
+def renamed(doc, *fields):
+    """True when one of the fields changed since the record was loaded (and it was loaded, not created)."""
+    return doc.pk is not None and not doc._created and bool(set(fields) & set(doc._get_changed_fields()))
+
+
+def backfill():
+    """Fill missing or stale copies from their sources, for databases made before the copies (idempotent)."""
+    fixed = 0
+    for source_name, targets in COPIES.items():
+        sources = {d.pk: d for d in get_document(source_name).objects.no_dereference()}
+        for target_name, ref, copy, attr in targets:
+            target = get_document(target_name)
+            collection, db_ref = target._get_collection(), target._fields[ref].db_field
+            for row in collection.find({}, {db_ref: 1, copy: 1}):
+                source = sources.get(row.get(db_ref))
+                wanted = getattr(source, attr) if source is not None else None
+                if row.get(copy) != wanted:
+                    collection.update_one({"_id": row["_id"]}, {"$set": {copy: wanted}})
+                    fixed += 1
+    return fixed
