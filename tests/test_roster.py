@@ -141,8 +141,8 @@ def test_a_csv_import_commits_its_rows(login_as, seeded):
     text = ",".join(HEADERS) + "\n" + ",".join(row("陈国栋", number, post="网格员")) + "\n"
     url, html = preview_of(clerk, upload(clerk, text.encode("gb18030"), "roster.csv"))
     assert "将新增 1 人，更新 0 人" in html
-    assert clerk.post(url, {"choice": "commit"}, token_from=url).status_code == 302
-    assert "导入完成：新增 1 人，更新 0 人" in clerk.get("/admin/member/").get_data(as_text=True)
+    job = confirm(clerk, url)
+    assert "导入完成：新增 1 人，更新 0 人" in clerk.get(f"/admin/job/{job['id']}/").get_data(as_text=True)
     with seeded.app_context():
         member = Member.objects(id_number=number).first()
         assert member.name == "陈国栋" and member.post == "网格员" and member.organisation.code == "SQ01"
