@@ -1,6 +1,7 @@
-"""Command-line tasks: seed the demo data, create accounts."""
+"""Command-line tasks: seed the demo data, create accounts, print archives, run background jobs."""
 import functools
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
-from documents import Organisation, Pledge, Role, User, copies, summary
+from documents import Organisation, Role, User, copies, jobs, summary
 from documents.organisation import backfill_paths
 from exporters import archive
 from seed import demo
@@ -81,7 +82,7 @@ def _base_url():
 @with_appcontext
 def export_pledge(pledge_id, output):
     """One pledge letter (承诺书) as PDF."""
-    pledge = Pledge.objects(pk=pledge_id).first() if ObjectId.is_valid(pledge_id) else None
+    pledge = archive.load_pledge(pledge_id) if ObjectId.is_valid(pledge_id) else None
     if pledge is None:
         raise click.ClickException(f"找不到承诺 {pledge_id}")
     Path(output).write_bytes(archive.pledge_pdf(pledge))
@@ -108,10 +109,39 @@ def export_board(code, year, output):
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
     organisation = _organisation(code)
-    total = archive.archive_size(list(Pledge.objects(org_path=organisation.pk, year=year).scalar("pk")))
-    with click.progressbar(length=total, label="正在生成归档") as bar, open(output, "wb") as target:
-        manifest = archive.write_archive(target, organisation, year, _base_url(), progress=lambda _name: bar.update(1))
+    tasks = archive.archive_tasks(organisation, year, _base_url())
+    with click.progressbar(length=len(tasks), label="正在生成归档", file=sys.stderr) as bar, \
+            open(output, "wb") as target:
+        manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
+
+
+def _app_factory():
+    """A picklable recipe for an app on this app's database, for worker processes (which leave indexes to the web app)."""
+    from adminapp import create_app
+    return functools.partial(create_app, {"MONGODB_URI": current_app.config["MONGODB_URI"], "POSTGRES_URL": None})
+
+
+@click.group("job")
+def job_group():
+    """Background jobs (started by the web pages)."""
+
+
+@job_group.command("run")
+@click.argument("job_id")
+@click.option("--attempt", type=int, default=1)
+@with_appcontext
+def run_job(job_id, attempt):
+    """Do the work of one job in this process: what a page's 确认导入 or 归档 button starts."""
+    job = jobs.run(job_id, attempt)
+    click.echo(f"{job_id}: {job.state_title if job else '不存在'}")
+
+
+def _archive_job(job, report):
+    return archive.run_archive_job(job, report, _app_factory())
+
+
+jobs.HANDLERS["archive"] = _archive_job
 
 
 def _organisation(code):
@@ -148,7 +178,8 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group):
+    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group,
+                    job_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

@@ -48,6 +48,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "16")) * 1024 * 1024
     ROSTER_MAX_BYTES = int(os.environ.get("ROSTER_MAX_MB", "8")) * 1024 * 1024
+    # An .xlsx is a zip: refuse before parsing when it would inflate past this, or has more rows.
+    ROSTER_MAX_UNZIPPED = int(os.environ.get("ROSTER_MAX_UNZIPPED_MB", "50")) * 1024 * 1024
+    ROSTER_MAX_ROWS = int(os.environ.get("ROSTER_MAX_ROWS", "20000"))
+    # Where background jobs keep their output (archive zips) and their log.
+    JOB_DIR = os.environ.get("PLEDGEDESK_JOB_DIR", str(VAR_DIR / "jobs"))
     LOGIN_MAX_FAILURES = 5  # per account and address
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20  # over all accounts
     LOGIN_LOCK_MINUTES = 15

@@ -4,15 +4,19 @@ import datetime as dt
 import io
 import re
 import zipfile
+from typing import NamedTuple
 
 from bson import ObjectId
 from openpyxl import load_workbook
 
-from documents import access, audit, copies, idcard
+from pymongo.errors import BulkWriteError
+
+from documents import access, audit, copies, idcard, jobs, summary
 from documents.base import now
-from documents.importbatch import ImportBatch
+from documents.importbatch import ImportBatch, pack, unpack
 from documents.member import GENDERS, IN_SERVICE, Member
 from documents.organisation import Organisation, ref_id
+from documents.user import User
 from documents.vocabulary import Vocabulary
 
 COLUMNS = [
@@ -24,9 +28,8 @@ COLUMNS = [
 HEADER_TO_KEY = dict(COLUMNS)
 KEY_TO_HEADER = {k: h for h, k in COLUMNS}
 REQUIRED = ("name", "id_number", "org_code")
-# Rows written per round trip. Large, because on FerretDB/SQLite every filtered read or
-# delete scans the whole collection once (about a second per 10,000 members).
-CHUNK = 5000
+# Rows inserted per round trip: large enough to be fast, small enough for a moving progress bar.
+CHUNK = 1000
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月")
 _SPLIT = re.compile(r"[、,，;；\s]+")
 
@@ -42,15 +45,26 @@ def template_rows():
     return [h for h, _ in COLUMNS], example
 
 
-def read_rows(filename, data, max_bytes):
-    """Yield (row number, {key: text}) from an .xlsx or .csv upload."""
-    if len(data) > max_bytes:
-        raise RosterFileError(f"文件过大（{len(data) // 1024} KB），上限为 {max_bytes // 1024 // 1024} MB")
+class Limits(NamedTuple):
+    """How big an upload may be: bytes as sent, bytes once unzipped (.xlsx), data rows."""
+    max_bytes: int
+    max_unzipped: int
+    max_rows: int
+
+
+def read_rows(filename, data, limits):
+    """Yield (row number, {key: text}) from an .xlsx or .csv upload, refusing anything oversized before parsing it."""
+    if len(data) > limits.max_bytes:
+        raise RosterFileError(f"文件过大（{len(data) // 1024} KB），上限为 {limits.max_bytes // 1024 // 1024} MB")
     if not data:
         raise RosterFileError("文件是空的")
     name = (filename or "").lower()
+    if data.startswith(b"MZ"):
+        raise RosterFileError("这是一个程序文件，不是花名册。请上传 .xlsx 或 .csv 格式的花名册")
+    if name.endswith(".xls") or data.startswith(OLE_MAGIC):
+        raise RosterFileError("不支持旧版 Excel（.xls）文件，请在 Excel 或 WPS 中“另存为” .xlsx 后重新上传")
     if name.endswith(".xlsx"):
-        table = _xlsx_rows(data)
+        table = _xlsx_rows(data, limits)
     elif name.endswith(".csv"):
         table = _csv_rows(data)
     else:
@@ -62,18 +76,54 @@ def read_rows(filename, data, max_bytes):
     missing = [KEY_TO_HEADER[k] for k in REQUIRED if k not in keys]
     if missing:
         raise RosterFileError("缺少必需的列：" + "、".join(missing) + "。请使用下载的模板")
+    rows = 0
     for number, values in enumerate(table, start=2):
         row = {k: _text(v) for k, v in zip(keys, values) if k}
         if any(row.values()):
+            rows += 1
+            if rows > limits.max_rows:
+                raise RosterFileError(f"文件超过 {limits.max_rows} 行，请分成几个文件分别导入")
             yield number, row
+        elif number > limits.max_rows + 1:
+            raise RosterFileError(_past_the_cap(rows, limits.max_rows))
+    if not rows:
+        raise RosterFileError(NO_DATA_ROWS)
 
 
-def _xlsx_rows(data):
+NO_DATA_ROWS = "文件中只有表头，没有数据行。请在表头下方每行填写一名党员后重新上传"
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+# A normal sheet deflates 5-20 times; far beyond this the file is built to inflate, not to be read.
+MAX_RATIO = 200
+
+
+def _past_the_cap(rows, max_rows):
+    if not rows:
+        return f"文件中没有数据行（前 {max_rows} 行都是空行），请删除空行后重新上传"
+    return f"文件第 {max_rows + 1} 行之后还有大量空行或格式，请删除多余的行后重新上传"
+
+
+def _xlsx_rows(data, limits):
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        entries = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise RosterFileError("无法读取该 .xlsx 文件，请确认它是 Excel 表格") from exc
+    unzipped = sum(e.file_size for e in entries)
+    if unzipped > limits.max_unzipped or any(
+            e.file_size > 1024 * 1024 and e.file_size > MAX_RATIO * max(e.compress_size, 1) for e in entries):
+        raise RosterFileError(f"文件解压后超过 {limits.max_unzipped // 1024 // 1024} MB，可能不是正常的花名册，请检查后重新上传"
+                              if unzipped > limits.max_unzipped else "文件的压缩比异常，可能不是正常的花名册，请检查后重新上传")
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        sheet = book.worksheets[0]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
         raise RosterFileError("无法读取该 .xlsx 文件，请确认它是 Excel 表格") from exc
-    yield from book.worksheets[0].iter_rows(values_only=True)
+    try:
+        yield from sheet.iter_rows(values_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise RosterFileError("该 .xlsx 文件已损坏，无法读完，请重新保存后上传") from exc
+    finally:
+        book.close()
 
 
 def _csv_rows(data):
@@ -182,11 +232,11 @@ class _Checker:
         return values, problems
 
 
-def prepare(user, filename, data, max_bytes):
+def prepare(user, filename, data, limits):
     """Check an upload and keep the outcome as an ImportBatch awaiting confirmation."""
     checker = _Checker(user)
     rows, rejects, seen = [], [], {}
-    for number, row in read_rows(filename, data, max_bytes):
+    for number, row in read_rows(filename, data, limits):
         values, problems = checker.check(number, row)
         if not problems and values["id_number"] in seen:
             problems.append({"row": number, "column": "身份证号",
@@ -210,10 +260,10 @@ def prepare(user, filename, data, max_bytes):
             rejects.append({"row": number, "column": "身份证号",
                             "reason": "该身份证号已登记在您管辖范围以外的组织，请联系上级组织办理转接"})
         else:
-            updates.append({"row": number, "_id": found["_id"], **stored})
+            updates.append({"row": number, "_id": found["_id"], "was_org": found.get("organisation"), **stored})
     rejects.sort(key=lambda r: r["row"])
-    return ImportBatch(created_by=user.pk, filename=filename, creates=creates,
-                       updates=updates, rejects=rejects).save()
+    return ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename,
+                       rows=pack(creates, updates, rejects)).save()
 
 
 def _storable(values):
@@ -224,43 +274,145 @@ def _storable(values):
     return out
 
 
-def commit(batch, actor):
-    """Write a confirmed batch: new members inserted, known ones rewritten, a chunk at a time.
+def confirm(batch, actor):
+    """Start the job that writes a checked batch, or find the one a first click already started."""
+    job = jobs.start(job_id(batch), "import", actor.pk, batch.organisation,
+                     {"batch": str(batch.pk), "actor": str(actor.pk)}, total=len(batch.creates) + len(batch.updates))
+    if job.result.get("cancelled"):
+        raise ValueError("该批次已取消，不能导入")
+    return job
 
-    FerretDB has no transactions, and on SQLite each single update scans the whole collection,
-    so 10,000 updates would take many minutes. Known members are therefore rewritten as
-    delete + insert of the merged documents, which are first parked in a staging collection:
-    if the process stops midway, confirming again re-applies what was parked and carries on,
-    so nothing is lost or duplicated.
+
+def discard(batch, actor):
+    """Cancel a batch nobody has confirmed; once its job exists it can only finish."""
+    job = jobs.settle(job_id(batch), "import", actor.pk, batch.organisation, "已取消，没有写入任何数据", {"cancelled": True})
+    if job is not None and not job.result.get("cancelled"):
+        raise ValueError("该批次已开始导入，不能取消")
+
+
+def job_id(batch):
+    return f"import:{batch.pk}"
+
+
+def status(job):
+    """What became of a batch, from its job: 待确认 (no job yet), 导入中, 已导入 or 已放弃."""
+    if job is None:
+        return "待确认"
+    if job.result.get("cancelled"):
+        return "已放弃"
+    return "已导入" if job.state == jobs.DONE else "导入中"
+
+
+def _run_job(job, report):
+    actor = User.objects(pk=ObjectId(job.params["actor"])).first()
+    return commit(ObjectId(job.params["batch"]), actor, report)
+
+
+jobs.HANDLERS["import"] = _run_job
+
+
+def commit(batch_id, actor, report=None):
+    """Write a confirmed batch: new members inserted, known ones rewritten; every step can be redone.
+
+    FerretDB has no transactions, each filtered read, update or delete reads the whole collection,
+    and `$in` over many ids is slower still, so the rows are written in a few bulk operations: new
+    members by an unordered insert (on a rerun, rows already there are refused by their `_id`);
+    known members by rewriting their organisations' rosters: every member of those organisations
+    is parked, merged with its new values, in a staging collection of this batch, then the parked
+    ones are deleted by organisation and inserted again. If the process stops midway, running the
+    job again re-applies what was parked, so nothing is lost or duplicated.
     """
-    claimed = ImportBatch.objects(pk=batch.pk, state__in=["待确认", "导入中"]).modify(set__state="导入中", new=True)
-    if claimed is None:
-        raise ValueError("该批次已处理，不能重复导入")
-    members, staging = Member._get_collection(), _staging()
-    _apply_staged(claimed.pk, members, staging)
-    stamp, owners = now(), _owners()
-    already = {d["_id"] for d in members.find({"_id": {"$in": [r["_id"] for r in claimed.creates]}}, {"_id": 1})}
-    fresh = [{"_id": r["_id"], **_values(r), **owners.get(r["organisation"], {}), "version": 1, "created_at": stamp,
-              "updated_at": stamp} for r in claimed.creates if r["_id"] not in already]
-    for start in range(0, len(fresh), CHUNK):
-        members.insert_many(fresh[start:start + CHUNK], ordered=True)
-    for start in range(0, len(claimed.updates), CHUNK):
-        rows = claimed.updates[start:start + CHUNK]
-        stored = {d["_id"]: d for d in members.find({"_id": {"$in": [r["_id"] for r in rows]}})}
-        merged = [{**stored[r["_id"]], **_values(r), **owners.get(r["organisation"], {}),
-                   "version": stored[r["_id"]].get("version", 0) + 1, "updated_at": stamp}
-                  for r in rows if r["_id"] in stored]
-        if merged:
-            staging.insert_many([{"batch": claimed.pk, "doc": d} for d in merged])
-            _apply_staged(claimed.pk, members, staging)
-        for row in rows:
-            if row["_id"] in stored and stored[row["_id"]].get("name") != row.get("name"):
-                copies.refresh(Member.objects(pk=row["_id"]).first())
-    audit.record(actor, "导入花名册", claimed, after={
-        "文件": claimed.filename, "新增": len(claimed.creates), "更新": len(claimed.updates), "拒绝": len(claimed.rejects)},
-        summary=f"导入花名册 {claimed.filename}")
-    ImportBatch.objects(pk=batch.pk).update_one(set__state="已导入", set__written=len(claimed.creates) + len(claimed.updates))
-    return len(claimed.creates), len(claimed.updates)
+    report = report or (lambda **_kw: None)
+    stored = ImportBatch._get_collection().find_one({"_id": batch_id})
+    batch = {**stored, **unpack(stored["rows"])}
+    members, stamp, owners = Member._get_collection(), now(), _owners()
+    total, done, conflicts = len(batch["creates"]) + len(batch["updates"]), 0, 0
+    for start in range(0, len(batch["creates"]), CHUNK):
+        rows = batch["creates"][start:start + CHUNK]
+        conflicts += _insert_new(members, [{"_id": r["_id"], **_values(r), **owners.get(r["organisation"], {}),
+                                            "version": 1, "created_at": stamp, "updated_at": stamp} for r in rows])
+        done += len(rows)
+        report(done=done, total=total, message="正在新增党员")
+    if batch["updates"]:
+        report(message="正在核对要更新的党员")
+        plan = _stage(batch, members, stamp, owners)
+        report(message="正在写入更新")
+        _replace(members, plan)
+        for member in Member.objects(pk__in=plan["renamed"]) if plan["renamed"] else ():
+            copies.refresh(member)
+        _staging(batch_id).drop()
+    report(done=total, total=total, message="正在记录")
+    for org_id in {r.get(k) for r in batch["creates"] + batch["updates"] for k in ("organisation", "was_org")} - {None}:
+        summary.refresh(org_id)
+    created, updated = len(batch["creates"]) - conflicts, len(batch["updates"])
+    rejected = len({r["row"] for r in batch["rejects"]}) + conflicts
+    audit.record(actor, "导入花名册", ImportBatch(id=batch_id, created_by=batch["created_by"], filename=batch["filename"]),
+                 after={"文件": batch["filename"], "新增": created, "更新": updated, "拒绝": rejected},
+                 organisation_id=batch.get("organisation"), summary=f"导入花名册 {batch['filename']}")
+    return {"created": created, "updated": updated, "rejected": rejected, "batch": str(batch_id)}
+
+
+def _insert_new(members, docs):
+    """Insert documents not yet stored; return how many were refused for another reason (an id number taken meanwhile)."""
+    if not docs:
+        return 0
+    try:
+        members.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details["writeErrors"]
+        if any(e["code"] != 11000 for e in errors):
+            raise
+        refused = [e["op"]["_id"] for e in errors]
+        present = {d["_id"] for d in members.find(_any("_id", refused), {"_id": 1})}
+        return len([i for i in refused if i not in present])
+    return 0
+
+
+def _any(field, values):
+    """Equality for one value (FerretDB pushes it down), `$in` only for several."""
+    values = list(values)
+    return {field: values[0]} if len(values) == 1 else {field: {"$in": values}}
+
+
+def _stage(batch, members, stamp, owners):
+    """Park every member of the organisations concerned, merged with its new values; return the plan to apply.
+
+    The plan is the parked documents, the organisations whose whole roster was read, the members
+    found elsewhere (moved since the preview), those renamed (their name is copied onto pledges) and
+    the time of the read: what a clerk saves after it is newer and is neither deleted nor overwritten.
+    """
+    staging = _staging(batch["_id"])
+    marker = staging.find_one({"_id": "plan"})
+    if marker:
+        return {**marker, "docs": list(staging.find({"_id": {"$ne": "plan"}}))}
+    rows = {r["_id"]: r for r in batch["updates"]}
+    orgs = sorted({r.get("was_org") for r in rows.values()})
+    read_at = now()
+    stored = {d["_id"]: d for d in members.find(_any("organisation", orgs))}
+    moved = [i for i in rows if i not in stored]
+    if moved:
+        stored.update({d["_id"]: d for d in members.find(_any("_id", moved))})
+    docs = [{**d, **_values(rows[i]), **owners.get(rows[i]["organisation"], {}), "version": d.get("version", 0) + 1,
+             "updated_at": stamp} if i in rows else d for i, d in stored.items()]
+    for start in range(0, len(docs), CHUNK):
+        try:
+            staging.insert_many(docs[start:start + CHUNK], ordered=False)
+        except BulkWriteError as exc:
+            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
+                raise
+    plan = {"_id": "plan", "orgs": orgs, "moved": [i for i in moved if i in stored], "read_at": read_at,
+            "renamed": [i for i in rows if i in stored and stored[i].get("name") != rows[i].get("name")]}
+    staging.insert_one(plan)
+    return {**plan, "docs": docs}
+
+
+def _replace(members, plan):
+    """Delete the parked members as they were read and insert their parked versions; safe to repeat."""
+    members.delete_many({**_any("organisation", plan["orgs"]), "updated_at": {"$lte": plan["read_at"]}})
+    if plan["moved"]:
+        members.delete_many({**_any("_id", plan["moved"]), "updated_at": {"$lte": plan["read_at"]}})
+    for start in range(0, len(plan["docs"]), CHUNK):
+        _insert_new(members, plan["docs"][start:start + CHUNK])
 
 
 _FIELDS = [k for _, k in COLUMNS if k not in ("org_code", "residential_code")] + ["organisation", "residential_org"]
@@ -270,29 +422,14 @@ def _values(row):
     return {k: row.get(k) for k in _FIELDS}
 
 
+def _staging(batch_id):
+    return ImportBatch._get_db()[f"import_staging_{batch_id}"]
+
+
 def _owners():
     """{organisation id: the copies a member of it stores}, as OrgOwned.copy_owner would set them."""
     return {o.pk: {"org_path": list(o.org_path), "organisation_name": o.name}
             for o in Organisation.objects.only("org_path", "name")}
-
-
-def _staging():
-    return ImportBatch._get_db()["import_staging"]
-
-
-def _apply_staged(batch_id, members, staging):
-    """Replace the members parked for this batch with their merged versions, then unpark them."""
-    docs = [s["doc"] for s in staging.find({"batch": batch_id})]
-    if not docs:
-        return
-    ids = [d["_id"] for d in docs]
-    members.delete_many({"_id": {"$in": ids}})
-    members.insert_many(docs, ordered=True)
-    staging.delete_many({"batch": batch_id})
-
-
-def discard(batch):
-    ImportBatch.objects(pk=batch.pk, state="待确认").update_one(set__state="已放弃")
 
 
 def row_of(member, codes):

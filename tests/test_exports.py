@@ -184,3 +184,30 @@ def test_pdf_action_on_rows_and_details(seeded, login_as):
     response = clerk.post("/admin/pledge/action/", {"action": "pdf", "rowid": ids, "url": "/admin/pledge/"},
                           token_from="/admin/pledge/")
     assert zipfile.ZipFile(io.BytesIO(response.data)).namelist().__len__() == 2
+
+
+def test_a_letter_loads_its_pledge_and_names_by_id_only(seeded, monkeypatch):
+    """Each letter of an archive costs one find by _id per document it names, and no sort (no scan on FerretDB)."""
+    from pymongo.collection import Collection
+    from pymongo.cursor import Cursor
+    sent = []
+    real_find, real_sort = Collection.find, Cursor.sort
+    monkeypatch.setattr(Collection, "find", lambda self, *a, **kw: sent.append((self.name, a[0] if a else kw.get("filter")))
+                        or real_find(self, *a, **kw))
+    monkeypatch.setattr(Cursor, "sort", lambda self, *a, **kw: sent.append(("sort", a)) or real_sort(self, *a, **kw))
+    with seeded.app_context():
+        pledge_id = Pledge.objects(organisation=org("SQ01"), scope="member").first().pk
+        sent.clear()
+        name, data = archive.render_task(("letter", pledge_id))
+    assert data.startswith(b"%PDF") and name.startswith("承诺书/SQ01_")
+    assert [kind for kind, _ in sent if kind == "sort"] == []
+    assert all(set(spec) == {"_id"} for _kind, spec in sent), sent
+    assert len(sent) <= 4, sent
+
+
+def test_archive_cli_reports_progress_on_stderr(seeded, tmp_path):
+    target = tmp_path / "archive.zip"
+    result = seeded.test_cli_runner().invoke(args=["export", "archive", "--org", "SQ01", "--year", "2026", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "正在生成归档" in result.stderr and "正在生成归档" not in result.stdout
+    assert "已导出" in result.stdout

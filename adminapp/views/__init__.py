@@ -9,6 +9,7 @@ from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
 from adminapp.views.calendar import DeadlineView, YearClosingView
 from adminapp.views.coverage import CoverageView
+from adminapp.views.jobs import JobView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
 from adminapp.views.member import MemberView
 from adminapp.views.opinion import OpinionView
@@ -51,4 +52,5 @@ def init_admin(app):
     admin.add_view(EvaluationSchemeView(EvaluationScheme, name=_l("评议方案"), endpoint="scheme", category=system))
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
+    admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
     return admin

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from adminapp.views.base import ScopedModelView, object_id_or_404
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import CheckboxesField, VocabularySelectField
-from documents import idcard, roster
+from documents import access, idcard, jobs, roster
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS
 from documents.organisation import Organisation
@@ -76,19 +76,22 @@ class MemberView(ScopedModelView):
     def import_upload(self):
         if not self.can_create:
             abort(403)
+        limits = roster.Limits(current_app.config["ROSTER_MAX_BYTES"], current_app.config["ROSTER_MAX_UNZIPPED"],
+                               current_app.config["ROSTER_MAX_ROWS"])
+        error = None
         if request.method == "POST":
             upload = request.files.get("file")
             if upload is None or not upload.filename:
-                flash(_("请选择要导入的花名册文件"), "error")
+                error = _("请选择要导入的花名册文件")
             else:
                 try:
-                    batch = roster.prepare(current_user, upload.filename, upload.read(),
-                                           current_app.config["ROSTER_MAX_BYTES"])
+                    batch = roster.prepare(current_user, upload.filename, upload.read(), limits)
                 except roster.RosterFileError as exc:
-                    flash(str(exc), "error")
+                    error = str(exc)
                 else:
                     return redirect(url_for(".import_preview", batch_id=batch.pk))
-        return self.render("admin/member_import.html", max_mb=current_app.config["ROSTER_MAX_BYTES"] // 1024 // 1024)
+        return self.render("admin/member_import.html", error=error, max_mb=limits.max_bytes // 1024 // 1024,
+                           max_rows=limits.max_rows)
 
     @expose("/import/template.<ext>")
     def import_template(self, ext):
@@ -103,28 +106,29 @@ class MemberView(ScopedModelView):
                              mimetype="text/csv")
         abort(404)
 
-    def _own_batch(self, batch_id):
-        batch = ImportBatch.objects(pk=object_id_or_404(batch_id), created_by=current_user.pk).first()
-        if batch is None:
+    def _visible_batch(self, batch_id):
+        """A batch its creator, or anyone who sees the creator's organisation, may open; else 404."""
+        batch = ImportBatch.objects(pk=object_id_or_404(batch_id)).first()
+        if batch is None or (batch.created_by != current_user.pk and
+                             not access.can_see_org(current_user, batch.organisation)):
             abort(404)
         return batch
 
     @expose("/import/<batch_id>/", methods=("GET", "POST"))
     def import_preview(self, batch_id):
-        batch = self._own_batch(batch_id)
+        batch = self._visible_batch(batch_id)
+        job = jobs.load(roster.job_id(batch))
         if request.method == "POST":
-            choice = request.form.get("choice")
-            if choice == "cancel":
-                roster.discard(batch)
-                flash(_("已取消导入，没有写入任何数据"), "info")
-                return redirect(url_for(".index_view"))
-            if choice == "commit":
-                try:
-                    created, updated = roster.commit(batch, current_user)
-                except ValueError as exc:
-                    flash(str(exc), "error")
-                else:
-                    flash(_("导入完成：新增 %(c)s 人，更新 %(u)s 人，未导入 %(r)s 行",
-                            c=created, u=updated, r=len({r["row"] for r in batch.rejects})), "success")
+            if not self.can_create:
+                abort(403)
+            try:
+                if request.form.get("choice") == "cancel":
+                    roster.discard(batch, current_user)
+                    flash(_("已取消导入，没有写入任何数据"), "info")
                     return redirect(url_for(".index_view"))
-        return self.render("admin/member_import_preview.html", batch=batch, shown=200)
+                if request.form.get("choice") == "commit":
+                    job = roster.confirm(batch, current_user)
+                    return redirect(url_for("job.details", job_id=job.id))
+            except ValueError as exc:
+                flash(str(exc), "error")
+        return self.render("admin/member_import_preview.html", batch=batch, job=job, state=roster.status(job), shown=200)

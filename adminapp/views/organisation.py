@@ -1,6 +1,7 @@
 """Organisations: the list, the form and the navigable tree."""
 import datetime as dt
 import io
+import uuid
 
 from flask import abort, current_app, request, send_file
 from flask_admin import BaseView, expose
@@ -66,6 +67,7 @@ class OrganisationView(ScopedModelView):
 
     def render(self, template, **kwargs):
         kwargs.setdefault("current_year", dt.date.today().year)
+        kwargs.setdefault("archive_key", uuid.uuid4().hex)
         return super().render(template, **kwargs)
 
     @expose("/export/")
