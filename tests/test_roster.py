@@ -7,6 +7,8 @@ from openpyxl import Workbook, load_workbook
 
 from documents import ImportBatch, Member
 from documents.roster import COLUMNS
+from documents.summary import OrgYearSummary, key
+from tests.clock import YEAR
 from tests.factories import make_id_number, org
 
 HEADERS = [h for h, _k in COLUMNS]
@@ -147,6 +149,18 @@ def test_a_csv_import_commits_its_rows(login_as, seeded):
         member = Member.objects(id_number=number).first()
         assert member.name == "陈国栋" and member.post == "网格员" and member.organisation.code == "SQ01"
     assert "已导入" in clerk.get(url).get_data(as_text=True)
+
+
+def test_an_import_is_counted_in_the_summaries_at_once(login_as, seeded):
+    """The home page reads summaries: a committed import must recount the organisations it wrote to."""
+    with seeded.app_context():
+        before = OrgYearSummary.objects(pk=key(org("SQ01").pk, YEAR)).first().members_active
+    clerk = login_as("sq_clerk")
+    url, _html = preview_of(clerk, upload(clerk, xlsx([row("林新党", make_id_number("19850315")),
+                                                       row("郭新党", make_id_number("19900101"))])))
+    assert confirm(clerk, url)["state"] == "done"
+    with seeded.app_context():
+        assert OrgYearSummary.objects(pk=key(org("SQ01").pk, YEAR)).first().members_active == before + 2
 
 
 def test_duplicate_id_in_one_file_is_rejected(login_as):
