@@ -31,6 +31,9 @@ def admin_handlers(app, admin):
         for name in getattr(view, "_actions_data", {}):
             sources.add(f"return modelActions.execute('{name}');")
     with app.test_request_context():
+        # Flask-Admin caches its catalogue per locale, process-wide, with our own catalogue only when a view is
+        # current: look the message up as a view would, or every later page misses our translations.
+        g._admin_view = admin.index_view
         for locale in app.config["LANGUAGES"]:
             with force_locale(locale):
                 sources.add(f"return faHelpers.safeConfirm('{admin_gettext(DELETE_CONFIRM)}');")
