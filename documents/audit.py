@@ -51,7 +51,9 @@ def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at")):
 
 def entry(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):
     """One audit entry as stored, for the store to append together with the change it records."""
-    return _build(actor, action, doc, before, after, organisation_id, summary).to_mongo().to_dict()
+    built = _build(actor, action, doc, before, after, organisation_id, summary)
+    built.copy_owner()  # saved by the store, not by save(): copy the path here, or scoped lists never find it
+    return built.to_mongo().to_dict()
 
 
 def record(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):

@@ -339,3 +339,15 @@ def test_a_second_click_on_save_of_a_new_pledge_records_one_pledge(seeded, login
         assert Pledge.objects(member=member.pk, year=2026).count() == 1
         assert AuditEntry.objects(collection="pledge", action="新建承诺", record_id=Pledge.objects(
             member=member.pk).first().pk).count() == 1
+
+
+def test_an_entry_written_with_its_change_is_found_by_its_organisations_path(seeded):
+    """Entries the store appends with a change skip save(); they must still carry org_path, or scoped lists miss them."""
+    with seeded.app_context():
+        sq = org("SQ01")
+        pledge = Pledge.objects(organisation=sq, state="draft").first()
+        transition(User.objects(username="sq_clerk").first(), pledge.pk, "submit")
+        entries = list(AuditEntry.objects(record_id=pledge.pk, org_path=sq.pk))
+        assert "提交审核" in [e.action for e in entries]
+        assert len(entries) == AuditEntry.objects(record_id=pledge.pk).count()
+        assert all(e.organisation_name == sq.name for e in entries)
