@@ -13,11 +13,9 @@ from flask import render_template  # noqa: E402
 from xhtml2pdf import pisa  # noqa: E402
 
 from adminapp import create_app  # noqa: E402
-from adminapp.config import TestConfig  # noqa: E402
-from adminapp.embedded_db import EmbeddedDatabase  # noqa: E402
 from documents import Organisation, Pledge  # noqa: E402
 from exporters import archive, pdf  # noqa: E402
-from seed import demo  # noqa: E402
+from scripts.demo_db import demo_app  # noqa: E402
 
 REPEATS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 
@@ -72,16 +70,11 @@ def archive_memory(app, organisation, year, count):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedDatabase(tmp) as server:
-        config = TestConfig()
-        config.MONGODB_URI, config.POSTGRES_URL = server.uri("bench"), server.postgres_url
-        app = create_app(config)
-        with app.app_context():
-            demo.load()
-            organisation = Organisation.objects(code="SQ01").first()
-            letters(Pledge.objects(organisation=organisation, year=2026, scope="member").first().pk)
-            for count in (30, 300):
-                archive_memory(app, organisation, 2026, count)
+    with demo_app() as app:
+        organisation = Organisation.objects(code="SQ01").first()
+        letters(Pledge.objects(organisation=organisation, year=2026, scope="member").first().pk)
+        for count in (30, 300):
+            archive_memory(app, organisation, 2026, count)
 
 
 if __name__ == "__main__":

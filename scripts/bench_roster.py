@@ -1,7 +1,6 @@
 """Benchmark: check and import a 10,000-row roster against a fresh embedded database, then compare with insert_many."""
 import io
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -10,13 +9,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bson import ObjectId  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
-from adminapp import create_app  # noqa: E402
-from adminapp.config import TestConfig  # noqa: E402
-from adminapp.embedded_db import EmbeddedDatabase  # noqa: E402
 from documents import Member, User, idcard  # noqa: E402
 from documents.base import now  # noqa: E402
 from documents.roster import CHUNK, COLUMNS, Limits, _values, commit, prepare  # noqa: E402
-from seed import demo  # noqa: E402
+from scripts.demo_db import demo_app  # noqa: E402
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
 
@@ -51,36 +47,31 @@ def insert_many_seconds(db, docs):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedDatabase(tmp) as server:
-        config = TestConfig()
-        config.MONGODB_URI, config.POSTGRES_URL = server.uri("bench"), server.postgres_url
-        app = create_app(config)
-        with app.app_context():
-            demo.load()
-            admin = User.objects(username="admin").first()
-            data = roster_bytes(ROWS)
-            limits = Limits(64 * 1024 * 1024, 512 * 1024 * 1024, ROWS)
-            for label in ("first import", "re-import"):
-                t0 = time.perf_counter()
-                batch = prepare(admin, "bench.xlsx", data, limits)
-                t1 = time.perf_counter()
-                phases = [("读取批次", time.perf_counter())]
-                outcome = commit(batch.pk, admin, lambda message=None, **_kw: message and phases.append(
-                    (message, time.perf_counter())))
-                t2 = time.perf_counter()
-                phases.append(("", t2))
-                steps = {}
-                for (name, start), (_next, end) in zip(phases, phases[1:]):
-                    steps[name] = steps.get(name, 0) + end - start
-                stamp = now()
-                docs = [{"_id": ObjectId(), **_values(r), "version": 1, "created_at": stamp, "updated_at": stamp}
-                        for r in batch.creates + batch.updates]
-                raw = insert_many_seconds(Member._get_db(), docs)
-                print(f"{label}: {ROWS} rows, check {t1 - t0:.1f}s, write {t2 - t1:.1f}s "
-                      f"(created {outcome['created']}, updated {outcome['updated']}, rejected {outcome['rejected']}), "
-                      f"members now {Member.objects.count()}; raw insert_many of the same documents {raw:.1f}s, "
-                      f"write / insert_many = {(t2 - t1) / raw:.1f}x", flush=True)
-                print("  steps: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items()), flush=True)
+    with demo_app():
+        admin = User.objects(username="admin").first()
+        data = roster_bytes(ROWS)
+        limits = Limits(64 * 1024 * 1024, 512 * 1024 * 1024, ROWS)
+        for label in ("first import", "re-import"):
+            t0 = time.perf_counter()
+            batch = prepare(admin, "bench.xlsx", data, limits)
+            t1 = time.perf_counter()
+            phases = [("读取批次", time.perf_counter())]
+            outcome = commit(batch.pk, admin, lambda message=None, **_kw: message and phases.append(
+                (message, time.perf_counter())))
+            t2 = time.perf_counter()
+            phases.append(("", t2))
+            steps = {}
+            for (name, start), (_next, end) in zip(phases, phases[1:]):
+                steps[name] = steps.get(name, 0) + end - start
+            stamp = now()
+            docs = [{"_id": ObjectId(), **_values(r), "version": 1, "created_at": stamp, "updated_at": stamp}
+                    for r in batch.creates + batch.updates]
+            raw = insert_many_seconds(Member._get_db(), docs)
+            print(f"{label}: {ROWS} rows, check {t1 - t0:.1f}s, write {t2 - t1:.1f}s "
+                  f"(created {outcome['created']}, updated {outcome['updated']}, rejected {outcome['rejected']}), "
+                  f"members now {Member.objects.count()}; raw insert_many of the same documents {raw:.1f}s, "
+                  f"write / insert_many = {(t2 - t1) / raw:.1f}x", flush=True)
+            print("  steps: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items()), flush=True)
 
 
 if __name__ == "__main__":
