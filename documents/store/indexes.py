@@ -15,13 +15,11 @@ from pymongo.errors import CollectionInvalid
 METADATA_TABLE = "_ferretdb_database_metadata"
 MAX_NAME = 63  # PostgreSQL silently truncates longer identifiers
 LOCK_KEY = 0x706C6467  # serialises concurrent start-ups (gunicorn workers) in this PostgreSQL database
-# Collections written without a MongoEngine document, and the fields they are looked up by.
-RAW_COLLECTIONS = {"claims": ["_id"], "import_staging": ["_id", "batch"]}
 
 
 def declared_fields():
     """Map each collection to the fields to index: `_id`, then each field named in the documents' index specs."""
-    wanted = {name: list(fields) for name, fields in RAW_COLLECTIONS.items()}
+    wanted = {}
     for cls in _document_registry.values():
         if not issubclass(cls, Document) or cls._meta.get("abstract"):
             continue
