@@ -26,4 +26,4 @@ build() {
 }
 echo "构建 FerretDB $VERSION（首次约需 2 分钟）…"
 build || GOTOOLCHAIN=go1.24.3 build
-"$BIN" --version | head -1
+"$BIN" --version | sed -n 1p  # not head: under pipefail its early exit is a SIGPIPE failure
