@@ -1,4 +1,6 @@
 """Append-only audit trail: who did what to which record, with values before and after."""
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
 
@@ -17,12 +19,18 @@ class AuditEntry(OrgOwned, Document):
     before = DictField(verbose_name=_l("修改前"))
     after = DictField(verbose_name=_l("修改后"))
     claim = StringField(verbose_name=_l("写入凭据"))  # the claim of the change it records: appended once, with it
+    day = StringField()  # the local date of `at`, "2026-03-31": the audit list pages by this equality
 
     owner_field = "organisation_id"
-    meta = {"collection": "audit", "indexes": ["record_id", "organisation_id", "-at", "org_path"]}
+    meta = {"collection": "audit", "indexes": ["record_id", "organisation_id", "-at", "org_path", "day"]}
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+    def copy_owner(self):
+        """Copy the owner's path and name, and the day of the entry, which the audit list pages by."""
+        super().copy_owner()
+        self.day = local_day(self.at)
 
     def save(self, *args, **kwargs):
         """Insert once; an entry that exists is never written again."""
@@ -32,6 +40,11 @@ class AuditEntry(OrgOwned, Document):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("审计记录不可删除")
+
+
+def local_day(at):
+    """The server's local date of a stored (UTC) time, as the audit list's key."""
+    return at.replace(tzinfo=dt.timezone.utc).astimezone().date().isoformat()
 
 
 def _plain(value):
@@ -81,3 +94,13 @@ def _build(actor, action, doc, before, after, organisation_id, summary):
 def timeline(doc):
     """Every audit entry of a record, oldest first: one indexed equality, sorted here (FerretDB sorts nothing)."""
     return sorted(AuditEntry.objects(record_id=doc.pk), key=lambda e: e.at)
+
+
+def backfill_days():
+    """Give entries written before the audit list paged by day their `day` (safe to run again); return how many."""
+    collection, fixed = AuditEntry._get_collection(), 0
+    for found in collection.find({"day": None}, {"at": 1}):
+        if found.get("at"):
+            collection.update_one({"_id": found["_id"]}, {"$set": {"day": local_day(found["at"])}})
+            fixed += 1
+    return fixed

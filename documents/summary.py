@@ -239,3 +239,22 @@ def unpledged_members(org_id, year):
     members = Member.objects(organisation=org_id, status="在册").order_by().no_dereference()
     return sorted((m for m in members if m.pk not in pledged and not set(m.categories) & OPTIONAL_CATEGORIES),
                   key=lambda m: m.name)
+
+
+def org_counts(root, year=None, what="pledges"):
+    """{organisation id: pledges (of `year`, or every year when None) or members} below root (everything if None).
+
+    Read from the summaries by one equality, never counted over the records: list pages use it to
+    step from one organisation to the next and to say how many records each holds.
+    """
+    query = OrgYearSummary.objects.order_by() if root is None else OrgYearSummary.objects(org_path=root).order_by()
+    if year is not None and what == "pledges":
+        query = query.filter(year=int(year))
+    counts, latest = {}, {}
+    for s in query.only("organisation", "year", "pledges", "members_total").as_pymongo():
+        if what == "pledges":
+            counts[s["organisation"]] = counts.get(s["organisation"], 0) + sum(
+                n for states in (s.get("pledges") or {}).values() for n in states.values())
+        elif s["year"] >= latest.get(s["organisation"], 0):
+            latest[s["organisation"]], counts[s["organisation"]] = s["year"], s.get("members_total", 0)
+    return counts

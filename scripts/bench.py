@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from adminapp import create_app, db, embedded_db  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
 from documents import AuditEntry, Member, Organisation, Pledge, User, Vocabulary, audit, idcard, summary  # noqa: E402
+from documents.base import now  # noqa: E402
 from documents.organisation import OrgOwned  # noqa: E402
 from documents.pledge import PledgeItem  # noqa: E402
 from documents.pledging import template_for  # noqa: E402
@@ -206,14 +207,15 @@ def build_pledges(size, members, branches, communities, admin):
     return pledges
 
 
-def build_audit(size, members, pledges, admin):
-    """One entry per created member and pledge, as audit.record writes them, up to the scale's count."""
-    entries = []
+def build_audit(size, members, pledges, admin, rng):
+    """One entry per created member and pledge, as audit.record writes them, spread over the past year."""
+    entries, start = [], now() - dt.timedelta(days=365)
     for doc, action in [(p, "新建承诺") for p in pledges] + [(m, "新建") for m in members]:
         after = audit.snapshot(doc)
+        at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
         entries.append(AuditEntry(
-            actor=str(admin), action=action, collection=doc._get_collection_name(), record_id=doc.pk,
-            organisation_id=doc.organisation.pk, summary=str(doc), before={},
+            at=at, day=audit.local_day(at), actor=str(admin), action=action, collection=doc._get_collection_name(),
+            record_id=doc.pk, organisation_id=doc.organisation.pk, summary=str(doc), before={},
             after={k: v for k, v in after.items() if v is not None}))
     _insert(AuditEntry, entries[:max(0, size["audit"] - AuditEntry.objects.count())])
 
@@ -234,7 +236,7 @@ def build(scale):
         timings["members"] = time.perf_counter() - t0 - sum(timings.values())
         pledges = build_pledges(size, members, branches, communities, admin)
         timings["pledges"] = time.perf_counter() - t0 - sum(timings.values())
-        build_audit(size, members, pledges, admin)
+        build_audit(size, members, pledges, admin, rng)
         timings["audit"] = time.perf_counter() - t0 - sum(timings.values())
         summary.rebuild()  # the organisation-year read models the home page, coverage and board show
         timings["summaries"] = time.perf_counter() - t0 - sum(timings.values())
@@ -476,10 +478,15 @@ def plan(app, database):
     pledge = database.pledge.find_one({"organisation": sq01["_id"], "year": YEAR, "state": "draft"})
     published = database.pledge.find_one({"organisation": sq01["_id"], "year": YEAR, "state": "published"})
 
-    def deep(endpoint, collection, org_ids):
-        rows = database[collection].count_documents({"org_path": org_ids[0]} if org_ids else {})
-        return max(1, math.ceil(rows / page_size(app, endpoint)) * 3 // 5)
+    all_orgs = [o["_id"] for o in database.organisation.find({}, {"_id": 1})]
 
+    def deep(endpoint, collection, org_ids, **match):
+        """The last page of the organisation (of org_ids, else of all) holding most of these records: ?org=…&page=…"""
+        counts = {o: database[collection].count_documents({"organisation": o, **match}) for o in org_ids or all_orgs}
+        org, rows = max(counts.items(), key=lambda item: item[1])
+        return f"org={org}&page={max(0, math.ceil(rows / page_size(app, endpoint)) - 1)}"
+
+    half_year_ago = (dt.date.today() - dt.timedelta(days=182)).isoformat()
     m_org, p_org = filter_arg(app, "member", "organisation"), filter_arg(app, "pledge", "organisation")
     year, state = filter_arg(app, "pledge", "year"), filter_arg(app, "pledge", "state")
     search = urllib.parse.quote("独居老人")
@@ -489,15 +496,15 @@ def plan(app, database):
     pages += [(f"{name} 列表", "admin", f"/admin/{name}/", None) for name in lists]
     pages += [
         ("操作日志 列表", "admin", "/admin/audit/", None),
-        ("操作日志 深页", "admin", f"/admin/audit/?page={deep('audit', 'audit', None)}", None),
+        ("操作日志 半年前", "admin", f"/admin/audit/?day={half_year_ago}", None),
         ("党员 列表第1页", "admin", "/admin/member/", "/admin/member/"),
         ("党员 列表第5页", "admin", "/admin/member/?page=4", "/admin/member/?page=4"),
-        ("党员 深页", "admin", f"/admin/member/?page={deep('member', 'member', None)}", None),
+        ("党员 深页", "admin", f"/admin/member/?{deep('member', 'member', None)}", None),
         ("党员 按组织", "admin", f"/admin/member/?{m_org}={sq01['_id']}", None),
         ("党员 搜索姓名", "admin", f"/admin/member/?search={urllib.parse.quote(member['name'])}", None),
         ("承诺 列表第1页", "admin", "/admin/pledge/", "/admin/pledge/"),
         ("承诺 列表第5页", "admin", "/admin/pledge/?page=4", "/admin/pledge/?page=4"),
-        ("承诺 深页", "admin", f"/admin/pledge/?page={deep('pledge', 'pledge', None)}", None),
+        ("承诺 深页", "admin", f"/admin/pledge/?{deep('pledge', 'pledge', None, year=YEAR)}", None),
         ("承诺 年度+状态", "admin", f"/admin/pledge/?{year}={YEAR}&{state}=published", None),
         ("承诺 按组织+年度", "admin", f"/admin/pledge/?{p_org}={sq01['_id']}&{year}={YEAR}", None),
         ("承诺 搜索", "admin", f"/admin/pledge/?search={search}", None),
@@ -512,9 +519,9 @@ def plan(app, database):
         pages += [
             ("首页", role, "/admin/", None),
             ("党员 列表第1页", role, "/admin/member/", None),
-            ("党员 深页", role, f"/admin/member/?page={deep('member', 'member', ids)}", None),
+            ("党员 深页", role, f"/admin/member/?{deep('member', 'member', ids)}", None),
             ("承诺 列表第1页", role, "/admin/pledge/", None),
-            ("承诺 深页", role, f"/admin/pledge/?page={deep('pledge', 'pledge', ids)}", None),
+            ("承诺 深页", role, f"/admin/pledge/?{deep('pledge', 'pledge', ids, year=YEAR)}", None),
             ("承诺 年度+状态", role, f"/admin/pledge/?{year}={YEAR}&{state}=published", None),
             ("承诺 搜索", role, f"/admin/pledge/?search={search}", None),
             ("承诺 详情", role, f"/admin/pledge/details/?id={pledge['_id']}", None),

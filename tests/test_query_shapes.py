@@ -126,7 +126,7 @@ def test_list_pages_send_as_many_commands_for_200_rows_as_for_20(sent, login_as,
     with seeded.app_context():
         branch = make_org(name="测试楼院党小组", parent=org("SQ01"))
         _add_members_with_pledges(20, branch)
-    urls = ("/admin/member/", "/admin/pledge/")
+    urls = (f"/admin/member/?org={branch.pk}", f"/admin/pledge/?org={branch.pk}")
     for url in urls:
         get_ok(clerk, url)  # collections and indexes exist from here on
     small = {url: len(sent.during(lambda: get_ok(clerk, url))[0]) for url in urls}
@@ -156,7 +156,7 @@ def test_moving_an_organisation_rewrites_the_paths_below_it(sent, login_as, seed
         assert Organisation.objects(pk=below.pk).first().org_path == path
         assert Member.objects(pk=member.pk).first().org_path == path
         assert Pledge.objects(pk=pledge.pk).first().org_path == path
-    html = get_ok(login_as("sq_clerk"), "/admin/member/")
+    html = get_ok(login_as("sq_clerk"), f"/admin/member/?org={below.pk}")
     assert "随迁党员" in html
 
 

@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional
 
 from adminapp.views.base import ScopedModelView
 from adminapp.views.filters import ListValueFilter
+from adminapp.views.paging import DayWalk
 from documents import audit
 from documents.user import Role, is_locked_out, unlock
 from documents.vocabulary import KINDS
@@ -89,6 +90,12 @@ class AuditView(AdminOnly, ScopedModelView):
         ListValueFilter("action", _l("操作"), values=[
             "新建", "修改", "删除", "新建承诺", "修改承诺", "提交审核", "审核通过", "退回修改", "签订备案", "公示",
             "退回重审", "登记进度", "挂牌销号", "评议完成", "年度归档", "撤销年度归档"]))
+
+    list_template = "admin/walk_list.html"
+
+    def walk(self, root, filters):
+        """The trail one day at a time, newest first: a day's entries are one indexed equality."""
+        return DayWalk()
 
     def is_action_allowed(self, name):
         return False

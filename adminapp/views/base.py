@@ -119,33 +119,55 @@ class ScopedModelView(LoginRequired, ModelView):
         return [obj for obj in found if obj is not None]
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """Flask-Admin's list query in shapes FerretDB pushes down; rows are not dereferenced."""
+        """Flask-Admin's list query in shapes FerretDB pushes down; rows are not dereferenced.
+
+        A view with a walk pages through one organisation or day at a time (adminapp/views/paging.py);
+        a search and an export (no page size) still cover the whole scope.
+        """
         filters = list(filters or ())
         subtree = [(i, v) for i, _name, v in filters if isinstance(self._filters[i], OrgSubtreeFilter)]
         query = self.get_query()
+        root = None if current_user.is_admin else ref_id(current_user, "organisation")
         if subtree:
             # The chosen organisation replaces the user's scope: one path equality, not two.
             root = ObjectId(subtree[-1][1])
             query = self.model.objects(org_path=root) if access.can_see_org(current_user, root) else query.none()
+        page_size = self.page_size if page_size is None else page_size
+        walk = g.list_walk = self.walk(root, filters) if page_size and not search else None
         for index, _name, value in filters:
             flt = self._filters[index]
             if not isinstance(flt, OrgSubtreeFilter):
                 query = flt.apply(query, flt.clean(value))
         if self._search_supported and search:
             query = self._search(query, search)
+        if walk is not None:
+            query = walk.narrow(query)
         count = None if self.simple_list_pager else query.count()
-        narrow = subtree or filters or search or not current_user.is_admin or self.sort_unfiltered
+        narrow = walk or subtree or filters or search or not current_user.is_admin or self.sort_unfiltered
         if sort_column:
             query = query.order_by(("-" if sort_desc else "") + sort_column)
         elif self._get_default_order() and narrow:  # FerretDB sorts everything that matched: never a whole collection
             query = query.order_by(*[("-" if desc else "") + column for column, desc in self._get_default_order()])
-        page_size = self.page_size if page_size is None else page_size
         if page_size:
             query = query.limit(page_size)
         if page and page_size:
             query = query.skip(page * page_size)
         query = query.no_dereference()
         return count, (query.all() if execute else query)
+
+    def walk(self, root, filters):
+        """Where a page of this list lies (an OrgWalk or DayWalk), or None for lists small enough to read whole."""
+        return None
+
+    def walk_url(self, key):
+        """This list with the same filters and search, at another organisation or day, from its first page."""
+        args = {k: v for k, v in request.args.items() if k != "page"}
+        args[g.list_walk.param] = key
+        return self.get_url(".index_view", **args)
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("walk", g.get("list_walk"))
+        return super().render(template, **kwargs)
 
     @staticmethod
     def name_of(document, pk):

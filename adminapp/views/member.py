@@ -11,8 +11,9 @@ from wtforms.fields.choices import SelectChoice
 
 from adminapp.views.base import ScopedModelView, object_id_or_404
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.paging import OrgWalk
 from adminapp.views.forms import CheckboxesField, VocabularySelectField
-from documents import access, idcard, jobs, roster
+from documents import access, idcard, jobs, roster, summary
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS
 from documents.organisation import Organisation
@@ -50,6 +51,10 @@ class MemberView(ScopedModelView):
         ListValueFilter("gender", _l("性别"), values=GENDERS),
     )
     list_template = "admin/member_list.html"
+
+    def walk(self, root, filters):
+        """One organisation at a time, with each one's roster size from the read models."""
+        return OrgWalk(root, summary.org_counts(root, what="members"))
 
     def on_model_delete(self, model):
         """A member with pledges or comments stays: their records would point at nobody."""
