@@ -39,15 +39,21 @@ def _self_and_ancestors(org_id):
 
 
 def deadline_for(org_id, year):
-    """The publication deadline that applies: the organisation's own, else the nearest above it."""
-    chain = _self_and_ancestors(org_id)
-    found = {ref_id(d, "organisation"): d.deadline
-             for d in PublicationDeadline.objects(organisation__in=chain, year=year).no_dereference()}
-    return next((found[i] for i in chain if i in found), None)
+    """The publication deadline that applies: the organisation's own, else the nearest above it.
+
+    One indexed equality per organisation of the chain (a few), never `$in`, which FerretDB does not push down.
+    """
+    for org in _self_and_ancestors(org_id):
+        found = PublicationDeadline.objects(organisation=org, year=year).order_by().no_dereference().first()
+        if found is not None:
+            return found.deadline
+    return None
 
 
 def is_closed(org_id, year):
-    return YearClosing.objects(organisation__in=_self_and_ancestors(org_id), year=year, active=True).first() is not None
+    """True when the year is closed for the organisation or one above it (one indexed equality per level)."""
+    return any(YearClosing.objects(organisation=org, year=year, active=True).order_by().first() is not None
+               for org in _self_and_ancestors(org_id))
 
 
 def ensure_open(org_id, year):

@@ -169,9 +169,7 @@ class _Checker:
 
     def __init__(self, user):
         visible = access.visible_org_ids(user)
-        orgs = Organisation.objects.only("code", "org_type") if visible is None else \
-            Organisation.objects(pk__in=visible).only("code", "org_type")
-        self.orgs = {o.code: o.pk for o in orgs}
+        self.orgs = {o.code: o.pk for o in access.org_queryset(user).order_by().only("code")}
         self.categories = set(Vocabulary.labels("member_category"))
         self.statuses = set(Vocabulary.labels("member_status"))
         self.visible = visible
@@ -338,7 +336,7 @@ def commit(batch_id, actor, report=None):
         plan = _stage(batch, members, stamp, owners)
         report(message="正在写入更新")
         _replace(members, plan)
-        for member in Member.objects(pk__in=plan["renamed"]) if plan["renamed"] else ():
+        for member in filter(None, (Member.objects(pk=pk).order_by().first() for pk in plan["renamed"])):
             copies.refresh(member)
         _staging(batch_id).drop()
     report(done=total, total=total, message="正在记录")

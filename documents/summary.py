@@ -153,9 +153,8 @@ def refresh(org_id):
     fresh = recount(org_id, {dt.date.today().year})
     for summary in fresh.values():
         summary.save()
-    gone = stored - {s.pk for s in fresh.values()}
-    if gone:
-        OrgYearSummary.objects(pk__in=list(gone)).delete()
+    for gone in stored - {s.pk for s in fresh.values()}:
+        OrgYearSummary.objects(pk=gone).delete()
     return list(fresh.values())
 
 
@@ -242,19 +241,20 @@ def unpledged_members(org_id, year):
 
 
 def org_counts(root, year=None, what="pledges"):
-    """{organisation id: pledges (of `year`, or every year when None) or members} below root (everything if None).
+    """{organisation id: count} below root (everything if None), read from the summaries by one equality.
 
-    Read from the summaries by one equality, never counted over the records: list pages use it to
-    step from one organisation to the next and to say how many records each holds.
+    what is "pledges" (of `year`, or of every year when None) or a roster field of the latest summary
+    ("members_total", "members_active"). List pages use it to step from one organisation to the next
+    and to say how many records each holds; the organisation tree shows the rosters.
     """
     query = OrgYearSummary.objects.order_by() if root is None else OrgYearSummary.objects(org_path=root).order_by()
     if year is not None and what == "pledges":
         query = query.filter(year=int(year))
     counts, latest = {}, {}
-    for s in query.only("organisation", "year", "pledges", "members_total").as_pymongo():
+    for s in query.only("organisation", "year", "pledges", "members_total", "members_active").as_pymongo():
         if what == "pledges":
             counts[s["organisation"]] = counts.get(s["organisation"], 0) + sum(
                 n for states in (s.get("pledges") or {}).values() for n in states.values())
         elif s["year"] >= latest.get(s["organisation"], 0):
-            latest[s["organisation"]], counts[s["organisation"]] = s["year"], s.get("members_total", 0)
+            latest[s["organisation"]], counts[s["organisation"]] = s["year"], s.get(what, 0)
     return counts

@@ -207,3 +207,57 @@ def test_relation_drop_downs_are_bounded_and_keep_the_current_choice(sent, login
     assert len(_options(get_ok(clerk, "/admin/leadercomment/new/"), "member")) == 5 + 1
     options = _options(get_ok(clerk, f"/admin/leadercomment/edit/?id={comment.pk}"), "member")
     assert len(options) <= 5 + 2 and any(str(last.pk) in o and "selected" in o for o in options)
+
+
+def _rows(html, endpoint):
+    return re.findall(rf"/admin/{endpoint}/details/\?id=(\w+)", html)
+
+
+def test_big_lists_read_one_organisation_or_one_day_per_page(sent, login_as, seeded):
+    reviewer = login_as("jd_reviewer")
+    with seeded.app_context():
+        jd, jg, lx, sq = org("JD01").pk, org("JG01").pk, org("LX01").pk, org("SQ01").pk
+        owners = {str(m.pk): m.organisation.pk for m in Member.objects(org_path=jd)}
+        active = Member.objects(organisation=sq, status="在册").count()
+    commands, html = sent.during(lambda: get_ok(reviewer, "/admin/member/"))
+    finds = [body["filter"] for name, body in commands if name == "find" and body["find"] == "member"]
+    assert finds and all(f.get("organisation") == jg for f in finds), finds
+    assert not [name for name, _body in commands if name in ("count", "aggregate")]
+    assert not {op for f in filters_of(commands) for op in operators(f)}, filters_of(commands)
+    assert _rows(html, "member") and {owners[i] for i in _rows(html, "member")} == {jg}
+    assert "城东机械制造有限公司党支部（QY01）" in html, "the other branches are one choice away"
+    following = re.search(r'href="([^"]+)">下一个组织', html).group(1).replace("&amp;", "&")
+    assert {owners[i] for i in _rows(get_ok(reviewer, following), "member")} == {lx}
+
+    commands, html = sent.during(lambda: get_ok(reviewer, f"/admin/pledge/?org={sq}"))
+    finds = [body["filter"] for name, body in commands if name == "find" and body["find"] == "pledge"]
+    assert finds and all(f == {"org_path": jd, "organisation": sq, "year": dt.date.today().year} for f in finds), finds
+    assert _rows(html, "pledge")
+
+    commands, html = sent.during(lambda: get_ok(reviewer, "/admin/orgtree/"))
+    assert not [name for name, _body in commands if name in ("count", "aggregate")]
+    assert f"党员 {active} 名" in html
+
+    admin = login_as("admin")
+    today = dt.date.today()
+    commands, html = sent.during(lambda: get_ok(admin, "/admin/audit/"))
+    audit_finds = [body for name, body in commands if name == "find" and body["find"] == "audit"]
+    assert audit_finds and all(body["filter"].get("day") for body in audit_finds), audit_finds
+    ordered = [body["filter"] for body in audit_finds if body.get("sort")]
+    assert ordered == [{"day": today.isoformat()}], "only one day's entries are sorted"
+    assert f"{today.year}年{today.month}月{today.day}日" in html and "更早一天" in html
+    earlier = get_ok(admin, f"/admin/audit/?day={(today - dt.timedelta(days=400)).isoformat()}")
+    assert "更晚一天" not in earlier and not _rows(earlier, "audit")
+
+
+def test_deadlines_closings_and_rounds_are_found_by_equality(sent, seeded):
+    from documents import calendar, supervision
+    with seeded.app_context():
+        sq, jd = org("SQ01").pk, org("JD01").pk
+        sent.commands.clear()
+        calendar.deadline_for(sq, 2026)
+        calendar.is_closed(sq, 2026)
+        missing = supervision.rounds_missing([sq, jd])
+        used = {op for f in filters_of(sent.commands) for op in operators(f)}
+    assert not used & {"$in", "$nin"}, used
+    assert set(missing) <= {sq, jd}

@@ -54,7 +54,7 @@ class MemberView(ScopedModelView):
 
     def walk(self, root, filters):
         """One organisation at a time, with each one's roster size from the read models."""
-        return OrgWalk(root, summary.org_counts(root, what="members"))
+        return OrgWalk(root, summary.org_counts(root, what="members_total"))
 
     def on_model_delete(self, model):
         """A member with pledges or comments stays: their records would point at nobody."""

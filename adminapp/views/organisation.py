@@ -12,7 +12,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import LoginRequired, ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
-from documents import access
+from documents import access, summary
 from documents.member import Member
 from documents.organisation import LEVELS, Organisation, forest, ref_id
 from documents.user import User
@@ -91,12 +91,11 @@ class OrganisationView(ScopedModelView):
 
 
 class OrgTreeView(LoginRequired, BaseView):
-    """组织架构: the tree of the user's organisations with member counts and links."""
+    """组织架构: the tree of the user's organisations with their rosters' sizes (from the read models) and links."""
 
     @expose("/")
     def index(self):
-        counts = {row["_id"]: row["n"] for row in Member.objects.aggregate(
-            [{"$match": {"status": "在册"}}, {"$group": {"_id": "$organisation", "n": {"$sum": 1}}}])}
         root = None if current_user.is_admin else ref_id(current_user, "organisation")
-        return self.render("admin/org_tree.html", tree=forest(root) if root or current_user.is_admin else [],
-                           counts=counts)
+        if root is None and not current_user.is_admin:
+            return self.render("admin/org_tree.html", tree=[], counts={})
+        return self.render("admin/org_tree.html", tree=forest(root), counts=summary.org_counts(root, what="members_active"))
