@@ -1,4 +1,4 @@
-"""A roster upload held between its preview and the clerk's confirmation; written once, never updated.
+"""A roster upload held between its preview and the clerk's confirmation: stored as sent, then once with its checked rows.
 
 What happens to it afterwards (importing, imported, cancelled) is kept by its import job: FerretDB
 rewrites a whole document on any update. Its rows are kept as one compressed BSON value, not as
@@ -29,13 +29,18 @@ class ImportBatch(Document):
     # The creator's organisation: who else may see the batch and its import job (None: administrators only).
     organisation = ObjectIdField()
     filename = StringField()
-    rows = BinaryField()
+    rows = BinaryField()  # None until the check job has gone through the upload
+    upload = BinaryField()  # the file as sent (compressed), until it is checked
 
     # Batches stored before the job existed also carry `state`, `written` and their rows as lists.
     meta = {"collection": "import_batch", "indexes": ["created_by"], "strict": False}
 
     def __str__(self):
         return self.filename or ""
+
+    @property
+    def checked(self):
+        return self.rows is not None
 
     @cached_property
     def content(self):

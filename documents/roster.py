@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from typing import NamedTuple
 
 from bson import ObjectId
@@ -230,8 +231,33 @@ class _Checker:
         return values, problems
 
 
+def receive(user, filename, data, limits):
+    """Refuse an unreadable upload at once, else keep it and start the job that checks its rows; return the batch.
+
+    Size, type and header problems are found by reading the header and the first row, so the upload
+    page still says what is wrong with the file; checking every row runs in the job, with progress.
+    """
+    rows = read_rows(filename, data, limits)
+    try:
+        next(rows, None)
+    finally:
+        rows.close()
+    batch = ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename,
+                        upload=zlib.compress(data, 1)).save()
+    jobs.start(check_id(batch), "check", user.pk, batch.organisation,
+               {"batch": str(batch.pk), "actor": str(user.pk), "limits": list(limits)})
+    return batch
+
+
 def prepare(user, filename, data, limits):
-    """Check an upload and keep the outcome as an ImportBatch awaiting confirmation."""
+    """Check an upload and keep the outcome as an ImportBatch awaiting confirmation (in this process)."""
+    return ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename,
+                       rows=check(user, filename, data, limits)).save()
+
+
+def check(user, filename, data, limits, report=None):
+    """Check every row of an upload; return the batch's packed rows: what to create, to update and to refuse."""
+    report = report or (lambda **_kw: None)
     checker = _Checker(user)
     rows, rejects, seen = [], [], {}
     for number, row in read_rows(filename, data, limits):
@@ -241,9 +267,12 @@ def prepare(user, filename, data, limits):
                              "reason": f"与第 {seen[values['id_number']]} 行重复"})
         if problems:
             rejects.extend(problems)
-            continue
-        seen[values["id_number"]] = number
-        rows.append((number, values))
+        else:
+            seen[values["id_number"]] = number
+            rows.append((number, values))
+        if number % CHUNK == 0:
+            report(done=number - 1, message=f"正在检查第 {number - 1} 行")
+    report(message="正在核对已登记的党员")
     # One pass over the roster's id numbers: FerretDB scans the collection for any filter anyway,
     # and matching 10,000 documents against a 10,000-value $in costs more than reading them.
     existing = {doc["id_number"]: doc for doc in Member._get_collection().find(
@@ -260,8 +289,25 @@ def prepare(user, filename, data, limits):
         else:
             updates.append({"row": number, "_id": found["_id"], "was_org": found.get("organisation"), **stored})
     rejects.sort(key=lambda r: r["row"])
-    return ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename,
-                       rows=pack(creates, updates, rejects)).save()
+    return pack(creates, updates, rejects)
+
+
+def _check_job(job, report):
+    """Check a received upload's rows and store the outcome on its batch (safe to redo: the same rows come out)."""
+    batch = ImportBatch.objects(pk=ObjectId(job.params["batch"])).order_by().first()
+    actor = User.objects(pk=ObjectId(job.params["actor"])).order_by().first()
+    rows = check(actor, batch.filename, zlib.decompress(batch.upload), Limits(*job.params["limits"]), report)
+    ImportBatch._get_collection().update_one({"_id": batch.pk}, {"$set": {"rows": rows}, "$unset": {"upload": 1}})
+    unpacked = unpack(rows)
+    return {"batch": str(batch.pk), "creates": len(unpacked["creates"]), "updates": len(unpacked["updates"]),
+            "rejected": len({r["row"] for r in unpacked["rejects"]})}
+
+
+jobs.HANDLERS["check"] = _check_job
+
+
+def check_id(batch):
+    return f"check:{batch.pk}"
 
 
 def _storable(values):
@@ -274,6 +320,8 @@ def _storable(values):
 
 def confirm(batch, actor):
     """Start the job that writes a checked batch, or find the one a first click already started."""
+    if not batch.checked:
+        raise ValueError("该花名册还在检查中，请稍候")
     job = jobs.start(job_id(batch), "import", actor.pk, batch.organisation,
                      {"batch": str(batch.pk), "actor": str(actor.pk)}, total=len(batch.creates) + len(batch.updates))
     if job.result.get("cancelled"):

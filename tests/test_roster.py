@@ -35,9 +35,15 @@ def upload(browser, data, filename="花名册.xlsx"):
 
 
 def preview_of(browser, response):
+    """The preview of an upload, once the job checking its rows (whose page the preview sends to meanwhile) is done."""
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     url = response.headers["Location"]
-    return url, browser.get(url).get_data(as_text=True)
+    page = browser.get(url)
+    if page.status_code == 302:
+        assert "/admin/job/check:" in page.headers["Location"]
+        assert wait_for(browser, page.headers["Location"])["state"] == "done"
+        page = browser.get(url)
+    return url, page.get_data(as_text=True)
 
 
 def confirm(browser, url, timeout=60):

@@ -5,10 +5,10 @@
   var bar = box.querySelector(".progress-bar"), text = document.getElementById("job-text");
   function poll() {
     fetch(box.dataset.url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (job) {
-      var pct = job.total ? Math.floor(100 * job.done / job.total) : 0;
+      var pct = job.total ? Math.floor(100 * job.done / job.total) : (job.state === "queued" ? 0 : 100);
       bar.style.width = pct + "%";
       bar.setAttribute("aria-valuenow", pct);
-      bar.textContent = job.done + " / " + job.total;
+      bar.textContent = job.total ? job.done + " / " + job.total : String(job.done);
       text.textContent = job.state_title + " · " + job.message;
       if (job.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
     }).catch(function () { setTimeout(poll, 3000); });

@@ -14,9 +14,9 @@ from exporters import archive
 
 
 def visible_job_or_404(job_id):
-    """The job, resumed if its process died, when it belongs to the user's organisations; else 404."""
+    """The job, resumed if its process died, when the user started it or it belongs to their organisations; else 404."""
     job = jobs.load(job_id)
-    if job is None or not access.can_see_org(current_user, job.organisation):
+    if job is None or not (job.owner == current_user.pk or access.can_see_org(current_user, job.organisation)):
         abort(404)
     return jobs.resume_if_stalled(job)
 
@@ -63,6 +63,8 @@ class JobView(LoginRequired, BaseView):
 
 
 def _back_link(job):
+    if job.kind == "check":
+        return url_for("member.import_preview", batch_id=job.params["batch"])
     if job.kind == "import":
         return url_for("member.index_view")
     return url_for("organisation.details_view", id=job.organisation)

@@ -90,7 +90,7 @@ class MemberView(ScopedModelView):
                 error = _("请选择要导入的花名册文件")
             else:
                 try:
-                    batch = roster.prepare(current_user, upload.filename, upload.read(), limits)
+                    batch = roster.receive(current_user, upload.filename, upload.read(), limits)
                 except roster.RosterFileError as exc:
                     error = str(exc)
                 else:
@@ -122,6 +122,8 @@ class MemberView(ScopedModelView):
     @expose("/import/<batch_id>/", methods=("GET", "POST"))
     def import_preview(self, batch_id):
         batch = self._visible_batch(batch_id)
+        if not batch.checked:  # its rows are being checked: the check job's page shows how far it got
+            return redirect(url_for("job.details", job_id=roster.check_id(batch)))
         job = jobs.load(roster.job_id(batch))
         if request.method == "POST":
             if not self.can_create:
