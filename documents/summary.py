@@ -64,6 +64,25 @@ class OrgYearSummary(Document):
         return sum(n for on, n in (self.open_items or {}).items() if on < day.isoformat())
 
 
+class OrgYearCount(Document):
+    """The few figures list pages step by, per organisation-year: kept apart from the summary, whose to-do lines make
+    it many times costlier for FerretDB to read."""
+    id = StringField(primary_key=True)  # as the summary's
+    organisation = ObjectIdField(required=True)
+    org_path = ListField(ObjectIdField())
+    year = IntField(required=True)
+    pledges = IntField(default=0)
+    members_total = IntField(default=0)
+    members_active = IntField(default=0)
+
+    meta = {"collection": "org_year_count", "indexes": ["org_path", "year"]}
+
+    @classmethod
+    def of(cls, summary):
+        return cls(id=summary.pk, organisation=summary.organisation, org_path=summary.org_path, year=summary.year,
+                   pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active)
+
+
 def key(org_id, year):
     return f"{org_id}:{int(year)}"
 
@@ -153,8 +172,10 @@ def refresh(org_id):
     fresh = recount(org_id, {dt.date.today().year})
     for summary in fresh.values():
         summary.save()
+        OrgYearCount.of(summary).save()
     for gone in stored - {s.pk for s in fresh.values()}:
         OrgYearSummary.objects(pk=gone).delete()
+        OrgYearCount.objects(pk=gone).delete()
     return list(fresh.values())
 
 
@@ -176,6 +197,7 @@ def rebuild():
     for org_id in Organisation.objects.order_by().scalar("pk"):
         kept += [s.pk for s in refresh(org_id)]
     OrgYearSummary.objects(pk__nin=kept).delete()
+    OrgYearCount.objects(pk__nin=kept).delete()
     return len(kept)
 
 
@@ -241,20 +263,19 @@ def unpledged_members(org_id, year):
 
 
 def org_counts(root, year=None, what="pledges"):
-    """{organisation id: count} below root (everything if None), read from the summaries by one equality.
+    """{organisation id: count} below root (everything if None), read from the small count documents by one equality.
 
-    what is "pledges" (of `year`, or of every year when None) or a roster field of the latest summary
+    what is "pledges" (of `year`, or of every year when None) or a roster field of the latest year
     ("members_total", "members_active"). List pages use it to step from one organisation to the next
     and to say how many records each holds; the organisation tree shows the rosters.
     """
-    query = OrgYearSummary.objects.order_by() if root is None else OrgYearSummary.objects(org_path=root).order_by()
+    query = OrgYearCount.objects.order_by() if root is None else OrgYearCount.objects(org_path=root).order_by()
     if year is not None and what == "pledges":
         query = query.filter(year=int(year))
     counts, latest = {}, {}
-    for s in query.only("organisation", "year", "pledges", "members_total", "members_active").as_pymongo():
+    for c in query.as_pymongo():
         if what == "pledges":
-            counts[s["organisation"]] = counts.get(s["organisation"], 0) + sum(
-                n for states in (s.get("pledges") or {}).values() for n in states.values())
-        elif s["year"] >= latest.get(s["organisation"], 0):
-            latest[s["organisation"]], counts[s["organisation"]] = s["year"], s.get(what, 0)
+            counts[c["organisation"]] = counts.get(c["organisation"], 0) + c.get("pledges", 0)
+        elif c["year"] >= latest.get(c["organisation"], 0):
+            latest[c["organisation"]], counts[c["organisation"]] = c["year"], c.get(what, 0)
     return counts

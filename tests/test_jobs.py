@@ -34,7 +34,7 @@ def test_double_click_on_confirm_finds_the_same_job(login_as, seeded):
     assert "查看导入进度和结果" in clerk.get(url).get_data(as_text=True), "the preview now leads to the job"
     with seeded.app_context():
         assert Member.objects(__raw__={"name": {"$regex": "^任务党员"}}).count() == 30
-        assert Job.objects.count() == 1 and job["state"] == "done"
+        assert Job.objects(kind="import").count() == 1 and job["state"] == "done"
 
 
 def test_concurrent_confirmations_start_one_job(seeded, monkeypatch):
@@ -86,7 +86,7 @@ def test_reimport_shows_updates_and_a_cancelled_batch_cannot_start(login_as, see
     clerk.post(url, {"choice": "cancel"}, token_from=url)
     assert "已取消" in clerk.post(url, {"choice": "commit"}, token_from=url).get_data(as_text=True)
     with seeded.app_context():
-        assert Job.objects.count() == 3 and Job.objects(result__cancelled=True).count() == 1
+        assert Job.objects(kind="import").count() == 3 and Job.objects(result__cancelled=True).count() == 1
 
 
 @pytest.mark.parametrize("crash_in", ["creates", "updates"])

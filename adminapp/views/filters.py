@@ -1,19 +1,31 @@
 """List filters whose options follow the current user's organisations and word lists."""
 from bson import ObjectId
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from documents import access
+from documents.organisation import Organisation, ref_id
 from documents.vocabulary import Vocabulary
+
+
+def orgs_under(root):
+    """[(id, "name（code）")] of an organisation and those below it (all when root is None), by code; read once a request."""
+    cache = g.setdefault("_orgs_under", {})
+    if root not in cache:
+        query = Organisation.objects.order_by() if root is None else Organisation.objects(org_path=root).order_by()
+        orgs = sorted(query.only("code", "name").as_pymongo(), key=lambda o: o.get("code") or "")
+        cache[root] = [(o["_id"], f"{o.get('name')}（{o.get('code')}）") for o in orgs]
+    return cache[root]
 
 
 def _user_orgs():
     if not has_request_context() or not current_user.is_authenticated:
         return []
-    orgs = sorted(access.org_queryset(current_user).only("name", "code"), key=lambda o: o.code)
-    return [(str(o.pk), str(o)) for o in orgs]
+    own = ref_id(current_user, "organisation")
+    if not current_user.is_admin and own is None:
+        return []
+    return [(str(pk), label) for pk, label in orgs_under(None if current_user.is_admin else own)]
 
 
 class OrgSubtreeFilter(BaseMongoEngineFilter):

@@ -12,7 +12,7 @@ import datetime as dt
 from flask import request
 from flask_babel import gettext as _
 
-from documents.organisation import Organisation
+from adminapp.views.filters import orgs_under
 from exporters.pdf import cn_date
 
 DAYS_PROBED = 31  # how far the audit trail looks for the previous or next day with entries
@@ -25,10 +25,8 @@ class OrgWalk:
 
     def __init__(self, root, counts):
         """root: the organisation whose subtree is listed (None: all); counts: {org id: records} or None."""
-        query = Organisation.objects.order_by() if root is None else Organisation.objects(org_path=root).order_by()
-        orgs = sorted(query.only("code", "name").as_pymongo(), key=lambda o: o.get("code") or "")
         counts = counts or {}
-        self.choices = [(str(o["_id"]), f"{o.get('name')}（{o.get('code')}）", counts.get(o["_id"], 0)) for o in orgs]
+        self.choices = [(str(pk), label, counts.get(pk, 0)) for pk, label in orgs_under(root)]
         keys = [key for key, _label, _n in self.choices]
         busy = [key for key, _label, n in self.choices if n]
         requested = request.args.get(self.param)
