@@ -12,7 +12,7 @@ from documents import jobs
 from documents.board import board_for
 from documents.organisation import Organisation
 from documents.pledge import Pledge
-from exporters import ledgers, spreadsheet
+from exporters import ledgers, pdf, spreadsheet
 from exporters.pdf import qr_data_uri, register_fonts, render
 
 
@@ -83,11 +83,12 @@ _worker_context = None
 
 
 def _init_worker(app_factory):
-    """Give a pool process its own app (templates, database connection) and fonts."""
+    """Give a pool process its own app (templates, database connection), fonts and the batch render limit."""
     global _worker_context
     _worker_context = app_factory().app_context()
     _worker_context.push()
     register_fonts()
+    pdf.for_batches()
 
 
 def write_archive(target, tasks, app_factory, progress=None, workers=None):
