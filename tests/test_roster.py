@@ -221,3 +221,15 @@ def test_export_round_trips_through_import(login_as, seeded):
     with seeded.app_context():
         count = Member.objects(organisation=org("SQ01")).count()
     assert f"将新增 0 人，更新 {count} 人" in html
+
+
+def test_rows_are_checked_in_a_job_whose_page_leads_to_the_preview(login_as, seeded):
+    clerk = login_as("sq_clerk")
+    response = upload(clerk, xlsx([row("检查党员", make_id_number("19880808")), row("", make_id_number("19880809"))]))
+    batch_id = response.headers["Location"].rstrip("/").split("/")[-1]
+    job_url = f"/admin/job/check:{batch_id}/"
+    job = wait_for(clerk, job_url)
+    assert job["state"] == "done" and (job["result"]["creates"], job["result"]["rejected"]) == (1, 1)
+    page = clerk.get(job_url).get_data(as_text=True)
+    assert "检查完成：可新增 1 人，可更新 0 人，1 行有问题" in page and f"/admin/member/import/{batch_id}/" in page
+    assert "将新增 1 人" in clerk.get(response.headers["Location"]).get_data(as_text=True)
