@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import BooleanField, DateField, DateTimeField, IntField, ReferenceField, StringField, ValidationError
 
 from documents.base import VersionedDocument
-from documents.organisation import Organisation, OrgOwned, ref_id
+from documents.organisation import Organisation, OrgOwned
 
 
 class PublicationDeadline(OrgOwned, VersionedDocument):

@@ -208,16 +208,26 @@ def build_pledges(size, members, branches, communities, admin):
 
 
 def build_audit(size, members, pledges, admin, rng):
-    """One entry per created member and pledge, as audit.record writes them, spread over the past year."""
-    entries, start = [], now() - dt.timedelta(days=365)
-    for doc, action in [(p, "新建承诺") for p in pledges] + [(m, "新建") for m in members]:
-        after = audit.snapshot(doc)
-        at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
-        entries.append(AuditEntry(
-            at=at, day=audit.local_day(at), actor=str(admin), action=action, collection=doc._get_collection_name(),
-            record_id=doc.pk, organisation_id=doc.organisation.pk, summary=str(doc), before={},
-            after={k: v for k, v in after.items() if v is not None}))
-    _insert(AuditEntry, entries[:max(0, size["audit"] - AuditEntry.objects.count())])
+    """One entry per created member and pledge, as audit.entry stores them, spread over the past year.
+
+    The entries are prepared as the documents the store appends (not validated one by one): at county
+    scale, building 150,000 AuditEntry objects took most of the builder's time.
+    """
+    orgs = {o.pk: o for o in Organisation.objects.no_dereference()}
+    start, wanted = now() - dt.timedelta(days=365), max(0, size["audit"] - AuditEntry.objects.count())
+    records = ([(p, "新建承诺") for p in pledges] + [(m, "新建") for m in members])[:wanted]
+    collection = AuditEntry._get_collection()
+    for first in range(0, len(records), 1000):
+        entries = []
+        for doc, action in records[first:first + 1000]:
+            at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
+            org = orgs[doc.organisation.pk]
+            entries.append({
+                "_id": ObjectId(), "at": at, "day": audit.local_day(at), "actor": str(admin), "action": action,
+                "collection": doc._get_collection_name(), "record_id": doc.pk, "organisation_id": org.pk,
+                "org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name, "summary": str(doc),
+                "before": {}, "after": {k: v for k, v in audit.snapshot(doc).items() if v is not None}})
+        collection.insert_many(entries, ordered=False)
 
 
 def build(scale):
