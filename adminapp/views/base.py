@@ -128,12 +128,14 @@ class ScopedModelView(LoginRequired, ModelView):
         subtree = [(i, v) for i, _name, v in filters if isinstance(self._filters[i], OrgSubtreeFilter)]
         query = self.get_query()
         root = None if current_user.is_admin else ref_id(current_user, "organisation")
+        visible = current_user.is_admin or root is not None
         if subtree:
             # The chosen organisation replaces the user's scope: one path equality, not two.
             root = ObjectId(subtree[-1][1])
-            query = self.model.objects(org_path=root) if access.can_see_org(current_user, root) else query.none()
+            visible = access.can_see_org(current_user, root)
+            query = self.model.objects(org_path=root) if visible else query.none()
         page_size = self.page_size if page_size is None else page_size
-        walk = g.list_walk = self.walk(root, filters) if page_size and not search else None
+        walk = g.list_walk = self.walk(root, filters) if page_size and visible and not search else None
         for index, _name, value in filters:
             flt = self._filters[index]
             if not isinstance(flt, OrgSubtreeFilter):
