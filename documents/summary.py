@@ -82,7 +82,7 @@ def recount(org_id, years):
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
     all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "year", "items")
                        .as_pymongo())
-    open_items = _open_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
+    open_items = unfinished_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
     all_rounds = list(SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter").as_pymongo())
     years = set(map(int, years)) | {p["year"] for p in all_pledges} | {r["year"] for r in all_rounds}
     found = {}
@@ -122,7 +122,7 @@ def _firsts(pledges, members, org_name, year):
     return firsts
 
 
-def _open_items(open_pledges, org_id):
+def unfinished_items(open_pledges, org_id):
     """Items with a deadline of published or fulfilling pledges whose latest progress is not 已完成."""
     if not open_pledges:
         return []

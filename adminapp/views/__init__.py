@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
-from adminapp.views.calendar import DeadlineView, YearClosingView
+from adminapp.views.calendar import DeadlineView, WorkWindowView, YearClosingView
+from adminapp.views.chasing import ChaseView, NoticeView
 from adminapp.views.coverage import CoverageView
 from adminapp.views.jobs import JobView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
@@ -21,6 +22,7 @@ from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, 
 from documents.calendar import PublicationDeadline, YearClosing
 from documents.evaluation import EvaluationRound, EvaluationScheme
 from documents.opinion import Opinion
+from documents.window import WorkWindow
 from documents.supervision import LeaderComment, Rectification, SupervisionRound
 
 # Chinese for the few Flask-Admin messages its own catalogue leaves in English.
@@ -40,6 +42,9 @@ def init_admin(app):
     admin.add_view(CoverageView(name=_l("承诺覆盖情况"), endpoint="coverage", url="/admin/pledge/coverage", category=pledges))
     admin.add_view(OpinionView(Opinion, name=_l("群众意见"), endpoint="opinion", category=pledges))
     admin.add_view(DeadlineView(PublicationDeadline, name=_l("公示期限"), endpoint="deadline", category=pledges))
+    admin.add_view(WorkWindowView(WorkWindow, name=_l("提诺与评诺时间"), endpoint="window", category=pledges))
+    admin.add_view(ChaseView(name=_l("催办清单"), endpoint="chase", category=pledges))
+    admin.add_view(NoticeView(name=_l("我的提醒"), endpoint="notice", category=pledges))
     admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))
     watch = _l("督诺与评诺")
     admin.add_view(SupervisionRoundView(SupervisionRound, name=_l("季度督诺"), endpoint="supervision", category=watch))
