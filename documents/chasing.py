@@ -278,8 +278,4 @@ def _overdue(summaries, today):
     items = [dict(i, deadline=dt.date.fromisoformat(i["deadline"]), pledge=ObjectId(str(i["pledge"])), org_name=s.name)
              for s in summaries for i in s.earliest_open if i["deadline"] < today.isoformat()]
     items.sort(key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
-    shown = items[:SHOWN]
-    for item in shown:
-        pledge = Pledge.objects(pk=item["pledge"]).order_by().only("scope", "member_name", "organisation_name").first()
-        item["whose"] = pledge.pledger if pledge else ""
-    return Lines(shown, sum(s.items_due_before(today) for s in summaries))
+    return Lines(items[:SHOWN], sum(s.items_due_before(today) for s in summaries))
