@@ -1,4 +1,4 @@
-"""催办, notices, to-dos and the 提诺 window, walked through as clerks, reviewers and administrators would."""
+"""催办, notices, to-dos, the 提诺 window and the year rollover, walked through as clerks, reviewers and administrators would."""
 import datetime as dt
 import io
 import re
@@ -12,6 +12,7 @@ from documents.cycle import transition
 from documents.notices import Notice
 from documents.opinion import Opinion
 from documents.pledge import PledgeItem
+from documents.template import PledgeTemplate
 from documents.window import WorkWindow
 from tests.clock import TODAY, YEAR
 from tests.factories import make_member, org
@@ -156,3 +157,44 @@ def test_pledges_outside_the_proposal_window_need_an_administrators_reason(seede
         WorkWindow.objects(organisation=jd.pk).update_one(set__propose_from=days(-1), set__propose_until=days(8))
     assert "还剩9天" in clerk.get("/admin/").get_data(as_text=True)
     assert clerk.get(url).status_code == 200, "inside the window a clerk records pledges as before"
+
+
+def test_year_rollover_previews_then_creates_next_years_set_once_with_links_both_ways(seeded, login_as):
+    admin = login_as("admin")
+    with seeded.app_context():
+        jd, sq = org("JD01"), org("SQ01")
+        pledge = Pledge.objects(organisation=sq, scope="member", state="published").first()
+        template = pledge.template
+        PledgeTemplate.objects(pk=template.pk).update_one(set__years=[YEAR])
+        PublicationDeadline(organisation=jd, year=YEAR, deadline=dt.date(YEAR, 5, 31)).save_checked(None)
+        item = pledge.items[0].content
+
+    def state():
+        with seeded.app_context():
+            return (Pledge.objects(year=YEAR + 1).count(), PublicationDeadline.objects(year=YEAR + 1).count(),
+                    sum(a.startswith("年度结转") for a in AuditEntry.objects.scalar("action")))
+
+    assert login_as("sq_clerk").get("/admin/rollover/").status_code == 403
+    preview = admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True)
+    assert str(template) in preview and cn(dt.date(YEAR + 1, 5, 31)) in preview and item in preview
+    assert state() == (0, 0, 0), "the preview changes nothing"
+    token = admin.token(f"/admin/rollover/?year={YEAR}")
+    nonce = re.search(r'name="nonce" value="([^"]+)"', preview).group(1)
+    done = admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": token, "nonce": nonce},
+                             follow_redirects=True).get_data(as_text=True)
+    assert f"已结转到{YEAR + 1}年" in done and f"{YEAR}年已全部结转" in done
+    once = state()
+    assert once[0] > 0 and once[1] == 1
+    with seeded.app_context():
+        assert YEAR + 1 in PledgeTemplate.objects(pk=template.pk).first().years
+        nxt = Pledge.objects(member=pledge.member.pk, year=YEAR + 1).first()
+        assert nxt.state == "draft" and any(c["pledge"] == pledge.pk and c["index"] == 0 for c in nxt.carried_from)
+        assert item in [i.content for i in nxt.items]
+    again = re.search(r'name="nonce" value="([^"]+)"', admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True))
+    assert again is None, "nothing left to roll over: no button"
+    admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": token, "nonce": "x" * 20})
+    assert state() == once, "running it twice changes nothing"
+    old_page = admin.get(f"/admin/pledge/details/?id={pledge.pk}").get_data(as_text=True)
+    new_page = admin.get(f"/admin/pledge/details/?id={nxt.pk}").get_data(as_text=True)
+    assert f"已结转至" in old_page and f"details/?id={nxt.pk}" in old_page
+    assert f"结转自{YEAR}年" in new_page and f"details/?id={pledge.pk}" in new_page

@@ -16,6 +16,7 @@ from adminapp.views.member import MemberView
 from adminapp.views.opinion import OpinionView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
+from adminapp.views.rollover import RolloverView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
@@ -56,6 +57,7 @@ def init_admin(app):
     admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))
     admin.add_view(EvaluationSchemeView(EvaluationScheme, name=_l("评议方案"), endpoint="scheme", category=system))
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
+    admin.add_view(RolloverView(name=_l("年度结转"), endpoint="rollover", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
     return admin
