@@ -4,7 +4,6 @@ Everything is looked up before it is made, so running the rollover twice changes
 second time. A carried item is recorded on the new pledge ("carried_from": the old pledge and
 item) and found from the old pledge by one equality on the member, so both show the link.
 """
-import datetime as dt
 from dataclasses import dataclass, field
 
 from documents import audit, progress, summary

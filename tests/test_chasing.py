@@ -1,4 +1,4 @@
-"""催办, notices, to-dos, the 提诺 window and the year rollover, walked through as clerks, reviewers and administrators would."""
+"""催办, notices, to-dos, the 提诺 window, the year rollover and 居民点单, walked through as clerks, reviewers and administrators would."""
 import datetime as dt
 import io
 import re
@@ -12,6 +12,8 @@ from documents.cycle import transition
 from documents.notices import Notice
 from documents.opinion import Opinion
 from documents.pledge import PledgeItem
+from documents.pledging import save_pledge
+from documents.suggestion import Suggestion
 from documents.template import PledgeTemplate
 from documents.window import WorkWindow
 from tests.clock import TODAY, YEAR
@@ -116,7 +118,7 @@ def test_todos_name_whose_pledge_and_notices_follow_transitions_once(seeded, log
         sq_name = pledge.organisation.name
     clerk = login_as("sq_clerk").get("/admin/").get_data(as_text=True)
     todo = clerk[clerk.index("待办"):]
-    assert re.search(rf"退回给我修改的承诺（[1-9]", todo) and f"{draft.member_name} 的党员公开承诺（{sq_name}）" in todo
+    assert re.search(r"退回给我修改的承诺（[1-9]", todo) and f"{draft.member_name} 的党员公开承诺（{sq_name}）" in todo
     assert "楼道灯还没修好" in todo and f"{pledge.label}（{sq_name}）" in todo
     overdue = re.findall(r'<li class="pd-overdue"><a href="[^"]+">([^：<]*)：[^<]+</a>（([^，]+)，\d{4}年', todo)
     assert overdue and all(whose and where == sq_name for whose, where in overdue), "each overdue line says whose"
@@ -196,5 +198,42 @@ def test_year_rollover_previews_then_creates_next_years_set_once_with_links_both
     assert state() == once, "running it twice changes nothing"
     old_page = admin.get(f"/admin/pledge/details/?id={pledge.pk}").get_data(as_text=True)
     new_page = admin.get(f"/admin/pledge/details/?id={nxt.pk}").get_data(as_text=True)
-    assert f"已结转至" in old_page and f"details/?id={nxt.pk}" in old_page
+    assert "已结转至" in old_page and f"details/?id={nxt.pk}" in old_page
     assert f"结转自{YEAR}年" in new_page and f"details/?id={pledge.pk}" in new_page
+
+
+def test_a_residents_opinion_becomes_next_years_practical_item_linked_both_ways(seeded, login_as):
+    clerk, other = login_as("sq_clerk"), login_as("qy_clerk")
+    with seeded.app_context():
+        sq = org("SQ01")
+        pledge = Pledge.objects(organisation=sq, scope="member", state="published").first()
+        opinion = Opinion(pledge=pledge, organisation_id=sq.pk, text="希望小区加装电动车充电桩")
+        opinion.save_checked(None)
+        member = make_member(name="点单党员", organisation=sq)
+        nxt = save_pledge(User.objects(username="admin").first(), organisation=sq, member=member, year=pledge.year + 1,
+                          raw_values={"louyuan": "9号楼", "post_duty": "网格员", "political": "坚决拥护"},
+                          raw_items=[{"content": "每月走访", "owner": "本人", "deadline": f"{YEAR + 1}-12-31"}] * 2)
+    details = f"/admin/opinion/details/?id={opinion.pk}"
+    assert "转为居民点单" in clerk.get(details).get_data(as_text=True)
+    assert other.post(f"/admin/suggestion/from_opinion/?id={opinion.pk}", token_from="/admin/").status_code == 404
+    for _ in range(2):
+        clerk.post(f"/admin/suggestion/from_opinion/?id={opinion.pk}", {"text": "在3号楼旁加装电动车充电桩"},
+                   token_from=details)
+    with seeded.app_context():
+        made = Suggestion.objects(opinion=opinion.pk)
+        assert made.count() == 1 and made.first().year == pledge.year + 1, "one suggestion per opinion, for next year"
+        made = made.first()
+    assert f"已转为{pledge.year + 1}年实事承诺建议" in clerk.get(details).get_data(as_text=True)
+
+    page = f"/admin/pledge/details/?id={nxt.pk}"
+    offered = clerk.get(page).get_data(as_text=True)
+    assert "居民点单（1）" in offered and "在3号楼旁加装电动车充电桩" in offered
+    assert other.post(f"/admin/suggestion/take/?id={made.pk}&pledge={nxt.pk}", token_from="/admin/").status_code == 404
+    clerk.post(f"/admin/suggestion/take/?id={made.pk}&pledge={nxt.pk}", token_from=page)
+    with seeded.app_context():
+        items = [i.content for i in Pledge.objects(pk=nxt.pk).first().items]
+        assert items[-1] == "在3号楼旁加装电动车充电桩" and len(items) == 3
+    taken = clerk.get(page).get_data(as_text=True)
+    assert "居民点单（" not in taken and "来自居民点单" in taken and f"opinion/details/?id={opinion.pk}" in taken
+    back = clerk.get(details).get_data(as_text=True)
+    assert "已纳入" in back and f"pledge/details/?id={nxt.pk}" in back

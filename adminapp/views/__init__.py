@@ -17,6 +17,7 @@ from adminapp.views.opinion import OpinionView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.rollover import RolloverView
+from adminapp.views.suggestion import SuggestionView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
@@ -46,6 +47,7 @@ def init_admin(app):
     admin.add_view(WorkWindowView(WorkWindow, name=_l("提诺与评诺时间"), endpoint="window", category=pledges))
     admin.add_view(ChaseView(name=_l("催办清单"), endpoint="chase", category=pledges))
     admin.add_view(NoticeView(name=_l("我的提醒"), endpoint="notice", category=pledges))
+    admin.add_view(SuggestionView(name=_l("居民点单"), endpoint="suggestion"))
     admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))
     watch = _l("督诺与评诺")
     admin.add_view(SupervisionRoundView(SupervisionRound, name=_l("季度督诺"), endpoint="supervision", category=watch))

@@ -14,7 +14,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
-from documents import access, audit, progress, rollover, window
+from documents import access, audit, progress, rollover, suggestion, window
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import Member
@@ -223,7 +223,9 @@ class PledgeView(ScopedModelView):
                            notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
                                   for n in r.notes if n.pledge and n.pledge.pk == pledge.pk],
                            rectifications=Rectification.objects(pledge=pledge.pk),
-                           opinions=Opinion.objects(pledge=pledge.pk), carried_to=rollover.carried_to(pledge))
+                           opinions=Opinion.objects(pledge=pledge.pk), carried_to=rollover.carried_to(pledge),
+                           suggestions=suggestion.open_for(pledge) if pledge.state in EDITABLE_STATES else [],
+                           taken=suggestion.taken_into(pledge))
 
     @expose("/progress/", methods=("POST",))
     def progress_view(self):

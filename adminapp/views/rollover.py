@@ -1,5 +1,5 @@
 """年度结转 (administrators): preview what the next year's working set will be, then create it."""
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
