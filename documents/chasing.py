@@ -166,11 +166,13 @@ class _Lines:
 
 
 def groups(dues):
-    """[((organisation, contact, phone), [Due])]: the chase list grouped by the person to phone."""
+    """[((organisation, contact, phone), [Due])]: the chase list grouped by the person to phone, most urgent first."""
     grouped = defaultdict(list)
     for due in dues:
         grouped[(due.org_name, due.contact, due.phone)].append(due)
-    return list(grouped.items())
+    rank = list(BUCKETS)
+    return sorted(grouped.items(), key=lambda g: (g[1][0].org_code or "", min(rank.index(d.bucket) for d in g[1]),
+                                                  min(d.when or dt.date.max for d in g[1])))
 
 
 def counts(dues):
