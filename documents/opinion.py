@@ -63,4 +63,6 @@ def leave(pledge, text, contact, address, secret):
     opinion.save_checked(None)
     audit.record("群众", "收到群众意见", pledge, {}, {"意见": text}, organisation_id=opinion.organisation_id,
                  summary=f"{pledge}：群众意见")
+    from documents import notices  # notices reads opinions for the to-dos: imported here, not at the top
+    notices.after_opinion(opinion)
     return opinion
