@@ -157,16 +157,11 @@ def _open_items(open_pledges, org_id):
     """Items with a deadline of published or fulfilling pledges whose latest progress is not 已完成."""
     if not open_pledges:
         return []
-    ids = {p["_id"] for p in open_pledges}
-    latest = {}
-    entries = progress.ProgressEntry.objects(organisation_id=org_id).order_by().only(
-        "pledge", "item_index", "on", "status", "created_at").as_pymongo()
-    for entry in sorted((e for e in entries if e["pledge"] in ids), key=lambda e: (e["on"], e.get("created_at"))):
-        latest[(entry["pledge"], entry["item_index"])] = entry["status"]
+    latest = progress.latest_in_org(org_id)
     found = []
     for p in open_pledges:
         for index, item in enumerate(p.get("items") or ()):
-            if item.get("deadline") and latest.get((p["_id"], index)) != "已完成":
+            if item.get("deadline") and latest.get((p["_id"], index), {}).get("status") != "已完成":
                 found.append({"pledge": p["_id"], "index": index, "content": (item.get("content") or "")[:20],
                               "deadline": item["deadline"].date().isoformat(), "year": p["year"]})
     return found
