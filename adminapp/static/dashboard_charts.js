@@ -5,16 +5,17 @@
   var charts = JSON.parse(data.textContent);
   var colours = ["#c0392b", "#e67e22", "#2e86c1", "#27ae60", "#8e44ad", "#7f8c8d"];
   function option(chart) {
-    var label = {show: true, formatter: "{c}" + chart.unit};
     if (chart.kind === "pie") {
-      return {color: ["#c0392b", "#27ae60"], tooltip: {trigger: "item"}, series: [{type: "pie", radius: ["35%", "65%"],
-        label: {formatter: "{b}：{c}"}, data: chart.labels.map(function (name, i) { return {name: name, value: chart.values[i]}; })}]};
+      return {color: ["#c0392b", "#27ae60"], tooltip: {trigger: "item"}, series: [{type: "pie", radius: ["30%", "55%"],
+        label: {formatter: "{b}\n{c}", overflow: "none"}, cursor: "pointer",
+        data: chart.labels.map(function (name, i) { return {name: name, value: chart.values[i]}; })}]};
     }
-    var categories = {type: "category", data: chart.labels, axisLabel: {interval: 0, width: 110, overflow: "truncate"}};
+    var categories = {type: "category", data: chart.labels, axisLabel: {interval: 0, width: 120, overflow: "truncate"}};
     var values = {type: "value", minInterval: 1, max: chart.unit === "%" ? 100 : null};
     var horizontal = chart.kind === "hbar";
+    var label = {show: true, position: horizontal ? "right" : "top", formatter: "{c}" + chart.unit};
     if (horizontal) { categories.inverse = true; }
-    return {tooltip: {trigger: "axis"}, grid: {left: horizontal ? 120 : 40, right: 30, top: 10, bottom: 30},
+    return {tooltip: {trigger: "axis"}, grid: {left: horizontal ? 130 : 40, right: 40, top: 10, bottom: 30},
       xAxis: horizontal ? values : categories, yAxis: horizontal ? categories : values,
       series: [{type: "bar", data: chart.values, label: label, cursor: "pointer",
         itemStyle: {color: function (p) { return colours[p.dataIndex % colours.length]; }}}]};
