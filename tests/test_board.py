@@ -102,5 +102,5 @@ def test_the_board_and_its_sheet_show_each_items_latest_progress_but_not_its_not
     assert "进度：尚未登记" in page and "已走访" not in page and "13900001111" not in page
     sheet = login_as("sq_clerk").get(f"/admin/organisation/export/?id={sq.pk}&kind=board&year={YEAR}")
     text = pdf_text(sheet.data).replace("\n", "").replace(" ", "")
-    assert f"进行中60%{today}" in text and f"已完成100%{today}" in text and "尚未登记" in text
+    assert f"进行中60%（{today}）" in text and f"已完成100%（{today}）" in text and "尚未登记" in text
     assert "已走访" not in text

@@ -15,7 +15,7 @@
     var horizontal = chart.kind === "hbar";
     var label = {show: true, position: horizontal ? "right" : "top", formatter: "{c}" + chart.unit};
     if (horizontal) { categories.inverse = true; }
-    return {tooltip: {trigger: "axis"}, grid: {left: horizontal ? 130 : 40, right: 40, top: 10, bottom: 30},
+    return {tooltip: {trigger: "axis"}, grid: {left: horizontal ? 130 : 40, right: 40, top: horizontal ? 10 : 25, bottom: 30},
       xAxis: horizontal ? values : categories, yAxis: horizontal ? categories : values,
       series: [{type: "bar", data: chart.values, label: label, cursor: "pointer",
         itemStyle: {color: function (p) { return colours[p.dataIndex % colours.length]; }}}]};
