@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
                          ReferenceField, StringField, ValidationError)
 
-from documents import audit
+from documents import audit, summary
 from documents.calendar import ensure_open
 from documents.base import VersionedDocument
 from documents.organisation import OrgOwned, ref_id
@@ -58,11 +58,13 @@ class Rectification(OrgOwned, VersionedDocument):
     closed_by = StringField(verbose_name=_l("销号人"))
     result = StringField(verbose_name=_l("整改结果"))
     pledge_label = StringField(verbose_name=_l("承诺"))
+    year = IntField(verbose_name=_l("年度"))  # of its round, else of its pledge: the dashboard counts and filters by it
 
-    meta = {"collection": "rectification", "indexes": ["organisation", "round", "pledge", "org_path"]}
+    meta = {"collection": "rectification", "indexes": ["organisation", "round", "pledge", "org_path", "year"]}
 
     def clean(self):
         self.pledge_label = self.pledge.label if self.pledge else None
+        self.year = self.round.year if self.round else (self.pledge.year if self.pledge else self.year)
 
     def check_writable(self):
         year = self.round.year if self.round else (self.pledge.year if self.pledge else None)
@@ -111,6 +113,8 @@ def sync_rectifications(actor, round_):
         line.save_checked(None, lambda doc: audit.entry(actor, "列入整改台账", doc, {}, audit.snapshot(doc),
                                                         organisation_id=ref_id(round_, "organisation")))
         opened += 1
+    if opened:
+        summary.refresh(ref_id(round_, "organisation"))
     return opened
 
 
@@ -122,6 +126,7 @@ def close_rectification(actor, line, result, on=None):
     line.closed_on, line.closed_by, line.result = on or dt.date.today(), str(actor), (result or "").strip()
     line.save_checked(line.version, lambda doc: audit.entry(actor, "挂牌销号", doc, before, audit.snapshot(doc),
                                                             organisation_id=ref_id(doc, "organisation")))
+    summary.refresh(ref_id(line, "organisation"))
     return line
 
 

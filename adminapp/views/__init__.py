@@ -15,6 +15,7 @@ from adminapp.views.member import MemberView
 from adminapp.views.opinion import OpinionView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
+from adminapp.views.statistics import StatisticsView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
@@ -53,4 +54,5 @@ def init_admin(app):
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
+    admin.add_view(StatisticsView(name=_l("统计"), endpoint="statistics"))
     return admin

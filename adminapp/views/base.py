@@ -25,7 +25,7 @@ from flask_login import current_user
 from mongoengine.errors import ValidationError as MongoValidationError
 from wtforms import HiddenField
 
-from adminapp.views.dashboard import dashboard_context
+from adminapp.views.dashboard import chart_context, dashboard_context
 from adminapp.views.filters import OrgSubtreeFilter
 from adminapp.views.forms import ScopedConverter, SecureAdminForm, VersionField
 from documents import access, audit, search, summary
@@ -323,4 +323,4 @@ class ScopedModelView(LoginRequired, ModelView):
 class HomeView(LoginRequired, AdminIndexView):
     @expose("/")
     def index(self):
-        return self.render("admin/home.html", **dashboard_context(current_user))
+        return self.render("admin/home.html", **dashboard_context(current_user), **chart_context(current_user, year_arg()))

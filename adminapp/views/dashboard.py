@@ -7,8 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bson import ObjectId
+from flask import current_app, url_for
 
-from documents import access, summary
+from documents import access, statistics, summary
 from documents.calendar import PublicationDeadline
 from documents.organisation import ref_id
 from documents.pledge import STATE_TITLES, State
@@ -99,3 +100,32 @@ def _overdue(summaries, today):
              for s in summaries for i in s.earliest_open if i["deadline"] < today.isoformat()]
     items.sort(key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
     return Lines(items[:SHOWN], sum(s.items_due_before(today) for s in summaries))
+
+
+def list_url(endpoint, **filters):
+    """The URL of a Flask-Admin list with its filters set: {column: value}, each on the view's filter of that column."""
+    view = next(v for v in current_app.extensions["admin"][0]._views if v.endpoint == endpoint)
+    args = {}
+    for position, (column, value) in enumerate(filters.items()):
+        index = next(i for i, f in enumerate(view._filters) if f.column == column)
+        args[f"flt{position}_{view.get_filter_arg(index, view._filters[index])}"] = value
+    return url_for(f"{endpoint}.index_view", **args)
+
+
+LINKS = {
+    "coverage": lambda year, org: url_for("coverage.index", organisation=org, year=year),
+    "funnel": lambda year, state: list_url("pledge", year=str(year), state=state),
+    "items": lambda year, kind: url_for("statistics.index", year=year, kind=kind),
+    "rounds": lambda year, quarter: list_url("supervision", year=str(year), quarter=str(quarter)),
+    "rectifications": lambda year, state: list_url("rectification", year=str(year), closed_on=state),
+    "grades": lambda year, _grade: list_url("evaluation", year=str(year), period="年度"),
+}
+
+
+def chart_context(user, year, today=None):
+    """The year's figures over what the user may see, and the charts drawn from them, each bar linking to its list."""
+    f = statistics.figures(user, year, today)
+    charts = [{"id": s.id, "title": str(s.title), "kind": s.kind, "unit": s.unit,
+               "labels": [str(label) for label, _v, _k in s.bars], "values": [v for _l, v, _k in s.bars],
+               "links": [LINKS[s.id](f.year, key) for _l, _v, key in s.bars]} for s in statistics.series(f)]
+    return {"figures": f, "charts": charts, "rate": statistics.rate}

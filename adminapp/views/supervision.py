@@ -1,6 +1,7 @@
 """督诺 in the admin: quarterly rounds, the rectification ledger and the leadership comment ledger."""
 from flask import flash
 from flask_admin.actions import action
+from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -8,12 +9,14 @@ from mongoengine.errors import ValidationError
 
 from adminapp.views.base import ScopedModelView
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.pledge import YearFilter
 from documents.supervision import METHODS, close_rectification, sync_rectifications
 
 
 class SupervisionRoundView(ScopedModelView):
     column_list = ("organisation_name", "year", "quarter", "held_on", "summary")
-    column_filters = (OrgSubtreeFilter("organisation"), ListValueFilter("quarter", _l("季度"), values=[1, 2, 3, 4]))
+    column_filters = (OrgSubtreeFilter("organisation"), YearFilter("year", _l("年度")),
+                      ListValueFilter("quarter", _l("季度"), values=[1, 2, 3, 4]))
     form_columns = ("organisation", "year", "quarter", "held_on", "summary", "notes")
     column_searchable_list = ("summary",)
 
@@ -29,10 +32,23 @@ def _closed(view, context, model, name):
     return Markup('<span class="pd-overdue">{}</span>').format(_("已逾期")) if model.overdue else _("整改中")
 
 
+class ClosedFilter(BaseMongoEngineFilter):
+    """整改中 (not yet closed) or 已销号, as the dashboard counts them."""
+
+    def __init__(self):
+        super().__init__("closed_on", _l("整改状态"), options=[("open", _l("整改中")), ("closed", _l("已销号"))])
+
+    def apply(self, query, value):
+        return query.filter(closed_on=None) if value == "open" else query.filter(closed_on__ne=None)
+
+    def operation(self):
+        return _l("为")
+
+
 class RectificationView(ScopedModelView):
     column_list = ("organisation_name", "pledge_label", "problem", "deadline", "closed_on", "closed_by", "result")
     column_formatters = {"closed_on": _closed}
-    column_filters = (OrgSubtreeFilter("organisation"),)
+    column_filters = (OrgSubtreeFilter("organisation"), YearFilter("year", _l("年度")), ClosedFilter())
     column_searchable_list = ("problem", "result")
     form_columns = ("organisation", "pledge", "problem", "deadline", "result")
 
