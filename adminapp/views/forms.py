@@ -1,4 +1,4 @@
-"""Form pieces shared by the admin views: Flask-WTF CSRF and organisation-scoped drop-downs."""
+"""Form pieces shared by the admin views: Flask-WTF CSRF, typed input made ordinary, organisation-scoped drop-downs."""
 from flask_admin.contrib.mongoengine.form import QuerySetSelectField
 from flask_admin.contrib.mongoengine.form import CustomModelConverter
 from flask_admin.form import BaseForm
@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
-from wtforms import HiddenField, SelectField, SelectMultipleField, widgets
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
-from documents import access
+from documents import access, normalise
 from documents.base import StaleRecord
 from documents.vocabulary import Vocabulary
 
@@ -34,6 +34,43 @@ class SecureAdminForm(BaseForm):
     class Meta:
         csrf = True
         csrf_class = FlaskWTFCSRF
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """Read the form; every one-line text box loses full-width digits and spaces (１３８…, 　马丽　)."""
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        if formdata:
+            for field in self:
+                if type(field) is StringField and isinstance(field.data, str):
+                    field.data = normalise.line(field.data)
+
+
+class PartialDateField(StringField):
+    """A date typed as people write it (2026-03-31, 2026年3月31日, 46112); a year and month alone (2001-07) stays so.
+
+    `data` is a normalise.PartialDate; the record keeps the day and lists the field in `month_only`.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": _("如 2001-07-01；只知道年月时写 2001-07")})
+        super().__init__(label, validators, **kwargs)
+
+    def process_data(self, value):
+        self.data = value if isinstance(value, normalise.PartialDate) else (
+            normalise.PartialDate(value, False) if value else None)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None
+            self.data = normalise.read_date(valuelist[0], month_allowed=True)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return str(normalise.iso_date(self.data.day, self.data.month_only)) if self.data else ""
+
+    def populate_obj(self, obj, name):
+        obj[name] = self.data.day if self.data else None
+        obj.month_only = [f for f in obj.month_only if f != name] + ([name] if self.data and self.data.month_only else [])
 
 
 class VersionField(HiddenField):
