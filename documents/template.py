@@ -4,7 +4,6 @@ A template says whom it is for, holds ordered fields in sections and the extra f
 each pledge item, and knows how to read and check what a clerk typed (parse_values /
 check_items), so the rule for a field lives in one place whatever form or import feeds it.
 """
-import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -12,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
                          ListField, ObjectIdField, StringField, ValidationError)
 
+from documents import normalise
 from documents.base import VersionedDocument
 
 SCOPES = {"org": _l("党组织公开承诺"), "member": _l("党员公开承诺")}
@@ -77,9 +77,10 @@ class TemplateField(EmbeddedDocument):
                 return None, f"不能大于 {self.max_value:g}"
             return (int(number) if number == number.to_integral_value() else float(number)), None
         if kind == "date":
-            day = parse_date(text)
-            if day is None:
-                return None, "日期格式应为 2026-03-31"
+            try:
+                day = normalise.read_date(text).day
+            except ValueError as exc:
+                return None, str(exc)
             if self.min_date and day < self.min_date:
                 return None, f"不能早于 {self.min_date:%Y-%m-%d}"
             if self.max_date and day > self.max_date:
@@ -190,10 +191,10 @@ class PledgeTemplate(VersionedDocument):
             if len(item["content"]) > 500:
                 errors[(index, "content")] = "承诺事项不能超过500字"
             if raw.get("deadline"):
-                day = parse_date(str(raw["deadline"]))
-                if day is None:
-                    errors[(index, "deadline")] = "日期格式应为 2026-03-31"
-                item["deadline"] = day
+                try:
+                    item["deadline"] = normalise.read_date(str(raw["deadline"])).day
+                except ValueError as exc:
+                    errors[(index, "deadline")] = str(exc)
             for field in self.item_fields:
                 if field.retired:
                     continue
@@ -246,12 +247,12 @@ class PledgeTemplate(VersionedDocument):
 
 
 def parse_date(text):
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except (ValueError, AttributeError):
-            continue
-    return None
+    """A typed date, or None when it is blank or cannot be read (documents/normalise.py says why)."""
+    try:
+        read = normalise.read_date(text)
+    except ValueError:
+        return None
+    return read.day if read else None
 
 
 def applicable(scope, org_type, categories=(), year=None):
