@@ -51,6 +51,11 @@ class Member(OrgOwned, VersionedDocument):
     def masked_id(self):
         return idcard.mask(self.id_number)
 
+    @property
+    def picker_label(self):
+        """How a picker tells two 王芳 apart: name, masked ID number (its tail shows), organisation."""
+        return f"{self.name}（{self.masked_id}）· {self.organisation_name}"
+
     def show_date(self, field):
         """A date of this member as a clerk writes it, 2001年7月 when only the month is known."""
         return normalise.show_date(getattr(self, field), field in self.month_only)
@@ -80,6 +85,7 @@ class Member(OrgOwned, VersionedDocument):
 
 
 PREFIX_CHARS = 8
+PICK_LIMIT = 20
 
 
 def search_keys(name, id_number):
@@ -103,3 +109,9 @@ def search_key(term):
     if number[:-1].isdigit() and (number[-1].isdigit() or number[-1] == "X"):
         return number[-6:]
     return normalise.name(term).lower()[:PREFIX_CHARS]
+
+
+def matching(queryset, term, limit=PICK_LIMIT):
+    """Members of the queryset whose name starts with, or whose ID number ends with, the term: one indexed equality, a page at most."""
+    key = search_key(term)
+    return list(queryset.filter(search_keys=key, status="在册").no_dereference().limit(limit)) if key else []

@@ -1,9 +1,12 @@
 """Form pieces shared by the admin views: Flask-WTF CSRF, typed input made ordinary, organisation-scoped drop-downs."""
+from bson import ObjectId
 from flask_admin.contrib.mongoengine.form import QuerySetSelectField
 from flask_admin.contrib.mongoengine.form import CustomModelConverter
 from flask_admin.form import BaseForm
+from flask_admin.model.ajax import AjaxModelLoader
+from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.form import converts
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
@@ -14,6 +17,7 @@ from wtforms.validators import ValidationError
 
 from documents import access, normalise
 from documents.base import StaleRecord
+from documents.member import PICK_LIMIT, Member, matching
 from documents.vocabulary import Vocabulary
 
 
@@ -139,8 +143,30 @@ class ScopedConverter(CustomModelConverter):
     @converts("ReferenceField")
     def conv_Reference(self, model, field, kwargs):
         kwargs["allow_blank"] = not field.required
+        loader = getattr(self.view, "_form_ajax_refs", {}).get(field.name)
+        if loader:
+            return AjaxSelectField(loader, **kwargs)
         kwargs["blank_text"] = "—"
         return ScopedReferenceField(document=field.document_type, **kwargs)
+
+
+class MemberLoader(AjaxModelLoader):
+    """A searchable member picker: the user's members whose name starts with, or ID number ends with, what was typed."""
+
+    def __init__(self, name):
+        super().__init__(name, {"placeholder": _l("输入姓名的前几个字，或身份证号后4位")})
+
+    def format(self, model):
+        return (str(model.pk), model.picker_label) if model else None
+
+    def get_one(self, pk):
+        if not ObjectId.is_valid(str(pk)):
+            return None
+        return access.scope(Member.objects, current_user).filter(pk=ObjectId(str(pk))).first()
+
+    def get_list(self, query, offset=0, limit=PICK_LIMIT):
+        """A page at most, whatever the widget asks for: one indexed equality under the user's scope."""
+        return matching(access.scope(Member.objects, current_user), query or "", min(limit or PICK_LIMIT, PICK_LIMIT))
 
 
 class VocabularySelectField(SelectField):

@@ -3,7 +3,7 @@ import datetime as dt
 import io
 import zipfile
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -17,7 +17,7 @@ from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items
 from documents import access, audit, progress
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
-from documents.member import Member
+from documents.member import PICK_LIMIT, Member, matching
 from documents.organisation import Organisation, ref_id
 from documents.opinion import Opinion
 from documents.pledge import State
@@ -30,7 +30,6 @@ from documents.vocabulary import Vocabulary
 from exporters import archive
 
 
-MEMBERS_SHOWN = 1000  # on the "whose pledge" page; the searchable picker is separate work
 
 
 class YearFilter(BaseMongoEngineFilter):
@@ -64,19 +63,21 @@ class OralFilter(BaseMongoEngineFilter):
         return _l("为")
 
 
-def pledge_members(user, limit=None):
-    """Members a user may record pledges for: on their organisations' rosters or reporting to their communities.
+def pledge_members(user, term, organisation=None):
+    """Members a user may record pledges for whose name starts with, or ID number ends with, the term; a page at most.
 
-    Each query is one equality (a path, or a community), never `$in`; rows are not dereferenced
-    (`org_id`, `home_id` are set on each) and the result is sorted by name here.
+    Those on the rosters of the user's organisations (or of the chosen one) and those reporting to
+    its communities. Each query is equalities FerretDB pushes down (a path or a community, and the
+    member's search key), never `$in`; rows are not dereferenced (`org_id`, `home_id` are set on each).
     """
-    ids = access.visible_org_ids(user)
-    found = list(access.scope(Member.objects, user).filter(status="在册").no_dereference().limit(limit or 0))
-    for org_id in ids or ():
-        found += Member.objects(residential_org=org_id, status="在册").no_dereference().limit(limit or 0)
+    own = Member.objects(org_path=organisation) if organisation else access.scope(Member.objects, user)
+    homes = [organisation] if organisation else access.visible_org_ids(user) or ()
+    found = matching(own, term)
+    for org_id in homes:
+        found += matching(Member.objects(residential_org=org_id), term)
     for member in found:
         member.org_id, member.home_id = ref_id(member, "organisation"), ref_id(member, "residential_org")
-    return sorted({m.pk: m for m in found}.values(), key=lambda m: m.name)[:limit]
+    return sorted({m.pk: m for m in found}.values(), key=lambda m: m.name)[:PICK_LIMIT]
 
 
 def pledge_member(user, member_id):
@@ -88,11 +89,22 @@ def pledge_member(user, member_id):
     return member if mine or access.can_see_org(user, ref_id(member, "residential_org")) else None
 
 
-def pledge_choices(user):
-    """(member, organisation id) pairs offered on 创建承诺: only organisations whose pledges the user can open."""
-    return [(member, org_id) for member in pledge_members(user, limit=MEMBERS_SHOWN)
-            for org_id in dict.fromkeys(o for o in (member.org_id, member.home_id) if o is not None)
-            if access.can_see_org(user, org_id)]
+def pledge_choices(user, term, organisation=None):
+    """(value, label) pairs offered on 创建承诺: a matching member with each organisation whose pledge the user can open."""
+    choices = []
+    for member in pledge_members(user, term, organisation):
+        for org_id in dict.fromkeys(o for o in (member.org_id, member.home_id) if o is not None):
+            if access.can_see_org(user, org_id):
+                choices.append((f"{member.pk}:{org_id}", _pick_label(member, org_id)))
+    return choices
+
+
+def _pick_label(member, org_id):
+    """How a clerk tells two 王芳 apart; a community sees its reporting member without the work unit it cannot open."""
+    if org_id != member.org_id:
+        return f"{member.name}（{member.masked_id}）" + _(" · 到%(org)s报到的承诺",
+                                                          org=ScopedModelView.name_of(Organisation, org_id))
+    return member.picker_label + (f"（{'、'.join(member.categories)}）" if member.categories else "")
 
 
 class PledgeView(ScopedModelView):
@@ -134,14 +146,15 @@ class PledgeView(ScopedModelView):
         if not self.can_create:
             abort(403)
         org_id, member_id = request.args.get("organisation"), request.args.get("member")
-        if request.args.get("pick"):
+        if request.args.get("pick") and "find" not in request.args:
             member_id, _sep, org_id = request.args["pick"].partition(":")
         year = year_arg()
         if not org_id:
             orgs = sorted(access.org_queryset(current_user), key=lambda o: o.code)
-            org_names = {o.pk: o.name for o in Organisation.objects.only("name")}
-            return self.render("admin/pledge_choose.html", orgs=orgs, choices=pledge_choices(current_user),
-                               org_names=org_names, year=year)
+            term, within = request.args.get("q", ""), self._picked_org()
+            return self.render("admin/pledge_choose.html", orgs=orgs, year=year, term=term, within=within,
+                               choices=pledge_choices(current_user, term, within) if term.strip() else None,
+                               limit=PICK_LIMIT)
         organisation = self._visible_org(org_id)
         member = None
         if member_id:
@@ -151,6 +164,20 @@ class PledgeView(ScopedModelView):
             flash(_("没有适用于“%(t)s”的承诺模板，请联系系统管理员添加。", t=organisation.org_type), "error")
             return redirect(url_for(".create_view"))
         return self._form_page(template, organisation, member, year, None)
+
+    @expose("/members.json")
+    def members_json(self):
+        """The member picker's matches for what the clerk has typed so far: at most a page, only whom they may pledge for."""
+        if not self.can_create:
+            abort(403)
+        term = request.args.get("q", "")
+        choices = pledge_choices(current_user, term, self._picked_org()) if term.strip() else []
+        return jsonify({"results": [{"value": v, "label": label} for v, label in choices], "limit": PICK_LIMIT})
+
+    def _picked_org(self):
+        """The organisation the picker is narrowed to (?in=), when the user may see it."""
+        org_id = request.args.get("in")
+        return self._visible_org(org_id).pk if org_id else None
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
