@@ -2,7 +2,7 @@
 import html as html_lib
 import re
 
-from documents import Member, Organisation, Pledge
+from documents import Member, Organisation
 from documents.member import PICK_LIMIT
 from tests.factories import make_member, org
 

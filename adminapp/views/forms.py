@@ -145,9 +145,17 @@ class ScopedConverter(CustomModelConverter):
         kwargs["allow_blank"] = not field.required
         loader = getattr(self.view, "_form_ajax_refs", {}).get(field.name)
         if loader:
-            return AjaxSelectField(loader, **kwargs)
+            return ScopedAjaxSelectField(loader, **kwargs)
         kwargs["blank_text"] = "—"
         return ScopedReferenceField(document=field.document_type, **kwargs)
+
+
+class ScopedAjaxSelectField(AjaxSelectField):
+    """A searchable picker whose loader is scoped: an id it cannot find is refused, never saved as blank."""
+
+    def pre_validate(self, form):
+        if self.data is None and (self._formdata or not self.allow_blank):
+            raise ValidationError(_("请从列表中选择"))
 
 
 class MemberLoader(AjaxModelLoader):

@@ -52,7 +52,8 @@ class SupervisionRoundView(ScopedModelView):
     def on_model_change(self, form, model, is_created):
         """Keep only the lines a clerk wrote something in: the offered blank ones are not comments."""
         super().on_model_change(form, model, is_created)
-        model.notes = [n for n in model.notes if n.comment or n.highlight or n.criticised or n.problem or n.rectify_by]
+        model.notes = [n for n in model.notes if n.criticised or n.rectify_by or
+                       any((text or "").strip() for text in (n.comment, n.highlight, n.problem))]
 
     def get_save_return_url(self, model, is_created=False):
         """After creating a round, go on to its page to comment on each person."""
