@@ -234,7 +234,10 @@ class PledgeView(ScopedModelView):
     # -- details -------------------------------------------------------------------------------
     @expose("/details/")
     def details_view(self):
-        pledge = self.get_one(request.args.get("id"))
+        return self._details_page(self.get_one(request.args.get("id")))
+
+    def _details_page(self, pledge, typed=None):
+        """The pledge's page; `typed` is a refused progress form, shown again as the clerk filled it in."""
         timeline = audit.timeline(pledge)
         return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
                            editable=self.can_edit and pledge.state in EDITABLE_STATES,
@@ -246,7 +249,7 @@ class PledgeView(ScopedModelView):
                            notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
                                   for n in r.notes if n.pledge and n.pledge.pk == pledge.pk],
                            rectifications=Rectification.objects(pledge=pledge.pk),
-                           opinions=Opinion.objects(pledge=pledge.pk))
+                           opinions=Opinion.objects(pledge=pledge.pk), typed=typed or {})
 
     @expose("/progress/", methods=("POST",))
     def progress_view(self):
@@ -262,6 +265,7 @@ class PledgeView(ScopedModelView):
                             (upload.filename, upload.read()) if upload and upload.filename else None)
         except ValidationError as exc:
             flash(_("进度未登记：%(why)s", why=exc.message), "error")
+            return self._details_page(pledge, typed={**request.form.to_dict(), "had_file": bool(upload and upload.filename)})
         else:
             flash(_("已登记进度"), "success")
         return redirect(url_for(".details_view", id=pledge.pk))
