@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
                          ListField, ObjectIdField, StringField, ValidationError)
 
+from pypinyin import Style, lazy_pinyin
+
 from documents import normalise
 from documents.base import VersionedDocument
 
@@ -21,12 +23,25 @@ FIELD_TYPES = {
 }
 DEFAULT_SECTIONS = ["政治承诺", "履职承诺", "实事承诺"]
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_NOT_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def field_key(label, taken=()):
+    """A field code from the Chinese label in pinyin (“服务楼院” → fuwulouyuan), unique among `taken`."""
+    syllables = lazy_pinyin(normalise.line(label), style=Style.NORMAL)
+    key = _NOT_KEY.sub("_", "".join(syllables).lower()).strip("_")[:36] or "field"
+    key = key if key[0].isalpha() else f"f{key}"[:36]
+    candidate, n = key, 2
+    while candidate in taken:
+        candidate, n = f"{key}_{n}", n + 1
+    return candidate
 ITEM_COLUMNS = [("content", "承诺事项"), ("owner", "履行责任人"), ("deadline", "完成时限"), ("expected", "预期效果")]
 
 
 class TemplateField(EmbeddedDocument):
-    key = StringField(required=True, max_length=40, verbose_name=_l("字段代码"),
-                      help_text=_l("小写英文字母开头，只含小写字母、数字和下划线，如 louyuan"))
+    key = StringField(max_length=40, verbose_name=_l("字段代码"),
+                      help_text=_l("留空则按名称的拼音自动生成（如“服务楼院”→ fuwulouyuan）；"
+                                   "只含小写字母、数字和下划线"))
     label = StringField(required=True, max_length=60, verbose_name=_l("名称"))
     type = StringField(required=True, choices=list(FIELD_TYPES.items()), default="text", verbose_name=_l("类型"))
     section = StringField(max_length=40, verbose_name=_l("分组"))
@@ -220,9 +235,12 @@ class PledgeTemplate(VersionedDocument):
         if len(set(self.sections)) != len(self.sections):
             problems.append("分组名称有重复")
         for group, label in ((self.fields, "字段"), (self.item_fields, "承诺事项附加字段")):
-            seen = set()
+            seen, taken = set(), {(f.key or "").strip() for f in group}
             for field in group:
                 field.key = (field.key or "").strip()
+                if not field.key:
+                    field.key = field_key(field.label, taken)
+                    taken.add(field.key)
                 name = f"{label}“{field.label or field.key}”"
                 if not KEY_PATTERN.match(field.key):
                     problems.append(f"{name}的字段代码“{field.key}”无效：须以小写字母开头，只含小写字母、数字、下划线")
