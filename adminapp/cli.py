@@ -141,7 +141,12 @@ def _archive_job(job, report):
     return archive.run_archive_job(job, report, _app_factory())
 
 
+def _files_job(job, report):
+    return archive.run_files_job(job, report, _app_factory())
+
+
 jobs.HANDLERS["archive"] = _archive_job
+jobs.HANDLERS["files"] = _files_job
 
 
 def _organisation(code):

@@ -1,9 +1,8 @@
 """Pledges in the admin: the list, forms built from the template version, details and actions."""
 import datetime as dt
 import io
-import zipfile
 
-from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -278,19 +277,16 @@ class PledgeView(ScopedModelView):
 
     @action("pdf", _l("导出PDF"))
     def action_pdf(self, ids):
-        """One letter as PDF, several as a zip of letters; only rows the user may see."""
+        """One letter as PDF; several as a zip of letters, made by a job whose page shows its progress."""
         pledges = self.get_selected(ids)
         if not pledges:
             flash(_("所选的承诺不存在或不在您的管辖范围内，没有可导出的承诺书。"), "error")
             return redirect(url_for(".index_view"))
         if len(pledges) == 1:
             return redirect(url_for(".pdf_view", id=pledges[0].pk))
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for pledge in pledges:
-                bundle.writestr(archive.filename(pledge), archive.pledge_pdf(pledge))
-        out.seek(0)
-        return send_file(out, mimetype="application/zip", as_attachment=True, download_name="公开承诺书.zip")
+        job = archive.start_files_job([("letter", p.pk) for p in pledges], _("公开承诺书"), current_user,
+                                      ref_id(pledges[0], "organisation"), current_app.config["JOB_DIR"])
+        return redirect(url_for("job.details", job_id=job.id))
 
     @expose("/attachment/<attachment_id>")
     def attachment_view(self, attachment_id):
