@@ -115,3 +115,12 @@ def matching(queryset, term, limit=PICK_LIMIT):
     """Members of the queryset whose name starts with, or whose ID number ends with, the term: one indexed equality, a page at most."""
     key = search_key(term)
     return list(queryset.filter(search_keys=key, status="在册").no_dereference().limit(limit)) if key else []
+
+
+def backfill_search_keys():
+    """Give members stored before the picker's keys existed their keys; safe to run again. Return how many."""
+    members, count = Member._get_collection(), 0
+    for doc in members.find({"search_keys": {"$exists": False}}, {"name": 1, "id_number": 1}):
+        members.update_one({"_id": doc["_id"]}, {"$set": {"search_keys": search_keys(doc.get("name"), doc.get("id_number"))}})
+        count += 1
+    return count

@@ -120,7 +120,8 @@ def test_leader_comment_picks_a_member_by_search_within_scope(seeded, login_as):
         mine = Member.objects(organisation=sq, status="在册").first()
         theirs = Member.objects(organisation=org("QY01"), status="在册", residential_org=None).first()
     clerk = login_as("sq_clerk")
-    assert 'data-role="select2-ajax"' in clerk.get("/admin/leadercomment/new/").get_data(as_text=True)
+    page = clerk.get("/admin/leadercomment/new/").get_data(as_text=True)
+    assert 'data-role="select2-ajax"' in page and 'data-no-matches="没有找到匹配的记录"' in page
 
     def lookup(name, query):
         return clerk.get("/admin/leadercomment/ajax/lookup/", query_string={"name": name, "query": query})
