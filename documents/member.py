@@ -27,7 +27,7 @@ class Member(OrgOwned, VersionedDocument):
     status = StringField(default="在册", max_length=20, verbose_name=_l("党籍状态"))
     # The date fields known only to the month (2001-07): stored as the 1st, shown as 2001年7月.
     month_only = ListField(StringField(max_length=20))
-    # What the member picker matches by equality: name prefixes and ID-number tails (see search_keys()).
+    # What the member picker matches by equality: parts of the name and ID-number tails (see search_keys()).
     search_keys = ListField(StringField(max_length=40))
 
     meta = {
@@ -89,14 +89,16 @@ PICK_LIMIT = 20
 
 
 def search_keys(name, id_number):
-    """The picker's keys: every prefix of the name and of each part between its dots, the ID's last 4 and 6 characters.
+    """The picker's keys: every run of characters in the first PREFIX_CHARS of the name (and of each part between its
+    dots), so 王建华 is found by 王建, 建华 or 华; and the ID number's last 4 and 6 characters.
 
     An equality on an array field is pushed down by FerretDB to its GIN index, where a regex never is.
     """
     keys = set()
     text = normalise.name(name).lower()
     for part in {text, *text.split(normalise.MIDDLE_DOT)}:
-        keys.update(part[:n] for n in range(1, min(len(part), PREFIX_CHARS) + 1))
+        part = part[:PREFIX_CHARS]
+        keys.update(part[i:j] for i in range(len(part)) for j in range(i + 1, len(part) + 1))
     number = idcard.normalise(id_number)
     if len(number) >= 6:
         keys.update((number[-4:], number[-6:]))
@@ -104,7 +106,7 @@ def search_keys(name, id_number):
 
 
 def search_key(term):
-    """A typed search term as the one key it can equal: an ID tail (4 or 6 characters, or a whole number) or a name prefix."""
+    """A typed search term as the one key it can equal: an ID tail (4 or 6 characters, or a whole number) or part of a name."""
     number = normalise.compact(term)
     if number[:-1].isdigit() and (number[-1].isdigit() or number[-1] == "X"):
         return number[-6:]
@@ -112,7 +114,7 @@ def search_key(term):
 
 
 def matching(queryset, term, limit=PICK_LIMIT):
-    """Members of the queryset whose name starts with, or whose ID number ends with, the term: one indexed equality, a page at most."""
+    """Members of the queryset whose name contains, or whose ID number ends with, the term: one indexed equality, a page at most."""
     key = search_key(term)
     return list(queryset.filter(search_keys=key, status="在册").no_dereference().limit(limit)) if key else []
 

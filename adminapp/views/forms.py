@@ -159,10 +159,10 @@ class ScopedAjaxSelectField(AjaxSelectField):
 
 
 class MemberLoader(AjaxModelLoader):
-    """A searchable member picker: the user's members whose name starts with, or ID number ends with, what was typed."""
+    """A searchable member picker: the user's members whose name contains, or ID number ends with, what was typed."""
 
     def __init__(self, name):
-        super().__init__(name, {"placeholder": _l("输入姓名的前几个字，或身份证号后4位")})
+        super().__init__(name, {"placeholder": _l("输入姓名（或其中几个字），或身份证号后4位")})
 
     def format(self, model):
         return (str(model.pk), model.picker_label) if model else None

@@ -29,8 +29,6 @@ from documents.vocabulary import Vocabulary
 from exporters import archive
 
 
-
-
 class YearFilter(BaseMongoEngineFilter):
     """One year (this year unless the user picks another), or every year when asked for "全部年度"."""
 
@@ -63,7 +61,7 @@ class OralFilter(BaseMongoEngineFilter):
 
 
 def pledge_members(user, term, organisation=None):
-    """Members a user may record pledges for whose name starts with, or ID number ends with, the term; a page at most.
+    """Members a user may record pledges for whose name contains, or ID number ends with, the term; a page at most.
 
     Those on the rosters of the user's organisations (or of the chosen one) and those reporting to
     its communities. Each query is equalities FerretDB pushes down (a path or a community, and the
