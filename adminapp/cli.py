@@ -11,6 +11,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
 from documents import Organisation, Role, User, copies, jobs, summary
+from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
 from exporters import archive
 from seed import demo
@@ -28,9 +29,9 @@ def seed_command(demo_data):
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path and the copied names their values (safe to run again)."""
-    paths, names = backfill_paths(), copies.backfill()
-    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
+    """Give records made before org_path, the copied names and the member picker's keys their values (safe to run again)."""
+    paths, names, keys = backfill_paths(), copies.backfill(), backfill_search_keys()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条")
 
 
 @click.command("rebuild-summaries")
@@ -141,7 +142,12 @@ def _archive_job(job, report):
     return archive.run_archive_job(job, report, _app_factory())
 
 
+def _files_job(job, report):
+    return archive.run_files_job(job, report, _app_factory())
+
+
 jobs.HANDLERS["archive"] = _archive_job
+jobs.HANDLERS["files"] = _files_job
 
 
 def _organisation(code):

@@ -16,8 +16,12 @@ def _cell_width(value):
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def workbook_bytes(title, headers, rows):
-    """Write one sheet; text is always stored as text, so '=…' never becomes a formula."""
+def workbook_bytes(title, headers, rows, text_columns=()):
+    """Write one sheet; text is always stored as text, so '=…' never becomes a formula.
+
+    `text_columns` (header names) are formatted as text for the whole column, so what a clerk
+    types or pastes there later (an ID number) is not turned into a number by Excel.
+    """
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = title[:31]
@@ -33,6 +37,8 @@ def workbook_bytes(title, headers, rows):
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"
+                if headers[c - 1] in text_columns:
+                    cell.number_format = "@"
             elif isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
             widths[c - 1] = max(widths[c - 1], _cell_width(value))
@@ -41,7 +47,10 @@ def workbook_bytes(title, headers, rows):
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+        column = sheet.column_dimensions[get_column_letter(i)]
+        column.width = min(max(width + 2, 8), 60)
+        if headers[i - 1] in text_columns:
+            column.number_format = "@"
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -187,19 +187,21 @@ def test_renaming_an_organisation_renames_it_in_lists(sent, login_as, seeded):
 def test_backfill_gives_old_records_their_paths_and_names(sent, login_as, seeded):
     with seeded.app_context():
         shown = Member.objects(organisation=org("SQ01").pk).first().masked_id
-        Member._get_collection().update_many({}, {"$unset": {"org_path": 1, "organisation_name": 1}})
+        tail = Member.objects(organisation=org("SQ01").pk).first().id_number[-4:]
+        Member._get_collection().update_many({}, {"$unset": {"org_path": 1, "organisation_name": 1, "search_keys": 1}})
         Pledge._get_collection().update_many({}, {"$unset": {"org_path": 1, "member_name": 1}})
     clerk = login_as("sq_clerk")
     assert shown not in get_ok(clerk, "/admin/member/")
     result = seeded.test_cli_runner().invoke(args=["backfill-paths"])
     assert result.exit_code == 0 and "已补全" in result.output, result.output
     assert shown in get_ok(clerk, "/admin/member/")
+    assert shown in get_ok(clerk, f"/admin/pledge/members.json?q={tail}")
     with seeded.app_context():
         sq = org("SQ01")
         pledge = Pledge.objects(organisation=sq.pk, scope="member").first()
         assert pledge.org_path == [org("JD01").pk, sq.pk] and pledge.member_name == pledge.member.name
     again = seeded.test_cli_runner().invoke(args=["backfill-paths"])
-    assert "组织路径 0 条，名称副本 0 条" in again.output
+    assert "组织路径 0 条，名称副本 0 条，党员查找索引 0 条" in again.output
 
 
 def _options(html, name):

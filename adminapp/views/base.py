@@ -186,7 +186,10 @@ class ScopedModelView(LoginRequired, ModelView):
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
-        abort(404)
+        """Only the scoped loaders a view declares (forms.MemberLoader) answer; Flask-Admin's own read every document."""
+        if request.args.get("name") not in (self._form_ajax_refs or {}):
+            abort(404)
+        return super().ajax_lookup()
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):

@@ -46,7 +46,8 @@ class JobView(LoginRequired, BaseView):
         path = Path(job.result.get("path", ""))
         if job.state != jobs.DONE or not path.is_file():
             abort(404)
-        return send_file(path, mimetype="application/zip", as_attachment=True, download_name=job.result["filename"])
+        return send_file(path, mimetype=job.result.get("mimetype", "application/zip"), as_attachment=True,
+                         download_name=job.result["filename"])
 
     @expose("/archive/", methods=("POST",))
     def start_archive(self):
@@ -65,4 +66,6 @@ class JobView(LoginRequired, BaseView):
 def _back_link(job):
     if job.kind == "import":
         return url_for("member.index_view")
+    if job.kind == "files" and job.params["tasks"][0]["task"][0] == "letter":
+        return url_for("pledge.index_view")
     return url_for("organisation.details_view", id=job.organisation)
