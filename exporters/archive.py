@@ -1,6 +1,7 @@
 """Whole documents: a pledge letter, the board sheet, ledgers, and a year's archive as a zip with a manifest."""
 import datetime as dt
 import hashlib
+import itertools
 import multiprocessing
 import os
 import re
@@ -16,9 +17,21 @@ from exporters import ledgers, spreadsheet
 from exporters.pdf import qr_data_uri, register_fonts, render
 
 
+# Characters: a longer value prints as a block that flows across pages. A table row cannot be cut,
+# so xhtml2pdf would shrink it to one page (a 5,000-character field came out at 5.5 pt).
+LONG_VALUE = 300
+
+
+def letter_sections(pledge):
+    """The letter's sections, each as runs of (long, [(label, text)]): short values in a table, long ones as blocks."""
+    return [(section, [(long, list(group)) for long, group in
+                       itertools.groupby(rows, key=lambda row: len(row[1]) > LONG_VALUE)])
+            for section, rows in pledge.display_rows()]
+
+
 def pledge_pdf(pledge):
     header = f"{pledge.organisation.name} · {pledge.year}年度公开承诺"
-    return render("pledge_letter.html", pledge=pledge, header=header)
+    return render("pledge_letter.html", pledge=pledge, sections=letter_sections(pledge), header=header)
 
 
 def board_url(base_url, organisation, year):
