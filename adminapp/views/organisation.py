@@ -3,7 +3,7 @@ import datetime as dt
 import io
 import uuid
 
-from flask import abort, current_app, request, send_file
+from flask import abort, request, send_file
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +12,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import LoginRequired, ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
+from adminapp.views.settings import base_url, loopback_warning
 from documents import access
 from documents.member import Member
 from documents.organisation import LEVELS, Organisation, forest, ref_id
@@ -68,6 +69,7 @@ class OrganisationView(ScopedModelView):
     def render(self, template, **kwargs):
         kwargs.setdefault("current_year", dt.date.today().year)
         kwargs.setdefault("archive_key", uuid.uuid4().hex)
+        kwargs.setdefault("qr_warning", loopback_warning())
         return super().render(template, **kwargs)
 
     @expose("/export/")
@@ -77,8 +79,7 @@ class OrganisationView(ScopedModelView):
         year = year_arg()
         kind, fmt = request.args.get("kind"), request.args.get("fmt", "pdf")
         if kind == "board":
-            base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-            data, name, mime = archive.board_pdf(organisation, year, base), "公示表.pdf", "application/pdf"
+            data, name, mime = archive.board_pdf(organisation, year, base_url()), "公示表.pdf", "application/pdf"
         elif kind in LEDGERS and fmt == "pdf":
             data, name, mime = archive.ledger_pdf(kind, organisation, year), f"{kind}.pdf", "application/pdf"
         elif kind in LEDGERS and fmt == "xlsx":
