@@ -46,9 +46,9 @@ def opinion(code, pledge_id):
     try:
         leave(pledge, request.form.get("text"), request.form.get("contact"), request.remote_addr,
               current_app.config["SECRET_KEY"])
-        flash(_("谢谢！您的意见已转给该党组织，我们会认真处理。"), "success")
+        flash(_("谢谢！您的意见已转给该党组织，我们会认真处理。"), f"opinion-{pledge.pk}")
     except OpinionRefused as exc:
-        flash(str(exc), "error")
+        flash(str(exc), f"opinion-{pledge.pk}")
     page = request.args.get("page", type=int)
     return redirect(url_for(".board", code=organisation.code, year=pledge.year, page=page) + f"#p{pledge.pk}")
 
