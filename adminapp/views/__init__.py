@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
 from adminapp.views.calendar import DeadlineView, YearClosingView
+from adminapp.views.cards import CardView
 from adminapp.views.coverage import CoverageView
 from adminapp.views.jobs import JobView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
@@ -55,4 +56,5 @@ def init_admin(app):
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(SettingsView(name=_l("系统设置"), endpoint="settings", category=system))
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
+    admin.add_view(CardView(name=_l("承诺卡"), endpoint="card"))
     return admin
