@@ -13,7 +13,7 @@ from adminapp import db
 from adminapp.views.settings import base_url
 from documents import Organisation, Role, User, copies, jobs, summary
 from documents.organisation import backfill_paths
-from exporters import archive
+from exporters import archive, cards
 from seed import demo
 
 
@@ -139,6 +139,7 @@ def _archive_job(job, report):
 
 
 jobs.HANDLERS["archive"] = _archive_job
+jobs.HANDLERS["cards"] = cards.run_cards_job
 
 
 def _organisation(code):

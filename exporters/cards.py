@@ -1,4 +1,11 @@
 """承诺卡 (亮诺): a card per member and year, badge or A6 size, whose QR code opens the pledge's public page."""
+import re
+import uuid
+from pathlib import Path
+
+from documents import jobs
+from documents.board import members_published
+from documents.organisation import Organisation
 from exporters.pdf import qr_data_uri, render
 
 # Page, type and how much of the pledge fits: a 54 × 86 mm badge worn on a lanyard, or an A6 card for a desk.
@@ -37,3 +44,27 @@ def card(pledge, member, organisation, base_url, size):
 def cards_pdf(rows, organisation, base_url, size):
     """One card a page for each (pledge, member) of the organisation, in the order given."""
     return render("card.html", cards=[card(p, m, organisation, base_url, size) for p, m in rows], size=SIZES[size])
+
+
+def start_cards_job(organisation, year, size, base_url, user, key, job_dir):
+    """Start printing a branch's cards (a second or so per few cards); the same form clicked twice finds the same job."""
+    key = re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+    path = Path(job_dir) / f"cards_{organisation.pk}_{year}_{size}_{key}.pdf"
+    return jobs.start(f"cards:{organisation.pk}:{year}:{size}:{key}", "cards", user.pk, organisation.pk, {
+        "organisation": str(organisation.pk), "year": year, "size": size, "base_url": base_url, "path": str(path),
+        "filename": f"{organisation.code}_{year}_承诺卡_{SIZES[size]['title']}.pdf"})
+
+
+def run_cards_job(job, report):
+    """Render the cards of a job into its file, written under a temporary name and then moved into place."""
+    organisation = Organisation.objects(pk=job.params["organisation"]).order_by().first()
+    rows = members_published(organisation, job.params["year"])
+    report(done=0, total=len(rows), message="正在生成承诺卡")
+    data = cards_pdf(rows, organisation, job.params["base_url"], job.params["size"])
+    path = Path(job.params["path"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".part").write_bytes(data)
+    path.with_suffix(".part").replace(path)
+    report(done=len(rows))
+    return {"path": str(path), "cards": len(rows), "size": path.stat().st_size, "filename": job.params["filename"],
+            "mimetype": "application/pdf"}

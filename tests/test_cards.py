@@ -5,7 +5,7 @@ import subprocess
 
 from pypdf import PdfReader
 
-from documents import Member, Pledge
+from documents import Member, Pledge, jobs
 from documents.board import PUBLIC_STATES
 from tests.clock import YEAR
 from tests.factories import org
@@ -54,17 +54,29 @@ def test_a_members_card_opens_exactly_the_published_pledge(seeded, login_as, cli
     assert login_as("qy_clerk").get(f"/admin/card/?id={pledge.pk}&size=a6").status_code == 404
 
 
-def test_a_branch_prints_one_a6_card_per_published_member_pledge(seeded, login_as, tmp_path):
+def test_a_branch_prints_one_a6_card_per_published_member_pledge_as_a_job(seeded, login_as, tmp_path, monkeypatch):
+    seeded.config["JOB_DIR"] = str(tmp_path)
+    launched = []
+    monkeypatch.setattr(jobs, "launch", lambda job_id, attempt: launched.append(job_id))
     wanted = {f"http://localhost/board/SQ01/pledge/{p.pk}" for p in published_member_pledges(seeded)}
+    with seeded.app_context():
+        sq = org("SQ01")
+    details = f"/admin/organisation/details/?id={sq.pk}"
     clerk = login_as("sq_clerk")
-    data = clerk.get(f"/admin/card/organisation/?id={org_id(seeded)}&year={YEAR}&size=a6").data
-    pages = PdfReader(io.BytesIO(data)).pages
+    assert "全体党员承诺卡" in clerk.get(details).get_data(as_text=True)
+    form = {"id": str(sq.pk), "year": str(YEAR), "size": "a6", "key": "cards1"}
+    first = clerk.post("/admin/card/organisation/", form, token_from=details)
+    again = clerk.post("/admin/card/organisation/", form, token_from=details)
+    assert first.headers["Location"] == again.headers["Location"] and len(launched) == 1
+    with seeded.app_context():
+        jobs.run(launched[0])
+    page = clerk.get(first.headers["Location"]).get_data(as_text=True)
+    assert f"承诺卡已生成：{len(wanted)} 张" in page and "下载承诺卡 PDF" in page
+    response = clerk.get(first.headers["Location"] + "download")
+    assert response.mimetype == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.data)).pages
     assert [round(float(v) / MM) for v in pages[0].mediabox[2:]] == [105, 148]
-    codes = qr_codes(data, tmp_path)
+    codes = qr_codes(response.data, tmp_path)
     assert len(codes) == len(wanted) >= 2 and set(codes) == wanted
-    assert login_as("qy_clerk").get(f"/admin/card/organisation/?id={org_id(seeded)}&year={YEAR}").status_code == 404
-
-
-def org_id(app):
-    with app.app_context():
-        return org("SQ01").pk
+    assert login_as("qy_clerk").get(first.headers["Location"] + "download").status_code == 404
+    assert login_as("qy_clerk").post("/admin/card/organisation/", form, token_from="/admin/").status_code == 404

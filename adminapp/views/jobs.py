@@ -47,7 +47,8 @@ class JobView(LoginRequired, BaseView):
         path = Path(job.result.get("path", ""))
         if job.state != jobs.DONE or not path.is_file():
             abort(404)
-        return send_file(path, mimetype="application/zip", as_attachment=True, download_name=job.result["filename"])
+        return send_file(path, mimetype=job.result.get("mimetype", "application/zip"), as_attachment=True,
+                         download_name=job.result["filename"])
 
     @expose("/archive/", methods=("POST",))
     def start_archive(self):
