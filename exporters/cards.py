@@ -10,10 +10,10 @@ from exporters.pdf import qr_data_uri, render
 
 # Page, type and how much of the pledge fits: a 54 × 86 mm badge worn on a lanyard, or an A6 card for a desk.
 SIZES = {
-    "badge": {"title": "胸卡", "width": "54mm", "height": "86mm", "margin": "3mm", "items": 3, "chars": 16,
-              "qr": 62, "name": 15, "body": 7.5},
-    "a6": {"title": "A6 卡片", "width": "105mm", "height": "148mm", "margin": "7mm", "items": 6, "chars": 34,
-           "qr": 96, "name": 22, "body": 10},
+    "badge": {"title": "胸卡", "width": "54mm", "height": "86mm", "margin": "3mm", "items": 3, "chars": 15,
+              "qr": 84, "name": 17, "body": 8},
+    "a6": {"title": "A6 卡片", "width": "105mm", "height": "148mm", "margin": "7mm", "items": 6, "chars": 30,
+           "qr": 150, "name": 28, "body": 11.5},
 }
 # The template field holding the one-line motto: `motto` (一句话承诺) where an administrator added it, else the
 # member's stated duty, which every member template asks for.
