@@ -125,9 +125,14 @@ def write_archive(target, tasks, app_factory, progress=None, workers=None):
     return manifest
 
 
+def job_key(key):
+    """The part of a job's id that a page's form sends (one form, clicked twice, sends it twice): letters and digits."""
+    return re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+
+
 def start_archive_job(organisation, year, base_url, user, key, job_dir):
     """Start the job that builds a year's archive for download; the same key (one form, clicked twice) finds it."""
-    key = re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+    key = job_key(key)
     path = Path(job_dir) / f"archive_{organisation.pk}_{year}_{key}.zip"
     return jobs.start(f"archive:{organisation.pk}:{year}:{key}", "archive", user.pk, organisation.pk, {
         "organisation": str(organisation.pk), "year": year, "base_url": base_url, "path": str(path),

@@ -1,11 +1,10 @@
 """承诺卡 (亮诺): a card per member and year, badge or A6 size, whose QR code opens the pledge's public page."""
-import re
-import uuid
 from pathlib import Path
 
 from documents import jobs
 from documents.board import members_published
 from documents.organisation import Organisation
+from exporters.archive import job_key
 from exporters.pdf import qr_data_uri, render
 
 # Page, type and how much of the pledge fits: a 54 × 86 mm badge worn on a lanyard, or an A6 card for a desk.
@@ -48,7 +47,7 @@ def cards_pdf(rows, organisation, base_url, size):
 
 def start_cards_job(organisation, year, size, base_url, user, key, job_dir):
     """Start printing a branch's cards (a second or so per few cards); the same form clicked twice finds the same job."""
-    key = re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+    key = job_key(key)
     path = Path(job_dir) / f"cards_{organisation.pk}_{year}_{size}_{key}.pdf"
     return jobs.start(f"cards:{organisation.pk}:{year}:{size}:{key}", "cards", user.pk, organisation.pk, {
         "organisation": str(organisation.pk), "year": year, "size": size, "base_url": base_url, "path": str(path),
