@@ -10,10 +10,11 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
+from adminapp.views.settings import base_url
 from documents import Organisation, Role, User, copies, jobs, summary
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
-from exporters import archive
+from exporters import archive, cards
 from seed import demo
 
 
@@ -73,10 +74,6 @@ def export_group():
     """Print archives: pledge letters, board sheets, a year's archive."""
 
 
-def _base_url():
-    return current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-
-
 @export_group.command("pledge")
 @click.argument("pledge_id")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
@@ -98,7 +95,7 @@ def export_pledge(pledge_id, output):
 def export_board(code, year, output):
     """The 公示 sheet of an organisation for a year, as PDF."""
     organisation = _organisation(code)
-    Path(output).write_bytes(archive.board_pdf(organisation, year, _base_url()))
+    Path(output).write_bytes(archive.board_pdf(organisation, year, base_url()))
     click.echo(f"已导出 {output}")
 
 
@@ -110,7 +107,7 @@ def export_board(code, year, output):
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
     organisation = _organisation(code)
-    tasks = archive.archive_tasks(organisation, year, _base_url())
+    tasks = archive.archive_tasks(organisation, year, base_url())
     with click.progressbar(length=len(tasks), label="正在生成归档", file=sys.stderr) as bar, \
             open(output, "wb") as target:
         manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
@@ -148,6 +145,7 @@ def _files_job(job, report):
 
 jobs.HANDLERS["archive"] = _archive_job
 jobs.HANDLERS["files"] = _files_job
+jobs.HANDLERS["cards"] = cards.run_cards_job
 
 
 def _organisation(code):

@@ -1,6 +1,7 @@
 """Whole documents: a pledge letter, the board sheet, ledgers, and a year's archive as a zip with a manifest."""
 import datetime as dt
 import hashlib
+import itertools
 import multiprocessing
 import os
 import re
@@ -16,9 +17,21 @@ from exporters import ledgers, spreadsheet
 from exporters.pdf import qr_data_uri, register_fonts, render
 
 
+# Characters: a longer value prints as a block that flows across pages. A table row cannot be cut,
+# so xhtml2pdf would shrink it to one page (a 5,000-character field came out at 5.5 pt).
+LONG_VALUE = 300
+
+
+def letter_sections(pledge):
+    """The letter's sections, each as runs of (long, [(label, text)]): short values in a table, long ones as blocks."""
+    return [(section, [(long, list(group)) for long, group in
+                       itertools.groupby(rows, key=lambda row: len(row[1]) > LONG_VALUE)])
+            for section, rows in pledge.display_rows()]
+
+
 def pledge_pdf(pledge):
     header = f"{pledge.organisation.name} · {pledge.year}年度公开承诺"
-    return render("pledge_letter.html", pledge=pledge, header=header)
+    return render("pledge_letter.html", pledge=pledge, sections=letter_sections(pledge), header=header)
 
 
 def board_url(base_url, organisation, year):
@@ -112,9 +125,14 @@ def write_archive(target, tasks, app_factory, progress=None, workers=None):
     return manifest
 
 
+def job_key(key):
+    """The part of a job's id that a page's form sends (one form, clicked twice, sends it twice): letters and digits."""
+    return re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+
+
 def start_archive_job(organisation, year, base_url, user, key, job_dir):
     """Start the job that builds a year's archive for download; the same key (one form, clicked twice) finds it."""
-    key = re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+    key = job_key(key)
     path = Path(job_dir) / f"archive_{organisation.pk}_{year}_{key}.zip"
     return jobs.start(f"archive:{organisation.pk}:{year}:{key}", "archive", user.pk, organisation.pk, {
         "organisation": str(organisation.pk), "year": year, "base_url": base_url, "path": str(path),

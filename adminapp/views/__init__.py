@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
 from adminapp.views.calendar import DeadlineView, YearClosingView
+from adminapp.views.cards import CardView
 from adminapp.views.coverage import CoverageView
 from adminapp.views.jobs import JobView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
@@ -16,6 +17,7 @@ from adminapp.views.opinion import OpinionView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.statistics import StatisticsView
+from adminapp.views.settings import SettingsView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
@@ -53,6 +55,8 @@ def init_admin(app):
     admin.add_view(EvaluationSchemeView(EvaluationScheme, name=_l("评议方案"), endpoint="scheme", category=system))
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
+    admin.add_view(SettingsView(name=_l("系统设置"), endpoint="settings", category=system))
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
     admin.add_view(StatisticsView(name=_l("统计"), endpoint="statistics"))
+    admin.add_view(CardView(name=_l("承诺卡"), endpoint="card"))
     return admin

@@ -12,6 +12,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import LoginRequired, ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
+from adminapp.views.settings import base_url, loopback_warning
 from documents import access
 from documents.member import Member
 from documents.organisation import LEVELS, Organisation, forest, ref_id
@@ -68,6 +69,7 @@ class OrganisationView(ScopedModelView):
     def render(self, template, **kwargs):
         kwargs.setdefault("current_year", dt.date.today().year)
         kwargs.setdefault("archive_key", uuid.uuid4().hex)
+        kwargs.setdefault("qr_warning", loopback_warning())
         return super().render(template, **kwargs)
 
     @expose("/export/")
@@ -80,8 +82,7 @@ class OrganisationView(ScopedModelView):
                 len(archive.pledge_ids(organisation, year)) > archive.FILES_IN_REQUEST:
             return self._export_job(organisation, year, kind)
         if kind == "board":
-            base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-            data, name, mime = archive.board_pdf(organisation, year, base), "公示表.pdf", "application/pdf"
+            data, name, mime = archive.board_pdf(organisation, year, base_url()), "公示表.pdf", "application/pdf"
         elif kind in LEDGERS and fmt == "pdf":
             data, name, mime = archive.ledger_pdf(kind, organisation, year), f"{kind}.pdf", "application/pdf"
         elif kind in LEDGERS and fmt == "xlsx":
