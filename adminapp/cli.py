@@ -1,4 +1,5 @@
 """Command-line tasks: seed the demo data, create accounts, print archives, run background jobs."""
+import datetime as dt
 import functools
 import os
 import sys
@@ -11,7 +12,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
 from adminapp.views.settings import base_url
-from documents import Organisation, Role, User, copies, jobs, summary
+from documents import Organisation, Role, User, copies, jobs, notices, summary
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
 from exporters import archive, cards
@@ -40,6 +41,18 @@ def backfill_paths_command():
 def rebuild_summaries_command():
     """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
     click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
+
+
+@click.command("chase")
+@click.option("--date", "on", help="按哪一天计算（YYYY-MM-DD，默认今天）")
+@with_appcontext
+def chase_command(on):
+    """Send the chase notices of every organisation; each event notifies once however often this runs (daily job)."""
+    try:
+        today = dt.date.fromisoformat(on) if on else None
+    except ValueError as exc:
+        raise click.ClickException(f"日期格式应为 YYYY-MM-DD：{on}") from exc
+    click.echo(f"已发送催办提醒 {notices.run_chase(today)} 条")
 
 
 @click.command("create-user")
@@ -182,8 +195,8 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group,
-                    job_group):
+    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, chase_command,
+                    export_group, job_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
-from adminapp.views.calendar import DeadlineView, YearClosingView
 from adminapp.views.cards import CardView
+from adminapp.views.calendar import DeadlineView, WorkWindowView, YearClosingView
+from adminapp.views.chasing import ChaseView, NoticeView
 from adminapp.views.coverage import CoverageView
 from adminapp.views.jobs import JobView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
@@ -18,12 +19,15 @@ from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.statistics import StatisticsView
 from adminapp.views.settings import SettingsView
+from adminapp.views.rollover import RolloverView
+from adminapp.views.suggestion import SuggestionView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
 from documents.calendar import PublicationDeadline, YearClosing
 from documents.evaluation import EvaluationRound, EvaluationScheme
 from documents.opinion import Opinion
+from documents.window import WorkWindow
 from documents.supervision import LeaderComment, Rectification, SupervisionRound
 
 # Chinese for the few Flask-Admin messages its own catalogue leaves in English.
@@ -43,6 +47,10 @@ def init_admin(app):
     admin.add_view(CoverageView(name=_l("承诺覆盖情况"), endpoint="coverage", url="/admin/pledge/coverage", category=pledges))
     admin.add_view(OpinionView(Opinion, name=_l("群众意见"), endpoint="opinion", category=pledges))
     admin.add_view(DeadlineView(PublicationDeadline, name=_l("公示期限"), endpoint="deadline", category=pledges))
+    admin.add_view(WorkWindowView(WorkWindow, name=_l("提诺与评诺时间"), endpoint="window", category=pledges))
+    admin.add_view(ChaseView(name=_l("催办清单"), endpoint="chase", category=pledges))
+    admin.add_view(NoticeView(name=_l("我的提醒"), endpoint="notice", category=pledges))
+    admin.add_view(SuggestionView(name=_l("居民点单"), endpoint="suggestion"))
     admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))
     watch = _l("督诺与评诺")
     admin.add_view(SupervisionRoundView(SupervisionRound, name=_l("季度督诺"), endpoint="supervision", category=watch))
@@ -54,6 +62,7 @@ def init_admin(app):
     admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))
     admin.add_view(EvaluationSchemeView(EvaluationScheme, name=_l("评议方案"), endpoint="scheme", category=system))
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
+    admin.add_view(RolloverView(name=_l("年度结转"), endpoint="rollover", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(SettingsView(name=_l("系统设置"), endpoint="settings", category=system))
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))

@@ -13,7 +13,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
-from documents import access, audit, progress
+from documents import access, audit, progress, rollover, suggestion, window
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import PICK_LIMIT, Member, matching
@@ -160,7 +160,11 @@ class PledgeView(ScopedModelView):
         if template is None:
             flash(_("没有适用于“%(t)s”的承诺模板，请联系系统管理员添加。", t=organisation.org_type), "error")
             return redirect(url_for(".create_view"))
-        return self._form_page(template, organisation, member, year, None)
+        outside = window.outside(organisation.pk, year)
+        if outside and not current_user.is_admin:
+            flash(window.refusal(outside), "error")
+            return redirect(url_for(".index_view"))
+        return self._form_page(template, organisation, member, year, None, outside)
 
     @expose("/members.json")
     def members_json(self):
@@ -190,7 +194,7 @@ class PledgeView(ScopedModelView):
         org = access.org_queryset(current_user).filter(pk=object_id_or_404(org_id)).first()
         return org or abort(404)
 
-    def _form_page(self, template, organisation, member, year, pledge):
+    def _form_page(self, template, organisation, member, year, pledge, outside=None):
         members = [*Member.objects(organisation=organisation).only("name"),
                    *Member.objects(residential_org=organisation).only("name")]
         member_choices = [(name, name) for name in sorted({m.name for m in members})]
@@ -209,7 +213,7 @@ class PledgeView(ScopedModelView):
                 saved_id = once(form_key(current_user.pk, submission(), "pledge"), lambda: str(save_pledge(
                     current_user, organisation=organisation, member=member, year=year,
                     raw_values=raw_values(form, template), raw_items=raw_items(form), oral=form.oral.data,
-                    pledge=pledge,
+                    pledge=pledge, outside_reason=request.form.get("outside_reason"),
                     expected_version=form.expected_version.version(pledge.version if pledge else None)).pk))
             except PledgeErrors as exc:
                 for message in show_errors(form, exc.errors):
@@ -226,7 +230,7 @@ class PledgeView(ScopedModelView):
         return self.render("admin/pledge_form.html", form=form, tpl=template, organisation=organisation,
                            member=member, year=year, pledge=pledge, low=low, high=high,
                            oral_allowed=bool(member) and template.allows_oral(categories),
-                           item_columns=ITEM_COLUMNS)
+                           item_columns=ITEM_COLUMNS, outside=outside)
 
     # -- details -------------------------------------------------------------------------------
     @expose("/details/")
@@ -246,7 +250,9 @@ class PledgeView(ScopedModelView):
                            notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
                                   for n in r.notes if n.pledge and n.pledge.pk == pledge.pk],
                            rectifications=Rectification.objects(pledge=pledge.pk),
-                           opinions=Opinion.objects(pledge=pledge.pk), typed=typed or {})
+                           opinions=Opinion.objects(pledge=pledge.pk), carried_to=rollover.carried_to(pledge),
+                           suggestions=suggestion.open_for(pledge) if pledge.state in EDITABLE_STATES else [],
+                           taken=suggestion.taken_into(pledge), typed=typed or {})
 
     @expose("/progress/", methods=("POST",))
     def progress_view(self):
