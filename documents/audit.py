@@ -1,4 +1,6 @@
 """Append-only audit trail: who did what to which record, with values before and after."""
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
 
@@ -17,9 +19,13 @@ class AuditEntry(OrgOwned, Document):
     before = DictField(verbose_name=_l("修改前"))
     after = DictField(verbose_name=_l("修改后"))
     claim = StringField(verbose_name=_l("写入凭据"))  # the claim of the change it records: appended once, with it
+    # For lists filtered by equality: the local month ("2026-06") and the pledge the record belongs to.
+    month = StringField(verbose_name=_l("月份"))
+    pledge_id = ObjectIdField()
 
     owner_field = "organisation_id"
-    meta = {"collection": "audit", "indexes": ["record_id", "organisation_id", "-at", "org_path"]}
+    meta = {"collection": "audit",
+            "indexes": ["record_id", "organisation_id", "-at", "org_path", "actor", "collection", "month", "pledge_id"]}
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
@@ -66,16 +72,25 @@ def _build(actor, action, doc, before, after, organisation_id, summary):
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after))
     changed = [k for k in keys if before.get(k) != after.get(k)]
+    collection = doc._get_collection_name()
     return AuditEntry(
         actor=str(actor) if actor else "系统",
         action=action,
-        collection=doc._get_collection_name(),
+        collection=collection,
         record_id=doc.pk,
+        month=dt.datetime.now().strftime("%Y-%m"),
+        pledge_id=doc.pk if collection == "pledge" else _pledge_of(doc),
         organisation_id=organisation_id,
         summary=summary or str(doc),
         before={k: before.get(k) for k in changed if k in before},
         after={k: after.get(k) for k in changed if k in after},
     )
+
+
+def _pledge_of(doc):
+    """The pledge a record belongs to (progress, rectification, opinion …), or None."""
+    value = doc._data.get("pledge") if "pledge" in doc._fields else None
+    return getattr(value, "pk", None) or getattr(value, "id", value)
 
 
 def timeline(doc):

@@ -14,7 +14,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
-from documents import access, audit, progress
+from documents import access, audit_view, progress
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import Member
@@ -208,16 +208,17 @@ class PledgeView(ScopedModelView):
     @expose("/details/")
     def details_view(self):
         pledge = self.get_one(request.args.get("id"))
-        timeline = audit.timeline(pledge)
-        return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
-                           editable=self.can_edit and pledge.state in EDITABLE_STATES,
-                           actions=allowed(current_user, pledge), changes=pledge.changes_since_return(),
+        notes = [(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
+                 for n in r.notes if n.pledge and n.pledge.pk == pledge.pk]
+        under_review = pledge.state in (State.SUBMITTED.value, State.RETURNED.value)
+        return self.render(self.details_template, pledge=pledge, timeline=audit_view.pledge_story(pledge, notes),
+                           item_columns=ITEM_COLUMNS, editable=self.can_edit and pledge.state in EDITABLE_STATES,
+                           actions=allowed(current_user, pledge),
+                           changes=pledge.changes_since_return() if under_review else [],
                            entries=sorted(ProgressEntry.objects(pledge=pledge.pk), key=lambda e: (e.item_index, e.on)),
                            overdue=[i + 1 for i in progress.overdue_items(pledge)],
                            progress_open=self.can_edit and pledge.state in progress.OPEN_STATES,
-                           statuses=progress.STATUSES, today=dt.date.today(),
-                           notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
-                                  for n in r.notes if n.pledge and n.pledge.pk == pledge.pk],
+                           statuses=progress.STATUSES, today=dt.date.today(), notes=notes,
                            rectifications=Rectification.objects(pledge=pledge.pk),
                            opinions=Opinion.objects(pledge=pledge.pk))
 
