@@ -14,7 +14,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
-from documents import access, audit_view, progress
+from documents import access, audit_view, progress, review_hints
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import Member
@@ -291,16 +291,27 @@ class PledgeView(ScopedModelView):
             if refused and len(pledges) == 1:
                 return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(),
                                    form=form, checks=_checks(pledges, step), today=dt.date.today(),
-                                   nonce=form.get("nonce") or new_nonce())
+                                   nonce=form.get("nonce") or new_nonce(), hints=_hints(pledges, step))
             if len(pledges) == 1:
                 return redirect(url_for(".details_view", id=pledges[0].pk))
             return redirect(url_for(".index_view"))
         return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(), form={},
-                           checks=_checks(pledges, step), today=dt.date.today(), nonce=new_nonce())
+                           checks=_checks(pledges, step), today=dt.date.today(), nonce=new_nonce(),
+                           hints=_hints(pledges, step))
 
 
 def criteria():
     return Vocabulary.labels("review_criterion")
+
+
+def _hints(pledges, step):
+    """The reviewer's hints when one pledge is reviewed: {item index or None: [Hint]}, never a refusal."""
+    if len(pledges) != 1 or "checklist" not in step.needs:
+        return {}
+    found = {}
+    for hint in review_hints.hints(pledges[0]):
+        found.setdefault(hint.item, []).append(hint)
+    return found
 
 
 def _checks(pledges, step):
