@@ -11,7 +11,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from bson import ObjectId
 from flask_babel import gettext as _
-from mongoengine import (BooleanField, DateField, DateTimeField, DictField, EmbeddedDocumentField, ListField,
+from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumentField, ListField,
                          ObjectIdField, ReferenceField)
 from mongoengine.base.common import _document_registry
 
@@ -37,6 +37,8 @@ PHRASES = {
     "评议完成": "完成了 {obj} 的评议", "退回重审": "退回重审了 {obj}", "登记进度": "登记了进度：{obj}",
     "收到群众意见": "对 {obj} 提出了意见", "列入整改台账": "把“{obj}”列入整改台账",
     "挂牌销号": "为“{obj}”挂牌销号", "导入花名册": "{obj}", "修改密码": "修改了“{obj}”的密码",
+    "解除锁定": "{obj}", "撤销年度归档": "撤销了“{obj}”", "公布评诺结果": "公布了“{obj}”的结果",
+    "发放群众参评选票": "为“{obj}”发放了群众参评选票",
 }
 
 # Keys that are bookkeeping, copies of other fields, or secrets: never shown.
@@ -241,7 +243,7 @@ def _diff(label, field, old, new, names, key):
                                       new[index] if index < len(new) else {}, names)
             return changes
     if isinstance(old, dict) or isinstance(new, dict):
-        if isinstance(field, DictField) and key == "checklist":
+        if key in ("checklist", "审核要点"):
             return _change(label, _checklist(old), _checklist(new))
         sub = field.document_type if isinstance(field, EmbeddedDocumentField) else None
         return _diff_dict(label, sub, old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {},
@@ -282,6 +284,8 @@ def _text(field, value, names, key):
         return cn_minute(local_time(moment)) if moment else str(value)
     if isinstance(field, DateField) or (key and key.endswith(("_on", "deadline")) and isinstance(value, str)):
         return _cn_date_text(value)
+    if key == "item_index" and isinstance(value, int):
+        return f"第{value + 1}条"
     if key == "state" and value in {s.value for s in State}:
         return str(STATE_TITLES[State(value)])
     if key in ("outcome", "结论") and value in OUTCOMES:

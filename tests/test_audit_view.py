@@ -9,7 +9,7 @@ import re
 import openpyxl
 import pytest
 
-from documents import Pledge, User
+from documents import User
 from documents.cycle import transition
 from documents.opinion import leave
 from documents.pledging import save_pledge

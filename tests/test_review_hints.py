@@ -1,7 +1,7 @@
 """审诺 hints: each fires on a crafted pledge and points at its item; a good pledge gets none; nothing blocks."""
 import re
 
-from documents import Pledge, User
+from documents import User
 from documents.cycle import transition
 from documents.pledging import save_pledge
 from documents.review_hints import hints

@@ -74,20 +74,22 @@ class OrgCodeFilter(BaseMongoEngineFilter):
 class MonthFilter(BaseMongoEngineFilter):
     """Entries of one month: equality on the month stamped on each entry (FerretDB never pushes a range down)."""
 
+    ALL = "all"
+
     def __init__(self):
         super().__init__("month", _l("时间"), options=self._options)
 
-    @staticmethod
-    def _options():
+    def _options(self):
         today = dt.date.today()
         months = [(today.year * 12 + today.month - 1 - i) for i in range(MONTHS_OFFERED)]
-        return [(f"{m // 12}-{m % 12 + 1:02d}", f"{m // 12}年{m % 12 + 1}月") for m in months]
+        return [(f"{m // 12}-{m % 12 + 1:02d}", f"{m // 12}年{m % 12 + 1}月") for m in months] + [
+            (self.ALL, _l("全部月份"))]
 
     def validate(self, value):
-        return bool(_MONTH.match(value))
+        return bool(_MONTH.match(value)) or value == self.ALL
 
     def apply(self, query, value):
-        return query.filter(month=value)
+        return query if value == self.ALL else query.filter(month=value)
 
     def operation(self):
         return _l("在")
@@ -118,6 +120,14 @@ class AuditView(AdminOnly, ScopedModelView):
 
     def is_action_allowed(self, name):
         return False
+
+    def _get_list_filter_args(self):
+        """This month's entries unless the user chose a month (or every month): the log opens narrow, newest first."""
+        filters = super()._get_list_filter_args() or []
+        index = next(i for i, f in enumerate(self._filters) if isinstance(f, MonthFilter))
+        if not any(i == index for i, _name, _value in filters):
+            filters.append((index, str(self._filters[index].name), dt.date.today().strftime("%Y-%m")))
+        return filters
 
     @expose("/export.xlsx")
     def export_xlsx(self):
