@@ -34,7 +34,7 @@ PHRASES = {
     "审核通过": "审核通过了 {obj}", "退回修改": "退回了 {obj}，要求修改", "签订备案": "签订并备案了 {obj}",
     "公示": "公示了 {obj}", "开始践诺": "开始践行 {obj}", "已兑现": "确认 {obj} 已兑现",
     "未按期兑现": "登记 {obj} 未按期兑现", "因客观原因未兑现": "登记 {obj} 因客观原因未兑现",
-    "评议完成": "完成了 {obj} 的评议", "退回重审": "退回重审了 {obj}", "登记进度": "登记了进度：{obj}",
+    "评议完成": "完成了 {obj} 的评议", "退回重审": "退回重审了 {obj}", "登记进度": "为 {obj} 登记了进度",
     "收到群众意见": "对 {obj} 提出了意见", "列入整改台账": "把“{obj}”列入整改台账",
     "挂牌销号": "为“{obj}”挂牌销号", "导入花名册": "{obj}", "修改密码": "修改了“{obj}”的密码",
     "解除锁定": "{obj}", "撤销年度归档": "撤销了“{obj}”", "公布评诺结果": "公布了“{obj}”的结果",
@@ -207,9 +207,10 @@ def _organisation():
 
 
 def _ordered_keys(cls, before, after):
-    keys = set(before) | set(after)
+    """Keys in the document's field order, then the others as they were written."""
     order = list(cls._fields) if cls else []
-    return [k for k in order if k in keys] + sorted(k for k in keys if k not in order)
+    return [k for k in order if k in before or k in after] + [k for k in dict.fromkeys([*after, *before])
+                                                                if k not in order]
 
 
 def _field(cls, key):
@@ -279,13 +280,15 @@ def _text(field, value, names, key):
         return "、".join(_text(field.field, v, names, key) for v in value)
     if isinstance(field, BooleanField) or isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(field, DateField) or (key and key.endswith(("_on", "deadline")) and isinstance(value, str)):
+        return _cn_date_text(value)  # before DateTimeField, of which MongoEngine's DateField is a kind
     if isinstance(field, DateTimeField):
         moment = _parse_moment(value)
         return cn_minute(local_time(moment)) if moment else str(value)
-    if isinstance(field, DateField) or (key and key.endswith(("_on", "deadline")) and isinstance(value, str)):
-        return _cn_date_text(value)
     if key == "item_index" and isinstance(value, int):
         return f"第{value + 1}条"
+    if key == "percent" and isinstance(value, int):
+        return f"{value}%"
     if key == "state" and value in {s.value for s in State}:
         return str(STATE_TITLES[State(value)])
     if key in ("outcome", "结论") and value in OUTCOMES:

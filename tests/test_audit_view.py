@@ -103,13 +103,14 @@ def test_pledge_timeline_tells_progress_opinions_supervision_and_rectification_i
                                                 "url": "/admin/rectification/"}, token_from="/admin/rectification/")
     page = clerk.get(f"/admin/pledge/details/?id={resubmitted}").get_data(as_text=True)
     story = timeline(page)
-    steps = ["新建了", "提交了", "退回了", "审核通过了", "公示了", "登记了进度", "第2条", "40", "已清理3号楼",
+    steps = ["新建了", "提交了", "退回了", "审核通过了", "公示了", "登记了进度", "第2条", "40%", "已清理3号楼",
              "提出了意见", "希望周末也来走访", "点评：进度滞后", "雨天坚持走访", "列入整改台账", "挂牌销号"]
     positions = [story.find(step) for step in steps]
     assert -1 not in positions, [s for s, p in zip(steps, positions) if p < 0]
     assert positions[:6] == sorted(positions[:6])
     assert story.find("挂牌销号") > story.find("列入整改台账") > story.find("登记了进度") > story.find("公示了")
-    assert not HEX_ID.search(story)
+    assert not HEX_ID.search(story) and not re.search(r"\d{4}-\d\d-\d\d", story)
+    assert "公示日期" in story and f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in story and "日 00:00" not in story
 
 
 def test_audit_list_reads_as_sentences_filters_in_the_url_and_exports(seeded, resubmitted, login_as):
