@@ -9,7 +9,7 @@ import re
 import openpyxl
 import pytest
 
-from documents import User
+from documents import AuditEntry, Pledge, User, audit_view
 from documents.cycle import transition
 from documents.opinion import leave
 from documents.pledging import save_pledge
@@ -114,6 +114,18 @@ def test_pledge_timeline_tells_progress_opinions_supervision_and_rectification_i
 
 
 def test_audit_list_reads_as_sentences_filters_in_the_url_and_exports(seeded, resubmitted, login_as):
+    with seeded.app_context():
+        member = Pledge.objects(pk=resubmitted).first().member
+        form = {"name": member.name, "id_number": member.id_number, "organisation": str(org("SQ01").pk),
+                "status": "在册", "post": "楼院长", "categories": "在职党员", "residential_org": str(org("SQ01").pk),
+                "expected_version": member.version}
+    clerk = login_as("sq_clerk")
+    edit = f"/admin/member/edit/?id={member.pk}"
+    assert clerk.post(edit, form, token_from=edit).status_code == 302
+    details = visible_text(clerk.get(f"/admin/member/details/?id={member.pk}").get_data(as_text=True))
+    assert "修改了党员“审计党员" in details and "岗位" in details and "楼院长" in details
+    assert "居住地社区组织" in details and "幸福里社区党支部" in details and not HEX_ID.search(details)
+
     admin = login_as("admin")
     html = admin.get("/admin/audit/").get_data(as_text=True)
     text = visible_text(html)
@@ -124,6 +136,12 @@ def test_audit_list_reads_as_sentences_filters_in_the_url_and_exports(seeded, re
     for raw in ("entered_by", "submitted", "draft", "values", "items", "{", "}", "pledge_template"):
         assert raw not in text, raw
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", text)
+    with seeded.app_context():
+        names = audit_view.Names()
+        for entry in AuditEntry.objects:
+            for change in audit_view.render(entry, names).changes:
+                assert re.search(r"[\u4e00-\u9fff]", change.label) and not re.search(r"[A-Za-z_]", change.label)
+                assert not HEX_ID.search(change.old + change.new), change
 
     # Each filter is a URL parameter: the same link gives the same view.
     groups = json.loads(html_lib.unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', html).group(1)))
