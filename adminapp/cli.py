@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
-from documents import Organisation, Role, User, copies, jobs, summary
+from documents import Organisation, Role, User, audit, copies, jobs, summary
 from documents.organisation import backfill_paths
 from exporters import archive
 from seed import demo
@@ -28,9 +28,9 @@ def seed_command(demo_data):
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path and the copied names their values (safe to run again)."""
-    paths, names = backfill_paths(), copies.backfill()
-    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
+    """Give records made before org_path, the copied names and the audit stamps their values (safe to run again)."""
+    paths, names, entries = backfill_paths(), copies.backfill(), audit.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，操作日志 {entries} 条")
 
 
 @click.command("rebuild-summaries")

@@ -96,3 +96,28 @@ def _pledge_of(doc):
 def timeline(doc):
     """Every audit entry of a record, oldest first: one indexed equality, sorted here (FerretDB sorts nothing)."""
     return sorted(AuditEntry.objects(record_id=doc.pk), key=lambda e: e.at)
+
+
+# Records that belong to one pledge, by collection, for stamping old entries with it.
+PLEDGE_PARTS = {"progress": "ProgressEntry", "rectification": "Rectification", "opinion": "Opinion"}
+
+
+def backfill():
+    """Stamp entries written before the month and pledge stamps with both (idempotent); their content stays as is."""
+    from mongoengine.base import get_document
+    stamped, pledges = 0, {}
+    collection = AuditEntry._get_collection()
+    for row in collection.find({"month": None}, {"at": 1, "collection": 1, "record_id": 1}):
+        at = row.get("at")
+        stamps = {"month": at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m") if at else ""}
+        kind, record = row.get("collection"), row.get("record_id")
+        if kind == "pledge":
+            stamps["pledge_id"] = record
+        elif kind in PLEDGE_PARTS and record is not None:
+            if record not in pledges:
+                part = get_document(PLEDGE_PARTS[kind]).objects(pk=record).no_dereference().first()
+                pledges[record] = _pledge_of(part) if part else None
+            stamps["pledge_id"] = pledges[record]
+        collection.update_one({"_id": row["_id"]}, {"$set": stamps})
+        stamped += 1
+    return stamped
