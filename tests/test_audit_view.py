@@ -16,6 +16,7 @@ from documents.pledging import save_pledge
 from documents import progress
 from tests.clock import TODAY, YEAR
 from tests.factories import make_member, org
+from tests.test_query_shapes import operators, sent  # noqa: F401 (a fixture)
 from tests.test_supervision import round_form
 
 CHECKS = {c: "y" for c in ("体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行")}
@@ -120,7 +121,7 @@ def test_pledge_timeline_tells_progress_opinions_supervision_and_rectification_i
     assert "公示日期" in story and f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in story and "日 00:00" not in story
 
 
-def test_audit_list_reads_as_sentences_filters_in_the_url_and_exports(seeded, resubmitted, login_as):
+def test_audit_list_reads_as_sentences_filters_in_the_url_and_exports(sent, seeded, resubmitted, login_as):
     with seeded.app_context():
         member = Pledge.objects(pk=resubmitted).first().member
         form = {"name": member.name, "id_number": member.id_number, "organisation": str(org("SQ01").pk),
@@ -157,7 +158,11 @@ def test_audit_list_reads_as_sentences_filters_in_the_url_and_exports(seeded, re
     assert "退回了" in reviewer and "提交了" not in reviewer
     month = dt.datetime.now().strftime("%Y-%m")
     narrowed = f"/admin/audit/?flt0_{arg['记录类型']}=pledge&flt1_{arg['组织（含下级）']}=SQ01&flt2_{arg['时间']}={month}"
-    page = visible_text(admin.get(narrowed).get_data(as_text=True))
+    commands, response = sent.during(lambda: admin.get(narrowed))
+    page = visible_text(response.get_data(as_text=True))
+    listed = [body["filter"] for name, body in commands if name == "find" and body["find"] == "audit"]
+    assert listed and all(not operators(f) for f in listed), listed  # one equality per filter, pushed down
+    assert {"collection", "org_path", "month"} <= set(listed[0])
     assert "新建了 " + f"{YEAR}年 审计党员" in page and "退回了" in page and "修改了" in page
     elsewhere = f"/admin/audit/?flt0_{arg['组织（含下级）']}=QY01"
     assert "审计党员" not in visible_text(admin.get(elsewhere).get_data(as_text=True))

@@ -7,6 +7,7 @@ from documents.pledging import save_pledge
 from documents.review_hints import hints
 from tests.clock import YEAR
 from tests.factories import make_member, org
+from tests.test_query_shapes import operators, sent  # noqa: F401 (a fixture)
 
 VALUES = {"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"}
 SHARED = "协助清理楼道杂物堆放，每季度一次"
@@ -27,7 +28,7 @@ def pledge_of(name, items):
                        raw_values=VALUES, raw_items=items)
 
 
-def test_hints_point_at_their_items_and_never_block(seeded, login_as):
+def test_hints_point_at_their_items_and_never_block(sent, seeded, login_as):
     with seeded.app_context():
         for name in ("韩梅", "钱进"):
             pledge_of(name, [item(SHARED), item(f"{name}每周陪护2位独居老人就医")])
@@ -40,7 +41,11 @@ def test_hints_point_at_their_items_and_never_block(seeded, login_as):
         good = pledge_of("周全", [item("每月15日为楼院12户居民代缴水电费"), item("年底前调解邻里纠纷5起")])
         transition(user("sq_clerk"), crafted.pk, "submit")
 
-        found = [(h.where, h.text) for h in hints(crafted)]
+        commands, found = sent.during(lambda: [(h.where, h.text) for h in hints(crafted)])
+        reads = [body for name, body in commands if name == "find"]
+        assert all(not operators(body["filter"]) for body in reads), reads  # equalities only: no $in, no range
+        assert {tuple(sorted(body["filter"])) for body in reads if body["find"] == "pledge"} == {
+            ("organisation", "year"), ("member", "year")}
         assert ("第1条", "没有填写完成时限") in found
         assert ("第1条", "预期效果“群众满意”没有可衡量的数字或标准") in found
         assert any(w == "第1条" and "“努力”" in t and "没有数字也没有具体对象" in t for w, t in found)
