@@ -12,7 +12,7 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
 from adminapp.views.settings import base_url
-from documents import Organisation, Role, User, copies, jobs, notices, summary
+from documents import Organisation, Role, User, audit, copies, jobs, notices, summary
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
 from exporters import archive, cards
@@ -31,9 +31,9 @@ def seed_command(demo_data):
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path, the copied names and the member picker's keys their values (safe to run again)."""
-    paths, names, keys = backfill_paths(), copies.backfill(), backfill_search_keys()
-    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条")
+    """Give records made before org_path, the copied names, the member picker's keys and the audit stamps their values (safe to run again)."""
+    paths, names, keys, entries = backfill_paths(), copies.backfill(), backfill_search_keys(), audit.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条，操作日志 {entries} 条")
 
 
 @click.command("rebuild-summaries")

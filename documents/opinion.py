@@ -61,6 +61,5 @@ def leave(pledge, text, contact, address, secret):
     opinion = Opinion(pledge=pledge, organisation_id=ref_id(pledge, "organisation"), text=text,
                       contact=(contact or "").strip()[:50], sender=sender)
     opinion.save_checked(None)
-    audit.record("群众", "收到群众意见", pledge, {}, {"意见": text}, organisation_id=opinion.organisation_id,
-                 summary=f"{pledge}：群众意见")
+    audit.record("群众", "收到群众意见", pledge, {}, {"意见": text}, organisation_id=opinion.organisation_id)
     return opinion

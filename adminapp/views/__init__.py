@@ -5,7 +5,8 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from adminapp.views.accounts import AuditView, UserView, VocabularyView
+from adminapp.views.accounts import UserView, VocabularyView
+from adminapp.views.audit import AuditView
 from adminapp.views.base import HomeView
 from adminapp.views.cards import CardView
 from adminapp.views.calendar import DeadlineView, WorkWindowView, YearClosingView

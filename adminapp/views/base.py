@@ -28,7 +28,7 @@ from wtforms import HiddenField
 from adminapp.views.dashboard import chart_context, dashboard_context
 from adminapp.views.filters import OrgSubtreeFilter
 from adminapp.views.forms import ScopedConverter, SecureAdminForm, VersionField
-from documents import access, audit, search, summary
+from documents import access, audit, audit_view, search, summary
 from documents.base import StaleRecord
 from documents.store.claims import form_key, new_nonce, once
 from documents.organisation import ref_id
@@ -298,8 +298,8 @@ class ScopedModelView(LoginRequired, ModelView):
 
     @staticmethod
     def timeline(model):
-        """The audit entries of a record, for its details page."""
-        return audit.timeline(model)
+        """The audit entries of a record as sentences, for its details page."""
+        return audit_view.timeline(model)
 
     def _owner_id(self, model):
         field = access.SCOPE_FIELDS.get(self.model.__name__)

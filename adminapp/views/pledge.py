@@ -13,7 +13,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
-from documents import access, audit, progress, rollover, suggestion, window
+from documents import access, audit_view, progress, review_hints, rollover, suggestion, window
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
 from documents.member import PICK_LIMIT, Member, matching
@@ -239,16 +239,17 @@ class PledgeView(ScopedModelView):
 
     def _details_page(self, pledge, typed=None):
         """The pledge's page; `typed` is a refused progress form, shown again as the clerk filled it in."""
-        timeline = audit.timeline(pledge)
-        return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
-                           editable=self.can_edit and pledge.state in EDITABLE_STATES,
-                           actions=allowed(current_user, pledge), changes=pledge.changes_since_return(),
+        notes = [(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
+                 for n in r.notes if n.pledge and n.pledge.pk == pledge.pk]
+        under_review = pledge.state in (State.SUBMITTED.value, State.RETURNED.value)
+        return self.render(self.details_template, pledge=pledge, timeline=audit_view.pledge_story(pledge, notes),
+                           item_columns=ITEM_COLUMNS, editable=self.can_edit and pledge.state in EDITABLE_STATES,
+                           actions=allowed(current_user, pledge),
+                           changes=pledge.changes_since_return() if under_review else [],
                            entries=sorted(ProgressEntry.objects(pledge=pledge.pk), key=lambda e: (e.item_index, e.on)),
                            overdue=[i + 1 for i in progress.overdue_items(pledge)],
                            progress_open=self.can_edit and pledge.state in progress.OPEN_STATES,
-                           statuses=progress.STATUSES, today=dt.date.today(),
-                           notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
-                                  for n in r.notes if n.pledge and n.pledge.pk == pledge.pk],
+                           statuses=progress.STATUSES, today=dt.date.today(), notes=notes,
                            rectifications=Rectification.objects(pledge=pledge.pk),
                            opinions=Opinion.objects(pledge=pledge.pk), carried_to=rollover.carried_to(pledge),
                            suggestions=suggestion.open_for(pledge) if pledge.state in EDITABLE_STATES else [],
@@ -321,16 +322,27 @@ class PledgeView(ScopedModelView):
             if refused and len(pledges) == 1:
                 return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(),
                                    form=form, checks=_checks(pledges, step), today=dt.date.today(),
-                                   nonce=form.get("nonce") or new_nonce())
+                                   nonce=form.get("nonce") or new_nonce(), hints=_hints(pledges, step))
             if len(pledges) == 1:
                 return redirect(url_for(".details_view", id=pledges[0].pk))
             return redirect(url_for(".index_view"))
         return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(), form={},
-                           checks=_checks(pledges, step), today=dt.date.today(), nonce=new_nonce())
+                           checks=_checks(pledges, step), today=dt.date.today(), nonce=new_nonce(),
+                           hints=_hints(pledges, step))
 
 
 def criteria():
     return Vocabulary.labels("review_criterion")
+
+
+def _hints(pledges, step):
+    """The reviewer's hints when one pledge is reviewed: {item index or None: [Hint]}, never a refusal."""
+    if len(pledges) != 1 or "checklist" not in step.needs:
+        return {}
+    found = {}
+    for hint in review_hints.hints(pledges[0]):
+        found.setdefault(hint.item, []).append(hint)
+    return found
 
 
 def _checks(pledges, step):
