@@ -79,6 +79,7 @@ def scope(queryset, user):
 def owned_documents():
     import documents.audit, documents.calendar, documents.evaluation, documents.member  # noqa: E401, F401
     import documents.opinion, documents.pledge, documents.progress, documents.supervision  # noqa: E401, F401
+    import documents.modelpost  # noqa: F401
     return [(get_document(name), field) for name, field in SCOPE_FIELDS.items() if field != "pk"]
 
 
@@ -98,7 +99,9 @@ SCOPE_FIELDS = {
     "YearClosing": "organisation",
     "Attachment": "organisation_id",
     "AuditEntry": "organisation_id",
+    "ModelPost": "organisation",
+    "PostAssessment": "organisation",
 }
 
 # Settings every user reads (drop-downs, a round's scheme) and only administrators change.
-SHARED_SETTINGS = {"EvaluationScheme"}
+SHARED_SETTINGS = {"EvaluationScheme", "ActivityScheme"}

@@ -5,7 +5,13 @@ from documents.template import PledgeTemplate
 
 
 def is_used(template):
-    return template.pk is not None and Pledge.objects(template=template.pk).first() is not None
+    """True when a pledge or an activity record (model post, zone, card) was filled in with this version."""
+    return template.pk is not None and any(doc.objects(template=template.pk).first() is not None for doc in _fillers())
+
+
+def _fillers():
+    from documents.modelpost import ModelPost
+    return (Pledge, ModelPost)
 
 
 def save_edit(template, expected_version, log=None):

@@ -16,7 +16,9 @@ from adminapp import config as app_config
 from documents import Member, Pledge, User
 from documents.calendar import PublicationDeadline, YearClosing
 from documents.evaluation import EvaluationRound, EvaluationScheme
+from documents.activity import scheme_for
 from documents.importbatch import ImportBatch
+from documents.modelpost import ModelPost, not_party_members
 from documents.opinion import Opinion
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import LeaderComment, Rectification, SupervisionNote, SupervisionRound
@@ -121,11 +123,13 @@ def foreign_records(app):
                                        method="现场点评", content="机械厂点评"),
         "EvaluationRound": EvaluationRound(organisation=qy, year=YEAR, scheme=EvaluationScheme.objects.first()),
         "ImportBatch": ImportBatch(created_by=qy_clerk.pk, filename="机械厂.csv"),
+        "ModelPost": ModelPost(organisation=qy, scheme=scheme_for("modelpost"), title="机械厂示范岗",
+                               members=[m for m in Member.objects(organisation=qy) if not not_party_members([m])][:1]),
     }
     for record in records.values():
         if record.pk is None:
             record.save()
-    for model in ("PledgeTemplate", "Vocabulary", "EvaluationScheme", "AuditEntry"):
+    for model in ("PledgeTemplate", "Vocabulary", "EvaluationScheme", "AuditEntry", "ActivityScheme"):
         document = next(v.model for v in admin_views(app).values()
                         if getattr(v, "model", None) and v.model.__name__ == model)
         records[model] = document.objects.first()
