@@ -78,8 +78,7 @@ def scope(queryset, user):
 
 def owned_documents():
     import documents.audit, documents.calendar, documents.evaluation, documents.member  # noqa: E401, F401
-    import documents.opinion, documents.pledge, documents.progress, documents.supervision  # noqa: E401, F401
-    import documents.modelpost  # noqa: F401
+    import documents.modelpost, documents.opinion, documents.pledge, documents.progress, documents.supervision  # noqa
     return [(get_document(name), field) for name, field in SCOPE_FIELDS.items() if field != "pk"]
 
 

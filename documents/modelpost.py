@@ -250,10 +250,10 @@ def assess(actor, post, year, number, assessed_on, raw_scores, problems="", rect
     return record
 
 
-def star_state(post, today=None):
+def star_state(post, today=None, scheme=None):
     """(stars, taken down?) from the assessments whose publication period is over, under the scheme's rules."""
     today = today or dt.date.today()
-    scheme, stars = post.scheme, 0
+    scheme, stars = scheme or post.scheme, 0
     for record in assessments_of(post):
         if record.stands_on and record.stands_on > today:
             continue
@@ -297,3 +297,24 @@ def dashboard(user, today=None):
     waiting = [p for p in posts if p.state == "declared"]
     rewarded = reward_list([p for p in posts if p.kind == "modelpost"], today.year, today)
     return {"counts": counts, "waiting": waiting[:8], "waiting_total": len(waiting), "rewarded": len(rewarded)}
+
+
+def star_board(organisation, today=None):
+    """The approved star posts of an organisation and those below it, as the public board shows them."""
+    today = today or dt.date.today()
+    rows = []
+    for post in sorted(ModelPost.objects(org_path=organisation.pk, kind="starpost", state="confirmed"),
+                       key=lambda p: (p.organisation_name or "", p.title)):
+        stars, down = star_state(post, today)
+        pending = [a for a in assessments_of(post) if a.stands_on and a.stands_on > today]
+        if not down:
+            rows.append({"post": post, "stars": stars, "full": stars == post.scheme.max_stars, "pending": pending})
+    return rows
+
+
+def leave_opinion(post, text, contact, address, secret):
+    """A member of the public comments on an approved star post; it reaches the branch's clerk and reviewer."""
+    from documents.opinion import OpinionRefused, accept
+    if post.kind != "starpost" or post.state != "confirmed":
+        raise OpinionRefused("该示范岗不在公示榜上")
+    return accept(post, "post", text, contact, address, secret)

@@ -14,6 +14,7 @@ from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
 from adminapp.views.member import MemberView
 from adminapp.views.modelpost import ActivitySchemeView, ModelPostView
 from adminapp.views.opinion import OpinionView
+from adminapp.views.starboard import bp as starboard
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
@@ -60,4 +61,5 @@ def init_admin(app):
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
+    app.register_blueprint(starboard)
     return admin

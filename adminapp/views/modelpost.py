@@ -7,7 +7,7 @@ its scheme's template (the pledge-template engine) to the generated form.
 import datetime as dt
 import io
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +23,7 @@ from documents import access
 from documents.activity import KINDS, ON_FAIL, PERIODS, RATERS, ActivityScheme
 from documents.base import StaleRecord
 from documents.member import Member
+from documents.organisation import ref_id
 from documents.modelpost import (CONFIRM_METHODS, STATES, approve, assess, assessments_of, can_approve, confirm,
                                  reward_list, set_photo, star_state, veto)
 from documents.progress import ATTACHMENT_MAX
@@ -86,10 +87,15 @@ class StandardsField(SelectMultipleField):
 
 
 def _stars(view, context, model, name):
+    """A list row's stars; rows are not dereferenced, so the scheme is loaded once per request."""
     if model.kind != "starpost" or model.state != "confirmed":
         return ""
-    stars, down = star_state(model)
-    return _("已摘牌") if down else "★" * stars + "☆" * (model.scheme.max_stars - stars)
+    schemes = g.setdefault("_activity_schemes", {})
+    key = ref_id(model, "scheme")
+    if key not in schemes:
+        schemes[key] = ActivityScheme.objects(pk=key).first()
+    stars, down = star_state(model, scheme=schemes[key])
+    return _("已摘牌") if down else "★" * stars + "☆" * (schemes[key].max_stars - stars)
 
 
 class ActivitySchemeView(AdminOnly, ScopedModelView):
