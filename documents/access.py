@@ -79,6 +79,7 @@ def scope(queryset, user):
 def owned_documents():
     import documents.audit, documents.calendar, documents.evaluation, documents.member  # noqa: E401, F401
     import documents.modelpost, documents.opinion, documents.pledge, documents.progress, documents.supervision  # noqa
+    import documents.card, documents.zone  # noqa: E401, F401
     return [(get_document(name), field) for name, field in SCOPE_FIELDS.items() if field != "pk"]
 
 
@@ -99,7 +100,10 @@ SCOPE_FIELDS = {
     "Attachment": "organisation_id",
     "AuditEntry": "organisation_id",
     "ModelPost": "organisation",
-    "PostAssessment": "organisation",
+    "Assessment": "organisation",
+    "ResponsibilityZone": "organisation",
+    "ZoneLog": "organisation_id",
+    "MemberCard": "organisation",
 }
 
 # Settings every user reads (drop-downs, a round's scheme) and only administrators change.

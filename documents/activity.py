@@ -9,10 +9,14 @@ Assessments copy the criteria and weights they used, so editing a scheme never r
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from mongoengine import (BooleanField, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField, ListField,
-                         ReferenceField, StringField, ValidationError)
+from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
+                         ListField, ReferenceField, StringField, ValidationError)
 
+from documents import audit
 from documents.base import VersionedDocument
+from documents.calendar import ensure_open
+from documents.organisation import OrgOwned, ref_id
+from documents.supervision import Rectification
 from documents.template import PledgeTemplate
 
 KINDS = {"modelpost": _l("党员示范岗"), "starpost": _l("星级党员示范岗"), "zone": _l("党员责任区"),
@@ -20,6 +24,7 @@ KINDS = {"modelpost": _l("党员示范岗"), "starpost": _l("星级党员示范�
 PERIODS = {"month": _l("每月"), "quarter": _l("每季度"), "year": _l("每年")}
 RATERS = {"self": _l("党员自评"), "public": _l("群众测评"), "org": _l("组织考评")}
 ON_FAIL = {"remove_star": _l("减一星"), "take_down": _l("摘牌")}
+RECTIFY_DAYS = 30
 
 
 class Criterion(EmbeddedDocument):
@@ -128,3 +133,66 @@ def read_scores(criteria, raters, raw):
 def stands_on(assessed_on, days):
     """The day an assessment's result stands: after its publication period."""
     return assessed_on + dt.timedelta(days=days or 0)
+
+
+class Cell(EmbeddedDocument):
+    rater = StringField(required=True)
+    criterion = StringField(required=True)
+    value = FloatField(required=True, min_value=0, max_value=100)
+
+
+class Assessment(OrgOwned, VersionedDocument):
+    """One periodic assessment of a post or a zone, with the criteria and weights it was made under."""
+    post = ReferenceField("ModelPost", verbose_name=_l("示范岗"))
+    zone = ReferenceField("ResponsibilityZone", verbose_name=_l("责任区"))
+    organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
+    year = IntField(required=True, min_value=2000, max_value=2100, verbose_name=_l("年度"))
+    number = IntField(required=True, min_value=1, max_value=12, verbose_name=_l("期次"))
+    period_label = StringField(verbose_name=_l("考评期"))
+    assessed_on = DateField(required=True, verbose_name=_l("考评日期"))
+    criteria = ListField(EmbeddedDocumentField(Criterion))
+    raters = ListField(EmbeddedDocumentField(RaterWeight))
+    cells = ListField(EmbeddedDocumentField(Cell))
+    total = FloatField(verbose_name=_l("综合得分"))
+    pass_score = FloatField(verbose_name=_l("合格分数线"))
+    passed = BooleanField(verbose_name=_l("合格"))
+    stands_on = DateField(verbose_name=_l("公示期满"))
+    problems = StringField(max_length=500, verbose_name=_l("发现的问题"))
+    assessed_by = StringField(verbose_name=_l("考评人"))
+    subject_label = StringField(verbose_name=_l("考评对象"))
+
+    meta = {"collection": "activity_assessment", "indexes": ["post", "zone", "organisation", "org_path"]}
+
+    def __str__(self):
+        return f"{self.subject_label} {self.period_label}考评（{'合格' if self.passed else '不合格'}，{self.total:g}分）"
+
+    def check_writable(self):
+        ensure_open(ref_id(self, "organisation"), self.year)
+
+
+def record_assessment(actor, scheme, subject, field, label, year, number, assessed_on, raw_scores, problems="",
+                      rectify_by=None):
+    """Record one period's assessment of subject (its `field`: post or zone) under the scheme as it is now.
+
+    Problems found open a line in the existing 整改台账.
+    """
+    if Assessment.objects(**{field: subject.pk}, year=year, number=number).first():
+        raise ValidationError(f"{scheme.period_label(year, number)}已考评过")
+    scores = read_scores(scheme.criteria, scheme.raters, raw_scores)
+    total = combine(scheme.criteria, scheme.raters, scores)
+    organisation_id = ref_id(subject, "organisation")
+    record = Assessment(
+        organisation=organisation_id, year=year, number=number, period_label=scheme.period_label(year, number),
+        assessed_on=assessed_on, criteria=list(scheme.criteria), raters=list(scheme.raters),
+        cells=[Cell(rater=r, criterion=c, value=v) for (r, c), v in scores.items()], total=total,
+        pass_score=scheme.pass_score, passed=total >= scheme.pass_score,
+        stands_on=stands_on(assessed_on, scheme.publication_days), problems=(problems or "").strip() or None,
+        assessed_by=str(actor), subject_label=label, **{field: subject})
+    record.save_checked(None, lambda doc: audit.entry(actor, "考评", doc, {}, audit.snapshot(doc),
+                                                      organisation_id=organisation_id, summary=str(doc)))
+    if record.problems:
+        line = Rectification(organisation=organisation_id, problem=f"{label}：{record.problems}",
+                             deadline=rectify_by or assessed_on + dt.timedelta(days=RECTIFY_DAYS))
+        line.save_checked(None, lambda doc: audit.entry(actor, "列入整改台账", doc, {}, audit.snapshot(doc),
+                                                        organisation_id=organisation_id))
+    return record

@@ -7,23 +7,21 @@ the assessments whose publication period is over, never kept as counters that co
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from mongoengine import (BooleanField, DateField, DictField, EmbeddedDocument, EmbeddedDocumentField, FloatField,
-                         IntField, ListField, ObjectIdField, ReferenceField, StringField, ValidationError)
+from mongoengine import (BooleanField, DateField, DictField, IntField, ListField, ObjectIdField, ReferenceField,
+                         StringField, ValidationError)
 
 from documents import access, audit
-from documents.activity import KINDS, ActivityScheme, Criterion, RaterWeight, combine, read_scores, stands_on
+from documents.activity import KINDS, ActivityScheme, Assessment, record_assessment
 from documents.base import VersionedDocument
 from documents.calendar import ensure_open
 from documents.member import Member
 from documents.organisation import OrgOwned, ref_id
 from documents.progress import ATTACHMENT_MAX, Attachment, sniff
 from documents.summary import OPTIONAL_CATEGORIES
-from documents.supervision import Rectification
 from documents.template import PledgeTemplate
 
 STATES = {"declared": _l("待确认"), "confirmed": _l("已授牌"), "revoked": _l("已撤销")}
 CONFIRM_METHODS = {"vote": _l("党员民主推选"), "decision": _l("领导班子会议决定")}
-RECTIFY_DAYS = 30
 
 
 def not_party_members(members):
@@ -94,44 +92,6 @@ class ModelPost(OrgOwned, VersionedDocument):
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), (self.confirmed_on or dt.date.today()).year)
-
-
-class Cell(EmbeddedDocument):
-    rater = StringField(required=True)
-    criterion = StringField(required=True)
-    value = FloatField(required=True, min_value=0, max_value=100)
-
-
-class PostAssessment(OrgOwned, VersionedDocument):
-    """One periodic assessment of a post, with the criteria and weights it was made under."""
-    post = ReferenceField(ModelPost, required=True, verbose_name=_l("示范岗"))
-    organisation = ReferenceField("Organisation", required=True, verbose_name=_l("党组织"))
-    year = IntField(required=True, min_value=2000, max_value=2100, verbose_name=_l("年度"))
-    number = IntField(required=True, min_value=1, max_value=12, verbose_name=_l("期次"))
-    period_label = StringField(verbose_name=_l("考评期"))
-    assessed_on = DateField(required=True, verbose_name=_l("考评日期"))
-    criteria = ListField(EmbeddedDocumentField(Criterion))
-    raters = ListField(EmbeddedDocumentField(RaterWeight))
-    cells = ListField(EmbeddedDocumentField(Cell))
-    total = FloatField(verbose_name=_l("综合得分"))
-    pass_score = FloatField(verbose_name=_l("合格分数线"))
-    passed = BooleanField(verbose_name=_l("合格"))
-    stands_on = DateField(verbose_name=_l("公示期满"))
-    problems = StringField(max_length=500, verbose_name=_l("发现的问题"))
-    assessed_by = StringField(verbose_name=_l("考评人"))
-    post_title = StringField(verbose_name=_l("示范岗"))
-
-    meta = {"collection": "post_assessment",
-            "indexes": ["post", "organisation", "org_path", {"fields": ["post", "year", "number"], "unique": True}]}
-
-    def __str__(self):
-        return f"{self.post_title} {self.period_label}考评（{'合格' if self.passed else '不合格'}，{self.total:g}分）"
-
-    def check_writable(self):
-        ensure_open(ref_id(self, "organisation"), self.year)
-
-    def score(self, rater, criterion):
-        return next((c.value for c in self.cells if c.rater == rater and c.criterion == criterion), None)
 
 
 def _log(actor, action, before, summary=""):
@@ -223,31 +183,15 @@ def set_photo(actor, post, filename, data):
 
 def assessments_of(post):
     """A post's assessments in period order (one indexed equality; sorted here)."""
-    return sorted(PostAssessment.objects(post=post.pk), key=lambda a: (a.year, a.number))
+    return sorted(Assessment.objects(post=post.pk), key=lambda a: (a.year, a.number))
 
 
 def assess(actor, post, year, number, assessed_on, raw_scores, problems="", rectify_by=None):
-    """Record one period's assessment under the scheme as it is now; problems open a line in the 整改台账."""
+    """Record one period's assessment of a post under its scheme as it is now; problems go to the 整改台账."""
     if post.state != "confirmed":
         raise ValidationError(f"该示范岗当前为“{post.state_title}”，不能考评")
-    scheme = post.scheme
-    if PostAssessment.objects(post=post.pk, year=year, number=number).first():
-        raise ValidationError(f"{scheme.period_label(year, number)}已考评过")
-    scores = read_scores(scheme.criteria, scheme.raters, raw_scores)
-    total = combine(scheme.criteria, scheme.raters, scores)
-    record = PostAssessment(
-        post=post, organisation=post.organisation, year=year, number=number,
-        period_label=scheme.period_label(year, number), assessed_on=assessed_on, criteria=list(scheme.criteria),
-        raters=list(scheme.raters), cells=[Cell(rater=r, criterion=c, value=v) for (r, c), v in scores.items()],
-        total=total, pass_score=scheme.pass_score, passed=total >= scheme.pass_score,
-        stands_on=stands_on(assessed_on, scheme.publication_days), problems=(problems or "").strip() or None,
-        assessed_by=str(actor), post_title=post.title)
-    record.save_checked(None, _log(actor, "示范岗考评", {}, summary=f"{post}：{record}"))
-    if record.problems:
-        line = Rectification(organisation=post.organisation, problem=f"{post.kind_title}“{post.title}”：{record.problems}",
-                             deadline=rectify_by or assessed_on + dt.timedelta(days=RECTIFY_DAYS))
-        line.save_checked(None, _log(actor, "列入整改台账", {}))
-    return record
+    return record_assessment(actor, post.scheme, post, "post", f"{post.kind_title}“{post.title}”", year, number,
+                             assessed_on, raw_scores, problems, rectify_by)
 
 
 def star_state(post, today=None, scheme=None):

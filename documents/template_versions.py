@@ -10,8 +10,10 @@ def is_used(template):
 
 
 def _fillers():
+    from documents.card import MemberCard
     from documents.modelpost import ModelPost
-    return (Pledge, ModelPost)
+    from documents.zone import ResponsibilityZone
+    return (Pledge, ModelPost, ResponsibilityZone, MemberCard)
 
 
 def save_edit(template, expected_version, log=None):

@@ -69,7 +69,7 @@ def render_task(task):
     if task[0] == "letter":
         pledge = load_pledge(task[1])
         return f"承诺书/{filename(pledge)}", pledge_pdf(pledge)
-    if task[0] == "plaque":
+    if task[0] in plaques.RENDERERS:
         return plaques.render_task(task)
     organisation = Organisation.objects(pk=task[1]).order_by().first()
     year = task[2]

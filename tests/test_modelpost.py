@@ -4,8 +4,8 @@ import datetime as dt
 from pypdf import PdfReader
 
 from documents import AuditEntry, Member
-from documents.activity import ActivityScheme
-from documents.modelpost import ModelPost, PostAssessment
+from documents.activity import ActivityScheme, Assessment
+from documents.modelpost import ModelPost
 from documents.supervision import Rectification
 from exporters import archive
 from seed.activities import SIX_STANDARDS
@@ -83,7 +83,7 @@ def test_model_post_year_from_refused_collective_to_veto(seeded, login_as):
     with seeded.app_context():
         line = Rectification.objects(organisation=org("SQ01")).first()
         assert "窗口午休时段无人值守" in line.problem and "便民服务窗口" in line.problem
-        assert [a.passed for a in PostAssessment.objects(post=post.pk).order_by("number")] == [True, False, True]
+        assert [a.passed for a in Assessment.objects(post=post.pk).order_by("number")] == [True, False, True]
     assess(clerk, post, 4, 85, 95)
     page = clerk.get(rewards).get_data(as_text=True)
     assert first.name in page and "奖励现金1000元" in page
@@ -146,7 +146,7 @@ def test_administrator_changes_standard_weight_and_reward_rule_in_the_browser(se
     for quarter in (1, 2):
         assess(clerk, post, quarter, 90, 40)
     with seeded.app_context():
-        assert [a.total for a in PostAssessment.objects(post=post.pk).order_by("number")] == [85.0, 85.0]
+        assert [a.total for a in Assessment.objects(post=post.pk).order_by("number")] == [85.0, 85.0]
     rewards = f"/admin/modelpost/rewards/?year={YEAR}"
     assert first.name not in clerk.get(rewards).get_data(as_text=True)
     assess(clerk, post, 3, 90, 40)

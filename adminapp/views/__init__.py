@@ -7,19 +7,24 @@ from flask_babel import lazy_gettext as _l
 
 from adminapp.views.accounts import AuditView, UserView, VocabularyView
 from adminapp.views.base import HomeView
+from adminapp.views.card import CardView
 from adminapp.views.calendar import DeadlineView, YearClosingView
 from adminapp.views.coverage import CoverageView
 from adminapp.views.jobs import JobView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
 from adminapp.views.member import MemberView
-from adminapp.views.modelpost import ActivitySchemeView, ModelPostView
+from adminapp.views.activity import ActivitySchemeView
+from adminapp.views.modelpost import ModelPostView
 from adminapp.views.opinion import OpinionView
 from adminapp.views.starboard import bp as starboard
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
+from adminapp.views.zone import ZoneCoverageView, ZoneView
 from documents.activity import ActivityScheme
+from documents.card import MemberCard
+from documents.zone import ResponsibilityZone
 from documents.modelpost import ModelPost
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
 from documents.calendar import PublicationDeadline, YearClosing
@@ -52,6 +57,10 @@ def init_admin(app):
     admin.add_view(EvaluationRoundView(EvaluationRound, name=_l("评诺"), endpoint="evaluation", category=watch))
     posts = _l("示范岗与责任区")
     admin.add_view(ModelPostView(ModelPost, name=_l("党员示范岗"), endpoint="modelpost", category=posts))
+    admin.add_view(ZoneView(ResponsibilityZone, name=_l("党员责任区"), endpoint="zone", category=posts))
+    admin.add_view(ZoneCoverageView(name=_l("责任区覆盖情况"), endpoint="zonecoverage", url="/admin/zone/coverage",
+                                    category=posts))
+    admin.add_view(CardView(MemberCard, name=_l("岗位先进性创建卡"), endpoint="card", category=posts))
     system = _l("系统管理")
     admin.add_view(UserView(User, name=_l("账号"), endpoint="user", category=system))
     admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))

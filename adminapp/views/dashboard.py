@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
-from documents import access, modelpost, summary
+from documents import access, modelpost, summary, zone
 from documents.calendar import PublicationDeadline
 from documents.organisation import ref_id
 from documents.pledge import STATE_TITLES, State
@@ -36,6 +36,7 @@ def dashboard_context(user, today=None):
         "overdue": _overdue(summaries, today),
         "no_round": [o for o in orgs if not (this_year.get(o.pk) and this_year[o.pk].rounds.get(quarter))],
         "posts": modelpost.dashboard(user, today),
+        "zones": zone.counts(user, today.year),
     }
 
 

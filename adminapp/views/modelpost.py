@@ -7,27 +7,24 @@ its scheme's template (the pledge-template engine) to the generated form.
 import datetime as dt
 import io
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, g, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from mongoengine.errors import ValidationError
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 
-from adminapp.views.accounts import AdminOnly
-from adminapp.views.base import ScopedModelView, submission, year_arg
+from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores, schemes_of
+from adminapp.views.base import ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
-from adminapp.views.pledge_form import _field_for
 from documents import access
-from documents.activity import KINDS, ON_FAIL, PERIODS, RATERS, ActivityScheme
-from documents.base import StaleRecord
+from documents.activity import KINDS, ON_FAIL, RATERS, ActivityScheme
 from documents.member import Member
 from documents.organisation import ref_id
 from documents.modelpost import (CONFIRM_METHODS, STATES, approve, assess, assessments_of, can_approve, confirm,
                                  reward_list, set_photo, star_state, veto)
 from documents.progress import ATTACHMENT_MAX
-from documents.store.claims import form_key, new_nonce, once
+from documents.store.claims import new_nonce
 from documents.template import parse_date
 from exporters.plaques import plaque_pdf
 
@@ -69,7 +66,7 @@ class ScopedMembersField(SelectMultipleField):
 
 
 def _post_schemes():
-    return [s for s in ActivityScheme.objects(active=True) if s.kind in ("modelpost", "starpost")]
+    return schemes_of(("modelpost", "starpost"))
 
 
 class StandardsField(SelectMultipleField):
@@ -98,16 +95,7 @@ def _stars(view, context, model, name):
     return _("已摘牌") if down else "★" * stars + "☆" * (schemes[key].max_stars - stars)
 
 
-class ActivitySchemeView(AdminOnly, ScopedModelView):
-    column_list = ("name", "kind", "period", "pass_score", "reward_after", "reward", "active")
-    column_formatters = {"kind": lambda v, c, m, n: KINDS[m.kind], "period": lambda v, c, m, n: PERIODS[m.period]}
-    form_columns = ("name", "kind", "standards", "criteria", "raters", "period", "pass_score", "reward_after", "reward",
-                    "max_stars", "on_fail", "publication_days", "veto_grounds", "plaque_title", "plaque_text",
-                    "form_template", "active")
-    can_delete = False
-
-
-class ModelPostView(ScopedModelView):
+class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     column_list = ("kind", "title", "member_names", "organisation_name", "state", "confirmed_on", "stars")
     column_labels = {"stars": _l("星级")}
     column_formatters = {"kind": lambda v, c, m, n: KINDS[m.kind], "state": lambda v, c, m, n: STATES[m.state],
@@ -119,45 +107,8 @@ class ModelPostView(ScopedModelView):
     form_columns = ("organisation", "scheme", "title", "collective", "members", "motto", "standards_met")
     form_overrides = {"members": ScopedMembersField, "standards_met": StandardsField}
     details_template = "admin/modelpost_details.html"
+    scheme_kinds = ("modelpost", "starpost")
     can_delete = False
-
-    # -- the post's form: the generated fields plus its scheme's template fields -----------------
-    def create_form(self, obj=None):
-        return self._with_template(super().create_form(obj), obj)
-
-    def edit_form(self, obj=None):
-        return self._with_template(super().edit_form(obj), obj)
-
-    def _with_template(self, form, obj):
-        """Add the typed fields (v_<key>) of the post's template, or of the chosen scheme's for a new post."""
-        schemes = _post_schemes()
-        template = obj.template if obj is not None and obj.template else None
-        if template is None and schemes:
-            chosen = request.form.get("scheme") if request.method == "POST" else None
-            scheme = next((s for s in schemes if str(s.pk) == chosen), None) or schemes[0]
-            template = scheme.template()
-        if template is not None:
-            for spec in template.live_fields():
-                field = _field_for(spec, (), ()).bind(form, f"v_{spec.key}")
-                field.process(request.form if request.method == "POST" else None,
-                              (obj.values.get(spec.key) if obj is not None else None) or spec.default)
-                form._fields[f"v_{spec.key}"] = field
-        return form
-
-    def on_model_change(self, form, model, is_created):
-        super().on_model_change(form, model, is_created)
-        scheme = model.scheme
-        template = model.template if model.template else (scheme.template() if scheme else None)
-        if template is None:
-            return
-        raw = {key[2:]: field.data for key, field in form._fields.items() if key.startswith("v_")}
-        values, errors = template.parse_values(raw)
-        if errors:
-            for key, message in errors.items():
-                form[f"v_{key}"].errors = [message]
-            raise ValidationError(_("请更正标出的字段"), errors={f"v_{k}": ValidationError(m, field_name=f"v_{k}")
-                                                             for k, m in errors.items()})
-        model.template, model.values = template, {**(model.values or {}), **values}
 
     # -- one post and its life cycle -------------------------------------------------------------
     @expose("/details/")
@@ -171,16 +122,7 @@ class ModelPostView(ScopedModelView):
                            get_value=self.get_detail_value, return_url=url_for(".index_view"))
 
     def _act(self, post, label, run):
-        """Run one operation on a post once per submitted form; report its outcome in Chinese."""
-        try:
-            once(form_key(current_user.pk, submission(), label, post.pk), lambda: run() and None)
-        except ValidationError as exc:
-            flash(_("%(what)s未完成：%(why)s", what=label, why=exc.message), "error")
-        except StaleRecord:
-            flash(_("%(what)s未完成：该示范岗刚被其他人修改过，请刷新后再试", what=label), "error")
-        else:
-            flash(_("%(what)s已完成", what=label), "success")
-        return redirect(url_for(".details_view", id=post.pk))
+        return act(post, label, run, url_for(".details_view", id=post.pk))
 
     def _writable_post(self):
         post = self.get_one(request.args.get("id"))
@@ -208,8 +150,7 @@ class ModelPostView(ScopedModelView):
     def assess_view(self):
         post = self._writable_post()
         form = request.form
-        raw = {(r.rater, c.label): form.get(f"score_{r.rater}_{i}") for r in post.scheme.raters
-               for i, c in enumerate(post.scheme.criteria)}
+        raw = raw_scores(form, post.scheme)
         day = parse_date(form.get("assessed_on", "")) or dt.date.today()
         return self._act(post, _("考评"), lambda: assess(
             current_user, post, form.get("year", type=int) or day.year, form.get("number", type=int) or
