@@ -62,7 +62,7 @@ SCHEMES = [
     ("岗位先进性创建卡（提、议、定）", "card", [
         ("five_good", "争当“五好”党员的目标", "multi", False,
          {"options_text": "学习好\n思想好\n工作好\n纪律好\n作风好"}),
-        ("post", "岗位", "text", True, {"max_length": 40}),
+        ("post", "创建岗位", "text", True, {"max_length": 40}),
     ], {"standards": ["党员提标准", "群众议标准", "组织定标准"], "period": "year", "pass_score": 75,
         "criteria": [Criterion(label="达标情况", weight=1)],
         "raters": [RaterWeight(rater="self", weight=1), RaterWeight(rater="public", weight=1),
