@@ -16,7 +16,8 @@ from pypinyin import Style, lazy_pinyin
 from documents import normalise
 from documents.base import VersionedDocument
 
-SCOPES = {"org": _l("党组织公开承诺"), "member": _l("党员公开承诺")}
+SCOPES = {"org": _l("党组织公开承诺"), "member": _l("党员公开承诺"), "modelpost": _l("党员示范岗登记表"),
+          "starpost": _l("星级党员示范岗申报表"), "zone": _l("党员责任区登记表"), "card": _l("岗位先进性创建卡")}
 FIELD_TYPES = {
     "text": _l("单行文本"), "textarea": _l("多行文本"), "number": _l("数字"), "date": _l("日期"),
     "choice": _l("单选"), "multi": _l("多选"), "bool": _l("是/否"), "member": _l("成员"), "org": _l("组织"),

@@ -13,7 +13,7 @@ from documents import jobs
 from documents.board import board_for
 from documents.organisation import Organisation
 from documents.pledge import Pledge
-from exporters import ledgers, spreadsheet
+from exporters import ledgers, plaques, spreadsheet
 from exporters.pdf import qr_data_uri, register_fonts, render
 
 
@@ -74,7 +74,7 @@ def archive_tasks(organisation, year, base_url):
     tasks.append(("board", organisation.pk, year, base_url))
     for kind in ledgers.LEDGERS:
         tasks += [("ledger", organisation.pk, year, kind, "pdf"), ("ledger", organisation.pk, year, kind, "xlsx")]
-    return tasks
+    return tasks + plaques.archive_tasks(organisation, year)
 
 
 def render_task(task):
@@ -82,6 +82,8 @@ def render_task(task):
     if task[0] == "letter":
         pledge = load_pledge(task[1])
         return f"承诺书/{filename(pledge)}", pledge_pdf(pledge)
+    if task[0] in plaques.RENDERERS:
+        return plaques.render_task(task)
     organisation = Organisation.objects(pk=task[1]).order_by().first()
     year = task[2]
     if task[0] == "board":

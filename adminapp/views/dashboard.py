@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask import current_app, url_for
 
-from documents import access, chasing, notices, statistics, summary
+from documents import access, chasing, modelpost, notices, statistics, summary, zone
 
 
 def dashboard_context(user, today=None):
@@ -24,6 +24,8 @@ def dashboard_context(user, today=None):
         "orgs": orgs[:12],
         "notices": notices.unread(user),
         **chasing.todos(user, summaries, orgs, today),
+        "posts": modelpost.dashboard(user, today),
+        "zones": zone.counts(user, today.year),
     }
 
 
