@@ -1,5 +1,6 @@
 """Browser fixtures: the test's seeded copy served on a free loopback port, one Chromium per worker, a screenshot on failure."""
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -12,6 +13,10 @@ SHOTS = VAR_DIR / "browser-failures"
 # A page that does not answer within this long has hung; Playwright's default 30 s only delays the failure.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
+# The app's and Flask-Admin's static files, fetched once per worker: a page loads twenty of them, each costing the
+# loaded live server half a second.
+STATIC = re.compile(r"^http://127\.0\.0\.1:\d+/(admin/)?static/")
+_static = {}
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +54,7 @@ class Pages:
         context = self.browser.new_context(base_url=self.url, viewport=viewport, locale="zh-CN", accept_downloads=True,
                                            is_mobile=phone, has_touch=phone)
         context.set_default_timeout(TIMEOUT_MS)
+        context.route(STATIC, _from_cache)
         self.contexts.append(context)
         page = context.new_page()
         self.all.append((username or ("phone" if phone else "anonymous"), page))
@@ -56,6 +62,16 @@ class Pages:
             log_in(page, username)
             expect(page.locator(".navbar")).to_contain_text("退出登录")
         return page
+
+
+def _from_cache(route):
+    key = urlsplit(route.request.url)._replace(scheme="", netloc="").geturl()
+    if key not in _static:
+        response = route.fetch()
+        if not response.ok:
+            return route.fulfill(response=response)
+        _static[key] = {"status": 200, "headers": response.headers, "body": response.body()}
+    route.fulfill(**_static[key])
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,6 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.ui import choose
 from tests.clock import TODAY, YEAR
 from tests.factories import make_id_number
 
@@ -119,3 +120,83 @@ def test_a_pledge_from_entry_to_the_phone_board(pages):
     progress = clerk.locator("table", has_text="情况说明")
     expect(progress).to_contain_text("已召开居民协调会")
     expect(progress).to_contain_text("60%")
+
+
+def test_supervision_evaluation_and_a_ballot_on_the_phone(pages):
+    clerk = pages.new("sq_clerk")
+    quarter = (TODAY.month - 1) // 3 + 1
+
+    # 督诺: the home page asks for this quarter's round; criticism puts a line in the rectification ledger.
+    clerk.get_by_role("link", name="登记督诺").click()
+    clerk.fill("#year", str(YEAR))
+    clerk.fill("#quarter", str(quarter))
+    clerk.fill("#held_on", TODAY.isoformat())
+    clerk.fill("#summary", "本季度践诺总体良好")
+    clerk.get_by_role("button", name="添加 逐人点评").click()
+    choose(clerk, "notes-0-pledge", "曹凤英")
+    clerk.fill("#notes-0-comment", "走访记录不全")
+    clerk.fill("#notes-0-highlight", "主动为独居老人买菜")
+    clerk.check("#notes-0-criticised")
+    clerk.fill("#notes-0-problem", "走访台账未按月登记")
+    clerk.fill("#notes-0-rectify_by", f"{YEAR}-12-31")
+    clerk.get_by_role("button", name="保存", exact=True).click()
+    expect(clerk.locator(".alert-info")).to_contain_text("已列入整改台账 1 项")
+    clerk.goto("/admin/")
+    expect(clerk.locator("body")).not_to_contain_text("本季度尚未开展督诺")
+
+    # 挂牌销号 from the ledger's bulk menu.
+    clerk.goto("/admin/rectification/")
+    row = clerk.locator("tr", has_text="走访台账未按月登记")
+    row.locator("input.action-checkbox").check()
+    clerk.get_by_role("button", name="选中的").click()
+    clerk.once("dialog", lambda dialog: dialog.accept())
+    clerk.get_by_role("link", name="挂牌销号").click()
+    expect(clerk.locator(".alert-success")).to_contain_text("已销号 1 项")
+    expect(row).to_contain_text(TODAY.isoformat())
+    expect(row).to_contain_text("周婷")
+
+    # The pledge's page tells the round's comment and the closed line; the clerk marks it fulfilled.
+    clerk.goto("/admin/pledge/")
+    clerk.locator("tr", has_text="曹凤英").locator("a[href*='/details/']").click()
+    expect(clerk.locator("body")).to_contain_text("闪光言行：主动为独居老人买菜")
+    expect(clerk.locator("body")).to_contain_text("整改：走访台账未按月登记 · 已于")
+    act(clerk, "已兑现")
+    pledge_page = clerk.url
+
+    # 评诺: a round, the branch's scores from paper, and one ballot slip.
+    clerk.goto("/admin/evaluation/new/")
+    clerk.fill("#year", str(YEAR))
+    clerk.get_by_role("button", name="保存", exact=True).click()
+    clerk.locator("tr", has_text=str(YEAR)).locator("a[href*='/details/']").click()
+    scores = clerk.locator("form", has_text="录入评分")
+    scores.locator("select[name=rater_type]").select_option(label="党组织考评")
+    scores.locator(".form-row", has_text="曹凤英").locator("input").fill("93")
+    scores.get_by_role("button", name="保存评分").click()
+    expect(clerk.locator(".alert-success")).to_contain_text("已录入 1 个分数")
+    results = clerk.locator("table", has_text="综合得分")
+    expect(results.locator("tr", has_text="曹凤英")).to_contain_text("93.0（1人）")
+    ballots = clerk.locator("form", has_text="发放群众参评选票")
+    ballots.locator("input[name=count]").fill("1")
+    ballots.get_by_role("button", name="生成可打印的选票").click()
+    expect(clerk.locator("svg")).to_have_count(1)
+    slip_url = clerk.locator(".text-break").inner_text()
+
+    # 群众参评 on a phone: the slip's address, one choice, once.
+    phone = pages.new(phone=True)
+    phone.goto(slip_url)
+    expect(phone.locator("body")).to_contain_text(f"幸福里社区党支部 {YEAR}年党员评议")
+    phone.locator(".row", has_text="曹凤英").get_by_label("满意", exact=True).check()
+    phone.get_by_role("button", name="提交评价").click()
+    expect(phone.get_by_text("感谢您的参与！您的评价已经提交。")).to_be_visible()
+    phone.goto(slip_url)
+    expect(phone.locator(".msg")).to_contain_text("已经使用过")
+    clerk.go_back()
+    clerk.go_back()
+    clerk.reload()
+    expect(clerk.locator("table", has_text="综合得分").locator("tr", has_text="曹凤英")).to_contain_text("100.0（1人）")
+
+    # The reviewer closes the pledge's year.
+    reviewer = pages.new("sq_reviewer")
+    reviewer.goto(pledge_page)
+    act(reviewer, "评议完成")
+    expect(reviewer.locator(".badge")).to_have_text("已评议")
