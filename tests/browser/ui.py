@@ -20,8 +20,10 @@ def choose(page, field_id, typed, pick=None):
 
 
 def download(page, click):
-    """Run `click` (which should start a download) and return the downloaded file's path and suggested name."""
+    """Run `click`, which should start a download; return the file, saved under the name the server suggested."""
     with page.expect_download() as info:
         click()
     done = info.value
-    return Path(done.path()), done.suggested_filename
+    path = Path(done.path()).with_name(done.suggested_filename)
+    done.save_as(path)
+    return path, done.suggested_filename
