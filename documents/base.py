@@ -14,7 +14,8 @@ __all__ = ["StaleRecord", "VersionedDocument", "as_version", "check_unique", "cn
 
 # What a clerk is told, next to the field, when a unique value is taken: "<collection>:<field>".
 UNIQUE_MESSAGES = {"member:id_number": "该身份证号已登记", "organisation:code": "组织代码已存在",
-                   "user:username": "用户名已存在", "vocabulary:label": "该名称已存在"}
+                   "user:username": "用户名已存在", "vocabulary:label": "该名称已存在",
+                   "member_card:year": "该党员这一年度已有创建卡"}
 
 
 def now():

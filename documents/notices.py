@@ -123,7 +123,7 @@ def after_opinion(opinion):
     org_id = opinion.organisation_id
     return send(recipients(org_id, org_id), f"opinion:{opinion.pk}",
                 f"群众意见：{opinion.pledge_label}（{opinion.organisation_name}）收到意见：{opinion.text[:50]}", org_id,
-                opinion.pledge.pk)
+                ref_id(opinion, "pledge"))
 
 
 def mine(user):

@@ -5,7 +5,9 @@ Every figure and every named line comes from the organisation-year summaries the
 """
 import datetime as dt
 
-from documents import access, chasing, notices, summary
+from flask import current_app, url_for
+
+from documents import access, chasing, modelpost, notices, statistics, summary, zone
 
 
 def dashboard_context(user, today=None):
@@ -22,4 +24,35 @@ def dashboard_context(user, today=None):
         "orgs": orgs[:12],
         "notices": notices.unread(user),
         **chasing.todos(user, summaries, orgs, today),
+        "posts": modelpost.dashboard(user, today),
+        "zones": zone.counts(user, today.year),
     }
+
+
+def list_url(endpoint, **filters):
+    """The URL of a Flask-Admin list with its filters set: {column: value}, each on the view's filter of that column."""
+    view = next(v for v in current_app.extensions["admin"][0]._views if v.endpoint == endpoint)
+    args = {}
+    for position, (column, value) in enumerate(filters.items()):
+        index = next(i for i, f in enumerate(view._filters) if f.column == column)
+        args[f"flt{position}_{view.get_filter_arg(index, view._filters[index])}"] = value
+    return url_for(f"{endpoint}.index_view", **args)
+
+
+LINKS = {
+    "coverage": lambda year, org: url_for("coverage.index", organisation=org, year=year),
+    "funnel": lambda year, state: list_url("pledge", year=str(year), state=state),
+    "items": lambda year, kind: url_for("statistics.index", year=year, kind=kind),
+    "rounds": lambda year, quarter: list_url("supervision", year=str(year), quarter=str(quarter)),
+    "rectifications": lambda year, state: list_url("rectification", year=str(year), closed_on=state),
+    "grades": lambda year, _grade: list_url("evaluation", year=str(year), period="年度"),
+}
+
+
+def chart_context(user, year, today=None):
+    """The year's figures over what the user may see, and the charts drawn from them, each bar linking to its list."""
+    f = statistics.figures(user, year, today)
+    charts = [{"id": s.id, "title": str(s.title), "kind": s.kind, "unit": s.unit,
+               "labels": [str(label) for label, _v, _k in s.bars], "values": [v for _l, v, _k in s.bars],
+               "links": [LINKS[s.id](f.year, key) for _l, _v, key in s.bars]} for s in statistics.series(f)]
+    return {"figures": f, "charts": charts, "rate": statistics.rate}
