@@ -223,7 +223,8 @@ def build_audit(size, members, pledges, admin, rng):
             at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
             org = orgs[doc.organisation.pk]
             entries.append({
-                "_id": ObjectId(), "at": at, "day": audit.local_day(at), "actor": str(admin), "action": action,
+                "_id": ObjectId(), "at": at, "month": at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m"),
+                "pledge_id": doc.pk if isinstance(doc, Pledge) else None, "actor": str(admin), "action": action,
                 "collection": doc._get_collection_name(), "record_id": doc.pk, "organisation_id": org.pk,
                 "org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name, "summary": str(doc),
                 "before": {}, "after": {k: v for k, v in audit.snapshot(doc).items() if v is not None}})
@@ -496,7 +497,7 @@ def plan(app, database):
         org, rows = max(counts.items(), key=lambda item: item[1])
         return f"org={org}&page={max(0, math.ceil(rows / page_size(app, endpoint)) - 1)}"
 
-    half_year_ago = (dt.date.today() - dt.timedelta(days=182)).isoformat()
+    half_year_ago = (dt.date.today() - dt.timedelta(days=182)).strftime("%Y-%m")
     m_org, p_org = filter_arg(app, "member", "organisation"), filter_arg(app, "pledge", "organisation")
     year, state = filter_arg(app, "pledge", "year"), filter_arg(app, "pledge", "state")
     search = urllib.parse.quote("独居老人")
@@ -506,7 +507,7 @@ def plan(app, database):
     pages += [(f"{name} 列表", "admin", f"/admin/{name}/", None) for name in lists]
     pages += [
         ("操作日志 列表", "admin", "/admin/audit/", None),
-        ("操作日志 半年前", "admin", f"/admin/audit/?day={half_year_ago}", None),
+        ("操作日志 半年前", "admin", f"/admin/audit/?{filter_arg(app, 'audit', 'month')}={half_year_ago}", None),
         ("党员 列表第1页", "admin", "/admin/member/", "/admin/member/"),
         ("党员 列表第5页", "admin", "/admin/member/?page=4", "/admin/member/?page=4"),
         ("党员 深页", "admin", f"/admin/member/?{deep('member', 'member', None)}", None),

@@ -25,10 +25,10 @@ from flask_login import current_user
 from mongoengine.errors import ValidationError as MongoValidationError
 from wtforms import HiddenField
 
-from adminapp.views.dashboard import dashboard_context
+from adminapp.views.dashboard import chart_context, dashboard_context
 from adminapp.views.filters import OrgSubtreeFilter
 from adminapp.views.forms import ScopedConverter, SecureAdminForm, VersionField
-from documents import access, audit, search, summary
+from documents import access, audit, audit_view, search, summary
 from documents.base import StaleRecord
 from documents.store.claims import form_key, new_nonce, once
 from documents.organisation import ref_id
@@ -121,7 +121,7 @@ class ScopedModelView(LoginRequired, ModelView):
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """Flask-Admin's list query in shapes FerretDB pushes down; rows are not dereferenced.
 
-        A view with a walk pages through one organisation or day at a time (adminapp/views/paging.py);
+        A view with a walk pages through one organisation at a time (adminapp/views/paging.py);
         a search and an export (no page size) still cover the whole scope.
         """
         filters = list(filters or ())
@@ -158,11 +158,11 @@ class ScopedModelView(LoginRequired, ModelView):
         return count, (query.all() if execute else query)
 
     def walk(self, root, filters):
-        """Where a page of this list lies (an OrgWalk or DayWalk), or None for lists small enough to read whole."""
+        """Where a page of this list lies (an OrgWalk), or None for lists small enough to read whole."""
         return None
 
     def walk_url(self, key):
-        """This list with the same filters and search, at another organisation or day, from its first page."""
+        """This list with the same filters and search, at another organisation, from its first page."""
         args = {k: v for k, v in request.args.items() if k != "page"}
         args[g.list_walk.param] = key
         return self.get_url(".index_view", **args)
@@ -210,7 +210,10 @@ class ScopedModelView(LoginRequired, ModelView):
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
-        abort(404)
+        """Only the scoped loaders a view declares (forms.MemberLoader) answer; Flask-Admin's own read every document."""
+        if request.args.get("name") not in (self._form_ajax_refs or {}):
+            abort(404)
+        return super().ajax_lookup()
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
@@ -319,8 +322,8 @@ class ScopedModelView(LoginRequired, ModelView):
 
     @staticmethod
     def timeline(model):
-        """The audit entries of a record, for its details page."""
-        return audit.timeline(model)
+        """The audit entries of a record as sentences, for its details page."""
+        return audit_view.timeline(model)
 
     def _owner_id(self, model):
         field = access.SCOPE_FIELDS.get(self.model.__name__)
@@ -347,4 +350,4 @@ class ScopedModelView(LoginRequired, ModelView):
 class HomeView(LoginRequired, AdminIndexView):
     @expose("/")
     def index(self):
-        return self.render("admin/home.html", **dashboard_context(current_user))
+        return self.render("admin/home.html", **dashboard_context(current_user), **chart_context(current_user, year_arg()))

@@ -1,21 +1,15 @@
-"""Keyed paging for the lists of big collections: a page never reads more than one organisation or one day.
+"""Keyed paging for the lists of big collections: a page never reads more than one organisation's records.
 
 FerretDB pushes down equalities only, and sorts, skips and applies a limit after reading everything
-the filter matched, so a list of a whole street (or of a year's audit trail) costs what the street
-holds, whatever the page. These lists instead step through a key that is an indexed equality: the
-organisation (pledges, members; in code order, counts from the read models) or the day (the audit
-trail, newest first). The key travels in the URL next to Flask-Admin's own page number, which then
-pages within that one organisation or day.
+the filter matched, so a list of a whole street costs what the street holds, whatever the page.
+These lists instead step through the organisations in code order (counts from the read models), an
+indexed equality; the key travels in the URL next to Flask-Admin's own page number, which then pages
+within that one organisation.
 """
-import datetime as dt
-
 from flask import request
 from flask_babel import gettext as _
 
 from adminapp.views.filters import orgs_under
-from exporters.pdf import cn_date
-
-DAYS_PROBED = 31  # how far the audit trail looks for the previous or next day with entries
 
 
 class OrgWalk:
@@ -39,37 +33,3 @@ class OrgWalk:
     def narrow(self, query):
         """The records of the current organisation: one more indexed equality on the scoped query."""
         return query.filter(organisation=self.current) if self.current else query.none()
-
-
-class DayWalk:
-    """The audit trail one day at a time, the latest day with entries first."""
-
-    param = "day"
-
-    def __init__(self, today=None):
-        self.today = today or dt.date.today()
-        self.choices = self.current = self.previous = self.next = self.label = None
-
-    def narrow(self, query):
-        """Settle on the asked day (else the latest with entries) and its neighbours, then keep that day's entries."""
-        try:
-            asked = dt.date.fromisoformat(request.args.get(self.param, ""))
-        except ValueError:
-            asked = None
-        day = asked if asked and asked <= self.today else self._nearest(query, self.today, -1, 0) or self.today
-        earlier = self._nearest(query, day, -1, 1)
-        later = self._nearest(query, day, 1, 1)
-        self.current, self.label = day.isoformat(), cn_date(day)
-        self.previous = (earlier or day - dt.timedelta(days=DAYS_PROBED + 1)).isoformat()
-        self.next = later.isoformat() if later else None
-        return query.filter(day=self.current)
-
-    def _nearest(self, query, day, step, first):
-        """The closest day in that direction (within DAYS_PROBED, never after today) with an entry; one equality each."""
-        for offset in range(first, DAYS_PROBED + 1):
-            probe = day + dt.timedelta(days=offset * step)
-            if probe > self.today:
-                return None
-            if query.filter(day=probe.isoformat()).order_by().limit(1).first() is not None:
-                return probe
-        return None
