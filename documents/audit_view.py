@@ -51,7 +51,8 @@ LABELS = {"recorded_by": "登记人", "attachment_name": "附件", "reviewer": "
           "guidance": "意见", "checklist": "审诺要点", "at": "时间"}
 OUTCOMES = {"approve": "通过", "return": "退回修改", "reopen": "退回重审"}
 SCOPES = {"org": "党组织", "member": "党员"}
-ROW_LIMIT = 8  # rows shown at once; the rest fold away so a long entry never blows the page up
+ROW_LIMIT = 5  # rows shown at once; the rest fold away so a long entry never blows the page up
+FOLD_CREATED = 10  # a record created with more fields than this shows them all folded
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _HEX_ID = re.compile(r"^[0-9a-f]{24}$")
@@ -73,14 +74,15 @@ class Rendered:
     organisation: str
     sentence: str
     changes: list = dataclass_field(default_factory=list)
+    created: bool = False  # a record made with many fields: they all fold away behind the sentence
 
     @property
     def shown(self):
-        return self.changes[:ROW_LIMIT]
+        return [] if self.created else self.changes[:ROW_LIMIT]
 
     @property
     def folded(self):
-        return self.changes[ROW_LIMIT:]
+        return self.changes if self.created else self.changes[ROW_LIMIT:]
 
     def changes_text(self):
         """The changes as lines of text, for a spreadsheet cell."""
@@ -145,11 +147,11 @@ def render(entry, names=None):
     obj = entry.summary or kind
     phrase = PHRASES.get(entry.action)
     what = phrase.format(obj=obj, type=kind) if phrase else f"{entry.action}：{obj}"
-    actor = entry.actor or "系统"
+    actor, changes = entry.actor or "系统", entry_changes(entry, names)
     org = names.of(_organisation(), entry.organisation_id) if entry.organisation_id else ""
     return Rendered(at=at, when=cn_minute(at), actor=actor, record_type=kind, organisation=org,
                     sentence=_("%(who)s 于 %(when)s %(what)s", who=actor, when=cn_minute(at), what=what),
-                    changes=entry_changes(entry, names))
+                    changes=changes, created=not entry.before and len(changes) > FOLD_CREATED)
 
 
 def entry_changes(entry, names):
