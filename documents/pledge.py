@@ -81,6 +81,7 @@ class Pledge(OrgOwned, VersionedDocument):
     published_on = DateField(verbose_name=_l("公示日期"))
     publish_days = IntField(verbose_name=_l("公示天数"))
     closing_note = StringField(verbose_name=_l("兑现说明"))
+    carried_from = ListField(DictField(), verbose_name=_l("上年结转事项"))  # [{pledge, index, year, content}]
 
     meta = {
         "collection": "pledge",

@@ -98,6 +98,16 @@ def latest_by_item(pledge):
     return latest
 
 
+def latest_in_org(org_id):
+    """{(pledge id, item index): latest entry as a dict} of one organisation's progress, read by one equality."""
+    latest = {}
+    entries = ProgressEntry.objects(organisation_id=org_id).order_by().only(
+        "pledge", "item_index", "on", "status", "percent", "created_at").as_pymongo()
+    for entry in sorted(entries, key=lambda e: (e["on"], e.get("created_at"))):
+        latest[(entry["pledge"], entry["item_index"])] = entry
+    return latest
+
+
 def overdue_items(pledge, today=None):
     """Indexes of items past their deadline whose latest progress is not 已完成."""
     today = today or dt.date.today()

@@ -19,8 +19,12 @@ def _cell_width(value):
     return max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in text.split("\n"))
 
 
-def workbook_bytes(title, headers, rows):
-    """Write one sheet; text is always stored as text, so '=…' never becomes a formula."""
+def workbook_bytes(title, headers, rows, text_columns=()):
+    """Write one sheet; text is always stored as text, so '=…' never becomes a formula.
+
+    `text_columns` (header names) are formatted as text for the whole column, so what a clerk
+    types or pastes there later (an ID number) is not turned into a number by Excel.
+    """
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = title[:31]
@@ -34,6 +38,8 @@ def workbook_bytes(title, headers, rows):
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"
+                if headers[c - 1] in text_columns:
+                    cell.number_format = "@"
                 if "\n" in value:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
             elif isinstance(value, dt.datetime):
@@ -46,7 +52,10 @@ def workbook_bytes(title, headers, rows):
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+        column = sheet.column_dimensions[get_column_letter(i)]
+        column.width = min(max(width + 2, 8), 60)
+        if headers[i - 1] in text_columns:
+            column.number_format = "@"
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -3,7 +3,7 @@ import datetime as dt
 import io
 import re
 
-from flask import g, render_template, send_file
+from flask import g, has_request_context, render_template, send_file
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -37,6 +37,8 @@ class ActorFilter(BaseMongoEngineFilter):
 
     @staticmethod
     def _options():
+        if not has_request_context():
+            return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         names = sorted({str(u) for u in User.objects.only("display_name", "username")})
         return [(n, n) for n in [*names, "系统", "群众"]]
 
@@ -58,6 +60,8 @@ class OrgCodeFilter(BaseMongoEngineFilter):
 
     @staticmethod
     def _options():
+        if not has_request_context():
+            return []
         return [(o.code, str(o)) for o in sorted(Organisation.objects.only("name", "code"), key=lambda o: o.code)]
 
     def validate(self, value):
