@@ -24,7 +24,10 @@ RECORD_TYPES = {
     "pledge_template": "承诺模板", "pledge": "承诺", "progress": "践诺进度", "supervision_round": "季度督诺",
     "rectification": "整改台账", "leader_comment": "点评台帐", "evaluation_round": "评诺",
     "evaluation_scheme": "评议方案", "year_closing": "年度归档", "publication_deadline": "公示期限",
-    "opinion": "群众意见", "attachment": "附件",
+    "opinion": "群众意见", "attachment": "附件", "work_window": "提诺与评诺时间", "suggestion": "居民点单",
+    "model_post": "党员示范岗", "responsibility_zone": "党员责任区", "zone_log": "责任区记录",
+    "member_card": "岗位先进性创建卡", "activity_scheme": "示范岗与责任区方案", "activity_assessment": "考评记录",
+    "site_settings": "系统设置", "notice": "催办提醒",
 }
 
 # How each action reads after "谁 于 何时": {obj} is the record's label, {type} its kind.
