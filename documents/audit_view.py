@@ -282,7 +282,7 @@ def _text(field, value, names, key):
     if target is not None:
         return names.of(target, value)
     if isinstance(field, ListField):
-        return "、".join(_text(field.field, v, names, key) for v in value)
+        return "、".join(t for t in (_text(field.field, v, names, key) for v in value) if t)
     if isinstance(field, BooleanField) or isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(field, DateField) or (key and key.endswith(("_on", "deadline")) and isinstance(value, str)):
