@@ -15,8 +15,11 @@ from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumen
                          ObjectIdField, ReferenceField)
 from mongoengine.base.common import _document_registry
 
-from documents.pledge import STATE_TITLES, State
-from documents.template import ITEM_COLUMNS
+from documents import audit
+from documents.organisation import Organisation, ref_id
+from documents.pledge import STATE_TITLES, Pledge, State
+from documents.supervision import SupervisionNote
+from documents.template import ITEM_COLUMNS, PledgeTemplate
 
 # What each kind of record is called; a kind missing here reads as "记录".
 RECORD_TYPES = {
@@ -122,14 +125,12 @@ class Names:
 
     def template(self, entry):
         """The template of a pledge's entry: the one named in the entry, else the pledge's own."""
-        from documents.pledge import Pledge
-        from documents.template import PledgeTemplate
         template_id = (entry.after or {}).get("template") or (entry.before or {}).get("template")
         key = ("template", str(template_id or entry.record_id))
         if key not in self._found:
             if template_id is None:
                 pledge = Pledge.objects(pk=entry.record_id).only("template").no_dereference().first()
-                template_id = pledge._data.get("template").id if pledge and pledge._data.get("template") else None
+                template_id = ref_id(pledge, "template") if pledge else None
             self._found[key] = PledgeTemplate.objects(pk=ObjectId(str(template_id))).first() if template_id else None
         return self._found[key]
 
@@ -151,7 +152,7 @@ def render(entry, names=None):
     phrase = PHRASES.get(entry.action)
     what = phrase.format(obj=obj, type=kind) if phrase else f"{entry.action}：{obj}"
     actor, changes = entry.actor or "系统", entry_changes(entry, names)
-    org = names.of(_organisation(), entry.organisation_id) if entry.organisation_id else ""
+    org = entry.organisation_name or (names.of(Organisation, entry.organisation_id) if entry.organisation_id else "")
     return Rendered(at=at, when=cn_minute(at), actor=actor, record_type=kind, organisation=org,
                     sentence=_("%(who)s 于 %(when)s %(what)s", who=actor, when=cn_minute(at), what=what),
                     changes=changes, created=not entry.before and len(changes) > FOLD_CREATED)
@@ -204,11 +205,6 @@ def _flat_items(items):
     """Stored items ({…, "extra": {…}}) flattened the way content_snapshot keeps them."""
     return [{**{k: v for k, v in item.items() if k != "extra"}, **(item.get("extra") or {})}
             for item in items or () if isinstance(item, dict)]
-
-
-def _organisation():
-    from documents.organisation import Organisation
-    return Organisation
 
 
 def _ordered_keys(cls, before, after):
@@ -312,7 +308,6 @@ def _text(field, value, names, key):
 
 def _reference(field, key):
     """The document a reference (or an `…_id` holding one) points at, or None."""
-    from documents.organisation import Organisation
     if isinstance(field, ReferenceField):
         return field.document_type
     if isinstance(field, ObjectIdField) and key in ("organisation_id", "organisation"):
@@ -355,26 +350,26 @@ def _plain(value):
 
 def timeline(doc):
     """A record's audit entries as sentences, oldest first."""
-    from documents.audit import timeline as entries
     names = Names()
-    return [render(e, names) for e in entries(doc)]
+    return [render(e, names) for e in audit.timeline(doc)]
 
 
 def pledge_story(pledge, notes=()):
     """A pledge's timeline, oldest first: its entries and its progress', rectifications' and opinions', with notes."""
-    from documents.audit import AuditEntry
-    from documents.supervision import SupervisionNote
     names = Names()
-    found = {e.pk: e for query in (AuditEntry.objects(record_id=pledge.pk), AuditEntry.objects(pledge_id=pledge.pk))
-             for e in query}
-    story = [render(e, names) for e in found.values()]
-    for round_, note in notes:
-        at = dt.datetime.combine(round_.held_on, dt.time())
-        rows = [Change(str(SupervisionNote._fields[key].verbose_name), "", _text(SupervisionNote._fields[key],
-                                                                                  getattr(note, key), names, key))
-                for key in ("highlight", "criticised", "problem", "rectify_by") if getattr(note, key)]
-        story.append(Rendered(at=at, when=cn_day(round_.held_on), actor="", record_type=RECORD_TYPES[
-            "supervision_round"], organisation=round_.organisation_name or "", sentence=_(
-            "%(when)s %(round)s 点评：%(comment)s", when=cn_day(round_.held_on), round=str(round_),
-            comment=note.comment or ""), changes=rows))
+    entries = audit.AuditEntry.objects
+    found = {e.pk: e for query in (entries(record_id=pledge.pk), entries(pledge_id=pledge.pk)) for e in query}
+    story = [render(e, names) for e in found.values()] + [_note(round_, note, names) for round_, note in notes]
     return sorted(story, key=lambda r: r.at)
+
+
+def _note(round_, note, names):
+    """One supervision note on a pledge, dated the day its round was held."""
+    day = round_.held_on
+    rows = [Change(str(field.verbose_name), "", _text(field, getattr(note, key), names, key))
+            for key, field in SupervisionNote._fields.items()
+            if key in ("highlight", "criticised", "problem", "rectify_by") and getattr(note, key)]
+    return Rendered(at=dt.datetime.combine(day, dt.time()), when=cn_day(day), actor="",
+                    record_type=RECORD_TYPES["supervision_round"], organisation=round_.organisation_name or "",
+                    sentence=_("%(when)s %(round)s 点评：%(comment)s", when=cn_day(day), round=str(round_),
+                               comment=note.comment or ""), changes=rows)
