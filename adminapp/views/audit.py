@@ -109,6 +109,7 @@ class AuditView(AdminOnly, ScopedModelView):
     column_labels = {"organisation_name": _l("组织"), "summary": _l("经过")}
     column_searchable_list = ("actor", "action", "summary")
     column_default_sort = ("at", True)
+    column_sortable_list = ("at",)
     column_formatters = {
         "at": lambda v, c, m, n: rendered(m).when,
         "collection": lambda v, c, m, n: rendered(m).record_type,
