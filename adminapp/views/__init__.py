@@ -16,7 +16,7 @@ from adminapp.views.member import MemberView
 from adminapp.views.opinion import OpinionView
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
-from adminapp.views.settings import SettingsView
+from adminapp.views.settings import SettingsView, loopback_warning
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, User, Vocabulary
@@ -55,6 +55,7 @@ def init_admin(app):
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(SettingsView(name=_l("系统设置"), endpoint="settings", category=system))
+    app.add_template_global(loopback_warning, "qr_warning")
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
     admin.add_view(CardView(name=_l("承诺卡"), endpoint="card"))
     return admin
