@@ -1,4 +1,5 @@
 """Command-line tasks: seed the demo data, create accounts, print archives, run background jobs."""
+import datetime as dt
 import functools
 import os
 import sys
@@ -11,8 +12,9 @@ from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
 from adminapp.views.settings import base_url
-from documents import Organisation, Role, User, copies, jobs, summary
+from documents import Organisation, Role, User, audit, copies, jobs, notices, summary
 from documents.board import members_published
+from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
 from exporters import archive, cards
 from seed import demo
@@ -30,9 +32,9 @@ def seed_command(demo_data):
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path and the copied names their values (safe to run again)."""
-    paths, names = backfill_paths(), copies.backfill()
-    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
+    """Give records made before org_path, the copied names, the member picker's keys and the audit stamps their values (safe to run again)."""
+    paths, names, keys, entries = backfill_paths(), copies.backfill(), backfill_search_keys(), audit.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条，操作日志 {entries} 条")
 
 
 @click.command("rebuild-summaries")
@@ -40,6 +42,18 @@ def backfill_paths_command():
 def rebuild_summaries_command():
     """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
     click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
+
+
+@click.command("chase")
+@click.option("--date", "on", help="按哪一天计算（YYYY-MM-DD，默认今天）")
+@with_appcontext
+def chase_command(on):
+    """Send the chase notices of every organisation; each event notifies once however often this runs (daily job)."""
+    try:
+        today = dt.date.fromisoformat(on) if on else None
+    except ValueError as exc:
+        raise click.ClickException(f"日期格式应为 YYYY-MM-DD：{on}") from exc
+    click.echo(f"已发送催办提醒 {notices.run_chase(today)} 条")
 
 
 @click.command("create-user")
@@ -153,7 +167,12 @@ def _archive_job(job, report):
     return archive.run_archive_job(job, report, _app_factory())
 
 
+def _files_job(job, report):
+    return archive.run_files_job(job, report, _app_factory())
+
+
 jobs.HANDLERS["archive"] = _archive_job
+jobs.HANDLERS["files"] = _files_job
 jobs.HANDLERS["cards"] = cards.run_cards_job
 
 
@@ -191,8 +210,8 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group,
-                    job_group):
+    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, chase_command,
+                    export_group, job_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

@@ -7,7 +7,7 @@ time, so a street's board never reads the pledges of all its branches at once.
 import math
 from dataclasses import dataclass, field
 
-from documents import summary
+from documents import progress, summary
 from documents.member import Member
 from documents.opinion import in_window
 from documents.organisation import Organisation, ref_id
@@ -25,8 +25,11 @@ class BoardPage:
     pages: int = 1
 
 
-def public_pledge(pledge, member, org_name):
-    """The parts of a pledge fit for the board: who, the items, progress; never reviews, ids or phones."""
+def public_pledge(pledge, member, org_name, latest):
+    """The parts of a pledge fit for the board: who, the items, progress; never reviews, ids or phones.
+
+    latest is {(pledge id, item index): latest progress entry}; an item shows its status, percent and date, not the note.
+    """
     return {
         "id": str(pledge.pk),
         "open_for_opinions": in_window(pledge),
@@ -35,9 +38,16 @@ def public_pledge(pledge, member, org_name):
         "kind": "党员公开承诺" if pledge.scope == "member" else "党组织公开承诺",
         "state": str(pledge.state_title),
         "note": pledge.closing_note if pledge.state == State.EXCUSED.value else "",
-        "items": [{"content": i.content, "owner": i.owner, "deadline": i.deadline, "expected": i.expected}
-                  for i in pledge.items],
+        "items": [{"content": i.content, "owner": i.owner, "deadline": i.deadline, "expected": i.expected,
+                   "progress": _progress(latest.get((pledge.pk, index)))} for index, i in enumerate(pledge.items)],
     }
+
+
+def _progress(entry):
+    """{status, percent, on} of an item's latest progress entry, or None when none is recorded."""
+    if entry is None:
+        return None
+    return {"status": entry["status"], "percent": entry.get("percent") or 0, "on": entry["on"].date()}
 
 
 def _published(org_summary):
@@ -63,7 +73,8 @@ def _published(org_summary):
 
 
 def _section(org_summary, rows):
-    return org_summary, [public_pledge(p, m, org_summary.name) for p, m in rows]
+    latest = progress.latest_in_org(org_summary.organisation) if rows else {}
+    return org_summary, [public_pledge(p, m, org_summary.name, latest) for p, m in rows]
 
 
 def board_page(organisation, year, page=1):

@@ -13,7 +13,7 @@ from documents import jobs
 from documents.board import board_for
 from documents.organisation import Organisation
 from documents.pledge import Pledge
-from exporters import ledgers, spreadsheet
+from exporters import ledgers, plaques, spreadsheet
 from exporters.pdf import qr_data_uri, register_fonts, render
 
 
@@ -74,7 +74,7 @@ def archive_tasks(organisation, year, base_url):
     tasks.append(("board", organisation.pk, year, base_url))
     for kind in ledgers.LEDGERS:
         tasks += [("ledger", organisation.pk, year, kind, "pdf"), ("ledger", organisation.pk, year, kind, "xlsx")]
-    return tasks
+    return tasks + plaques.archive_tasks(organisation, year)
 
 
 def render_task(task):
@@ -82,6 +82,8 @@ def render_task(task):
     if task[0] == "letter":
         pledge = load_pledge(task[1])
         return f"承诺书/{filename(pledge)}", pledge_pdf(pledge)
+    if task[0] in plaques.RENDERERS:
+        return plaques.render_task(task)
     organisation = Organisation.objects(pk=task[1]).order_by().first()
     year = task[2]
     if task[0] == "board":
@@ -152,3 +154,41 @@ def run_archive_job(job, report, app_factory):
     partial.replace(path)
     return {"path": str(path), "files": len(manifest) + 1, "size": path.stat().st_size,
             "filename": job.params["filename"]}
+
+
+# A PDF export of more pledges than this runs as a job with a progress bar instead of inside the request.
+FILES_IN_REQUEST = 20
+
+
+def start_files_job(tasks, title, user, organisation_id, job_dir):
+    """Start the job that renders archive tasks (letters, a board sheet, ledgers) for download.
+
+    One file is downloaded as it is, several as a zip named after `title` with a manifest. The job's
+    id is the user, the tasks and the minute: a second click finds the same job, a later export starts anew.
+    Each task is kept in a document of its own: FerretDB stores no array directly inside an array.
+    """
+    digest = hashlib.sha256(repr((user.pk, tasks, f"{dt.datetime.now():%Y%m%d%H%M}")).encode()).hexdigest()[:20]
+    return jobs.start(f"files:{digest}", "files", user.pk, organisation_id, {
+        "tasks": [{"task": list(t)} for t in tasks], "title": title, "path": str(Path(job_dir) / f"files_{digest}")},
+        total=len(tasks))
+
+
+def run_files_job(job, report, app_factory):
+    """Render a files job under a temporary name, then move it into place; safe to run again."""
+    tasks, title = [tuple(t["task"]) for t in job.params["tasks"]], job.params["title"]
+    report(done=0, total=len(tasks), message=f"正在生成{title}")
+    path = Path(job.params["path"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    with open(partial, "wb") as target:
+        if len(tasks) == 1:
+            name, data = render_task(tasks[0])
+            target.write(data)
+            report(done=1)
+        else:
+            name = f"{title}.zip"
+            write_archive(target, tasks, app_factory, progress=lambda n: report(done=n))
+    partial.replace(path)
+    mimetype = {".pdf": "application/pdf", ".xlsx": spreadsheet.XLSX_MIME}.get(Path(name).suffix, "application/zip")
+    return {"path": str(path), "files": len(tasks), "size": path.stat().st_size, "filename": Path(name).name,
+            "mimetype": mimetype}

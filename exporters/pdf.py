@@ -200,9 +200,3 @@ def qr_data_uri(text):
     qrcode.make(text, box_size=6, border=2).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
-
-def cn_date(value):
-    """2026年3月31日, the way dates are printed on forms."""
-    if not value:
-        return ""
-    return f"{value.year}年{value.month}月{value.day}日"

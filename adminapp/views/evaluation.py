@@ -5,19 +5,20 @@ import qrcode
 import qrcode.image.svg
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError
 
 from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import ScopedModelView, submission
-from adminapp.views.filters import OrgSubtreeFilter
+from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.pledge import YearFilter
 from adminapp.views.settings import base_url, loopback_warning
 from documents import audit
 from documents.base import StaleRecord
 from documents.store.claims import new_nonce
-from documents.evaluation import RATER_TYPES, issue_ballots, members_of, record_scores, results
+from documents.evaluation import PERIODS, RATER_TYPES, issue_ballots, members_of, record_scores, results
 
 
 def qr_svg(url):
@@ -35,7 +36,8 @@ class EvaluationSchemeView(AdminOnly, ScopedModelView):
 
 class EvaluationRoundView(ScopedModelView):
     column_list = ("organisation_name", "year", "period", "scheme_name", "published")
-    column_filters = (OrgSubtreeFilter("organisation"),)
+    column_filters = (OrgSubtreeFilter("organisation"), YearFilter("year", _l("年度")),
+                      ListValueFilter("period", _l("类型"), values=PERIODS))
     form_columns = ("organisation", "year", "period", "scheme")
     details_template = "admin/evaluation_details.html"
 

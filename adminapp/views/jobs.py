@@ -66,4 +66,6 @@ class JobView(LoginRequired, BaseView):
 def _back_link(job):
     if job.kind == "import":
         return url_for("member.index_view")
+    if job.kind == "files" and job.params["tasks"][0]["task"][0] == "letter":
+        return url_for("pledge.index_view")
     return url_for("organisation.details_view", id=job.organisation)
