@@ -134,10 +134,22 @@ def export_cards(code, year, size, output):
 @with_appcontext
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
-    organisation = _organisation(code)
-    tasks = archive.archive_tasks(organisation, year, base_url())
-    with click.progressbar(length=len(tasks), label="正在生成归档", file=sys.stderr) as bar, \
-            open(output, "wb") as target:
+    _write_zip(archive.archive_tasks(_organisation(code), year, base_url()), output, "正在生成归档")
+
+
+@export_group.command("ledgers")
+@click.option("--org", "code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_ledgers(code, year, output):
+    """Every ledger of an organisation's year (a street's included), as PDF and .xlsx in a zip."""
+    _write_zip(archive.ledger_tasks(_organisation(code), year), output, "正在生成台账")
+
+
+def _write_zip(tasks, output, label):
+    """Render the tasks into a zip with its manifest, showing a progress bar."""
+    with click.progressbar(length=len(tasks), label=label, file=sys.stderr) as bar, open(output, "wb") as target:
         manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
 

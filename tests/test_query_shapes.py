@@ -12,6 +12,7 @@ from documents import Member, Organisation, Pledge, User
 from documents.pledging import save_pledge, template_for
 from documents.supervision import LeaderComment
 from seed.pledges import _raw
+from documents.member import PICK_LIMIT
 from tests.factories import make_id_number, make_member, make_org, org
 
 READS = ("find", "count", "aggregate", "distinct", "delete", "update", "findAndModify")
@@ -112,6 +113,21 @@ def test_pk_look_ups_send_no_sort(sent, login_as, seeded):
     assert not [body for name, body in commands if body.get("sort")]
     with seeded.app_context():
         assert Pledge.objects(pk=draft.pk).first().state == "submitted"
+
+
+def test_member_pickers_send_only_indexed_equalities_and_a_page_limit(sent, login_as, seeded):
+    with seeded.app_context():
+        mine, street = Member.objects(organisation=org("SQ01"), status="在册").first(), org("JD01")
+    for username, url in (("sq_clerk", f"/admin/pledge/members.json?q={mine.id_number[-4:]}"),
+                          ("qy_clerk", "/admin/pledge/members.json?q=王"),
+                          ("admin", f"/admin/pledge/members.json?q=建华&in={street.pk}"),
+                          ("sq_clerk", f"/admin/leadercomment/ajax/lookup/?name=member&query={mine.name}&limit=500")):
+        browser = login_as(username)
+        commands, response = sent.during(lambda: browser.get(url))
+        assert response.status_code == 200, url
+        finds = [body for name, body in commands if name == "find" and body["find"] == "member"]
+        assert finds and all("search_keys" in f["filter"] and 0 < f.get("limit", 0) <= PICK_LIMIT for f in finds), (url, finds)
+        assert not {op for f in filters_of(commands) for op in operators(f)}, url
 
 
 def _add_members_with_pledges(count, organisation):
