@@ -16,6 +16,9 @@ class CardView(TemplateFieldsMixin, ScopedModelView):
     column_searchable_list = ("member_name", "fixed")
     form_columns = ("organisation", "member", "year", "scheme", "proposed", "proposed_on", "public_views", "fixed",
                     "fixed_on", "posted_on", "records", "self_view", "public_view", "org_view", "grade", "evaluated_on")
+    column_details_list = ("organisation_name", "member_name", "year", "proposed", "proposed_on", "public_views",
+                           "fixed", "fixed_on", "posted_on", "records", "self_view", "public_view", "org_view", "grade",
+                           "evaluated_on")
     details_template = "admin/card_details.html"
     scheme_kinds = ("card",)
     can_delete = False

@@ -106,6 +106,7 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     column_searchable_list = ("title", "motto")
     form_columns = ("organisation", "scheme", "title", "collective", "members", "motto", "standards_met")
     form_overrides = {"members": ScopedMembersField, "standards_met": StandardsField}
+    column_details_list = ("organisation_name", "scheme", "created_at")
     details_template = "admin/modelpost_details.html"
     scheme_kinds = ("modelpost", "starpost")
     can_delete = False

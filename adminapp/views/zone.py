@@ -23,6 +23,7 @@ class ZoneView(TemplateFieldsMixin, ScopedModelView):
     column_filters = (OrgSubtreeFilter("organisation"),)
     column_searchable_list = ("name", "section", "tasks")
     form_columns = ("organisation", "scheme", "section", "name", "head", "tasks", "duties")
+    column_details_list = ("scheme", "created_at")
     details_template = "admin/zone_details.html"
     scheme_kinds = ("zone",)
     can_delete = False
