@@ -1,4 +1,5 @@
 """Command-line tasks: seed the demo data, create accounts, print archives, run background jobs."""
+import datetime as dt
 import functools
 import os
 import sys
@@ -10,9 +11,11 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
-from documents import Organisation, Role, User, copies, jobs, summary
+from adminapp.views.settings import base_url
+from documents import Organisation, Role, User, audit, copies, jobs, notices, summary
+from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
-from exporters import archive
+from exporters import archive, cards
 from seed import demo
 
 
@@ -28,9 +31,9 @@ def seed_command(demo_data):
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path and the copied names their values (safe to run again)."""
-    paths, names = backfill_paths(), copies.backfill()
-    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
+    """Give records made before org_path, the copied names, the member picker's keys and the audit stamps their values (safe to run again)."""
+    paths, names, keys, entries = backfill_paths(), copies.backfill(), backfill_search_keys(), audit.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条，操作日志 {entries} 条")
 
 
 @click.command("rebuild-summaries")
@@ -38,6 +41,18 @@ def backfill_paths_command():
 def rebuild_summaries_command():
     """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
     click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
+
+
+@click.command("chase")
+@click.option("--date", "on", help="按哪一天计算（YYYY-MM-DD，默认今天）")
+@with_appcontext
+def chase_command(on):
+    """Send the chase notices of every organisation; each event notifies once however often this runs (daily job)."""
+    try:
+        today = dt.date.fromisoformat(on) if on else None
+    except ValueError as exc:
+        raise click.ClickException(f"日期格式应为 YYYY-MM-DD：{on}") from exc
+    click.echo(f"已发送催办提醒 {notices.run_chase(today)} 条")
 
 
 @click.command("create-user")
@@ -72,10 +87,6 @@ def export_group():
     """Print archives: pledge letters, board sheets, a year's archive."""
 
 
-def _base_url():
-    return current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-
-
 @export_group.command("pledge")
 @click.argument("pledge_id")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
@@ -97,7 +108,7 @@ def export_pledge(pledge_id, output):
 def export_board(code, year, output):
     """The 公示 sheet of an organisation for a year, as PDF."""
     organisation = _organisation(code)
-    Path(output).write_bytes(archive.board_pdf(organisation, year, _base_url()))
+    Path(output).write_bytes(archive.board_pdf(organisation, year, base_url()))
     click.echo(f"已导出 {output}")
 
 
@@ -109,7 +120,7 @@ def export_board(code, year, output):
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
     organisation = _organisation(code)
-    tasks = archive.archive_tasks(organisation, year, _base_url())
+    tasks = archive.archive_tasks(organisation, year, base_url())
     with click.progressbar(length=len(tasks), label="正在生成归档", file=sys.stderr) as bar, \
             open(output, "wb") as target:
         manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
@@ -141,7 +152,13 @@ def _archive_job(job, report):
     return archive.run_archive_job(job, report, _app_factory())
 
 
+def _files_job(job, report):
+    return archive.run_files_job(job, report, _app_factory())
+
+
 jobs.HANDLERS["archive"] = _archive_job
+jobs.HANDLERS["files"] = _files_job
+jobs.HANDLERS["cards"] = cards.run_cards_job
 
 
 def _organisation(code):
@@ -178,8 +195,8 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group,
-                    job_group):
+    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, chase_command,
+                    export_group, job_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

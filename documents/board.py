@@ -7,10 +7,10 @@ time, so a street's board never reads the pledges of all its branches at once.
 import math
 from dataclasses import dataclass, field
 
-from documents import summary
+from documents import progress, summary
 from documents.member import Member
 from documents.opinion import in_window
-from documents.organisation import ref_id
+from documents.organisation import Organisation, ref_id
 from documents.pledge import Pledge, State
 
 PUBLIC_STATES = list(summary.PUBLIC_STATES)
@@ -25,8 +25,11 @@ class BoardPage:
     pages: int = 1
 
 
-def public_pledge(pledge, member, org_name):
-    """The parts of a pledge fit for the board: who, the items, progress; never reviews, ids or phones."""
+def public_pledge(pledge, member, org_name, latest):
+    """The parts of a pledge fit for the board: who, the items, progress; never reviews, ids or phones.
+
+    latest is {(pledge id, item index): latest progress entry}; an item shows its status, percent and date, not the note.
+    """
     return {
         "id": str(pledge.pk),
         "open_for_opinions": in_window(pledge),
@@ -35,9 +38,16 @@ def public_pledge(pledge, member, org_name):
         "kind": "党员公开承诺" if pledge.scope == "member" else "党组织公开承诺",
         "state": str(pledge.state_title),
         "note": pledge.closing_note if pledge.state == State.EXCUSED.value else "",
-        "items": [{"content": i.content, "owner": i.owner, "deadline": i.deadline, "expected": i.expected}
-                  for i in pledge.items],
+        "items": [{"content": i.content, "owner": i.owner, "deadline": i.deadline, "expected": i.expected,
+                   "progress": _progress(latest.get((pledge.pk, index)))} for index, i in enumerate(pledge.items)],
     }
+
+
+def _progress(entry):
+    """{status, percent, on} of an item's latest progress entry, or None when none is recorded."""
+    if entry is None:
+        return None
+    return {"status": entry["status"], "percent": entry.get("percent") or 0, "on": entry["on"].date()}
 
 
 def _published(org_summary):
@@ -63,7 +73,8 @@ def _published(org_summary):
 
 
 def _section(org_summary, rows):
-    return org_summary, [public_pledge(p, m, org_summary.name) for p, m in rows]
+    latest = progress.latest_in_org(org_summary.organisation) if rows else {}
+    return org_summary, [public_pledge(p, m, org_summary.name, latest) for p, m in rows]
 
 
 def board_page(organisation, year, page=1):
@@ -85,3 +96,23 @@ def board_for(organisation, year):
     shown = sorted((s for s in summary.subtree(organisation.pk, year) if s.count(None, PUBLIC_STATES)),
                    key=lambda s: s.code or "")
     return [_section(s, _published(s)) for s in shown]
+
+
+def members_published(organisation, year):
+    """[(pledge, member)] of the members of one organisation whose pledges of a year are published, by name."""
+    own = next((s for s in summary.subtree(organisation.pk, year) if s.organisation == organisation.pk), None)
+    return [(p, m) for p, m in _published(own) if m is not None] if own and own.count(None, PUBLIC_STATES) else []
+
+
+def pledge_page(organisation, pledge_id):
+    """One published pledge of the organisation or one below it, as a board page of its own (what a 承诺卡 opens).
+
+    Returns (page, year), or None when there is no such published pledge; read by `_id` and `org_path` equality.
+    """
+    pledge = Pledge.objects(pk=pledge_id, org_path=organisation.pk).order_by().no_dereference().first()
+    if pledge is None or pledge.state not in PUBLIC_STATES:
+        return None
+    member_id = ref_id(pledge, "member")
+    member = Member.objects(pk=member_id).order_by().only("name", "post").first() if member_id else None
+    owner = Organisation.objects(pk=ref_id(pledge, "organisation")).order_by().only("name", "code").first()
+    return BoardPage(sections=[(owner, [public_pledge(pledge, member, owner.name)])]), pledge.year

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateTimeField, Document, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
                          ListField, ObjectIdField, ReferenceField, StringField, ValidationError)
 
-from documents import audit
+from documents import audit, summary
 from documents.calendar import ensure_open
 from documents.base import StaleRecord, VersionedDocument, now
 from documents.store import claims
@@ -140,6 +140,7 @@ def _record_scores(actor, round_, rater_type, rater, scores):
         row.save()
     audit.record(actor, f"录入{RATER_TYPES[rater_type]}", round_, {}, {
         "评价人": rater, "分数": {str(r.member.name): r.score for r in rows}}, organisation_id=ref_id(round_, "organisation"))
+    summary.refresh(ref_id(round_, "organisation"))
     return len(rows)
 
 
@@ -252,4 +253,5 @@ def cast_ballot(token, choices):
                     lambda: claims.change("ballot_token", ballot.pk, 0, write, reached={"set": "used_at"}))
     except StaleRecord as exc:
         raise BallotRefused("这张选票已经使用过，每张选票只能投一次") from exc
+    summary.refresh(ref_id(ballot.round, "organisation"))
     return len(rows)

@@ -85,8 +85,7 @@ def record(actor, pledge, item_index, on, status, percent, note="", upload=None)
                                 size=len(data), data=data).save()
         entry.attachment, entry.attachment_name = attachment.pk, attachment.filename
     entry.save_checked(None)
-    audit.record(actor, "登记进度", entry, {}, audit.snapshot(entry), organisation_id=org_id,
-                 summary=f"{pledge}：{entry}")
+    audit.record(actor, "登记进度", entry, {}, audit.snapshot(entry), organisation_id=org_id, summary=str(pledge))
     summary.refresh(org_id)
     return entry
 
@@ -96,6 +95,16 @@ def latest_by_item(pledge):
     latest = {}
     for entry in sorted(ProgressEntry.objects(pledge=pledge.pk), key=lambda e: (e.on, e.created_at)):
         latest[entry.item_index] = entry
+    return latest
+
+
+def latest_in_org(org_id):
+    """{(pledge id, item index): latest entry as a dict} of one organisation's progress, read by one equality."""
+    latest = {}
+    entries = ProgressEntry.objects(organisation_id=org_id).order_by().only(
+        "pledge", "item_index", "on", "status", "percent", "created_at").as_pymongo()
+    for entry in sorted(entries, key=lambda e: (e["on"], e.get("created_at"))):
+        latest[(entry["pledge"], entry["item_index"])] = entry
     return latest
 
 

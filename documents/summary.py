@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from bson import ObjectId
 from mongoengine import DictField, Document, IntField, ListField, ObjectIdField, StringField
 
-from documents import access, progress
+from documents import access, evaluation, progress, supervision
 from documents.base import now
 from documents.member import Member
 from documents.organisation import Organisation, ref_id
 from documents.pledge import Pledge, State
-from documents.supervision import SupervisionRound
 
 OPTIONAL_CATEGORIES = {"入党积极分子", "非党骨干"}
 UNPUBLISHED_STATES = (State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.value, State.APPROVED.value,
@@ -44,8 +43,10 @@ class OrgYearSummary(Document):
     members_expected = IntField(default=0)  # 在册 and expected to pledge (not activists or non-party staff)
     members_pledged = IntField(default=0)  # of those expected, members with a member pledge here this year
     open_items = DictField()  # {"YYYY-MM-DD": items of published or fulfilling pledges not yet 已完成}
-    earliest_open = ListField(DictField())  # the EARLIEST_KEPT of those items with the soonest deadlines
+    earliest_open = ListField(DictField())  # the EARLIEST_KEPT of those items with the soonest deadlines, with whose they are
     rounds = DictField()  # {"1".."4": supervision rounds held that quarter}
+    rectifications = DictField()  # {"open" | "closed": lines of the 整改台账 from this year's rounds or pledges}
+    grades = ListField(DictField())  # [{label, min, count}] of this year's 年度 evaluation, best grade first, 未评 last
     refreshed_at = StringField()
 
     meta = {"collection": "org_year_summary", "indexes": ["org_path", "year"]}
@@ -80,11 +81,16 @@ def recount(org_id, years):
                .only("name", "status", "categories").as_pymongo()}
     expected = {i for i, m in members.items()
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
-    all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "year", "items")
-                       .as_pymongo())
-    open_items = _open_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
-    all_rounds = list(SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter").as_pymongo())
-    years = set(map(int, years)) | {p["year"] for p in all_pledges} | {r["year"] for r in all_rounds}
+    all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "member_name", "year",
+                                                                         "items").as_pymongo())
+    open_items = unfinished_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
+    all_rounds = list(supervision.SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter")
+                      .as_pymongo())
+    rectifications = _rectification_years(org_id, all_rounds, all_pledges)
+    grades = _grades(org_id)
+    years = (set(map(int, years)) | {p["year"] for p in all_pledges} | {r["year"] for r in all_rounds}
+             | {y for y, _closed in rectifications} | set(grades))
+    whose = {p["_id"]: p.get("member_name", "") if p["scope"] == "member" else org.name for p in all_pledges}
     found = {}
     for year in years:
         pledges = [p for p in all_pledges if p["year"] == year]
@@ -98,9 +104,35 @@ def recount(org_id, years):
             members_expected=len(expected),
             members_pledged=len(expected & {p.get("member") for p in pledges if p["scope"] == "member"}),
             open_items=dict(Counter(i["deadline"] for i in items)),
-            earliest_open=[{k: v for k, v in i.items() if k != "year"}
+            earliest_open=[{**{k: v for k, v in i.items() if k != "year"}, "whose": whose.get(i["pledge"], "")}
                            for i in sorted(items, key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))][:EARLIEST_KEPT],
-            rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)), refreshed_at=now().isoformat())
+            rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)),
+            rectifications={state: sum(y == year and closed == (state == "closed") for y, closed in rectifications)
+                            for state in ("open", "closed")},
+            grades=grades.get(year, []), refreshed_at=now().isoformat())
+    return found
+
+
+def _rectification_years(org_id, rounds, pledges):
+    """[(year, closed?)] of an organisation's 整改台账 lines: the year of their round, else of their pledge."""
+    round_years = {r["_id"]: r["year"] for r in rounds}
+    pledge_years = {p["_id"]: p["year"] for p in pledges}
+    lines = supervision.Rectification.objects(organisation=org_id).order_by().only("round", "pledge", "closed_on").as_pymongo()
+    return [(round_years.get(line.get("round")) or pledge_years.get(line.get("pledge")), bool(line.get("closed_on")))
+            for line in lines]
+
+
+def _grades(org_id):
+    """{year: [{label, min, count}]} from the results of an organisation's latest 年度 evaluation round of each year."""
+    latest = {}
+    for round_ in sorted(evaluation.EvaluationRound.objects(organisation=org_id, period="年度").order_by(), key=lambda r: r.pk):
+        latest[round_.year] = round_
+    found = {}
+    for year, round_ in latest.items():
+        counts = Counter(grade for _member, _parts, _combined, grade in evaluation.results(round_))
+        bands = [{"label": b.label, "min": b.min_score, "count": counts.pop(b.label, 0)}
+                 for b in round_.scheme.ordered_bands()]
+        found[year] = bands + [{"label": label, "min": -1, "count": n} for label, n in counts.items()]
     return found
 
 
@@ -122,20 +154,15 @@ def _firsts(pledges, members, org_name, year):
     return firsts
 
 
-def _open_items(open_pledges, org_id):
+def unfinished_items(open_pledges, org_id):
     """Items with a deadline of published or fulfilling pledges whose latest progress is not 已完成."""
     if not open_pledges:
         return []
-    ids = {p["_id"] for p in open_pledges}
-    latest = {}
-    entries = progress.ProgressEntry.objects(organisation_id=org_id).order_by().only(
-        "pledge", "item_index", "on", "status", "created_at").as_pymongo()
-    for entry in sorted((e for e in entries if e["pledge"] in ids), key=lambda e: (e["on"], e.get("created_at"))):
-        latest[(entry["pledge"], entry["item_index"])] = entry["status"]
+    latest = progress.latest_in_org(org_id)
     found = []
     for p in open_pledges:
         for index, item in enumerate(p.get("items") or ()):
-            if item.get("deadline") and latest.get((p["_id"], index)) != "已完成":
+            if item.get("deadline") and latest.get((p["_id"], index), {}).get("status") != "已完成":
                 found.append({"pledge": p["_id"], "index": index, "content": (item.get("content") or "")[:20],
                               "deadline": item["deadline"].date().isoformat(), "year": p["year"]})
     return found
@@ -163,7 +190,7 @@ def touched(record, before=None):
     """Refresh the summaries that a record created, changed or deleted through the admin counts in."""
     before = before or {}
     kind = type(record).__name__
-    if kind in ("Pledge", "SupervisionRound", "Member"):
+    if kind in ("Pledge", "SupervisionRound", "Member", "Rectification", "EvaluationRound"):
         for org_id in {ref_id(record, "organisation"), before.get("organisation")} - {None}:
             refresh(ObjectId(str(org_id)))
     elif kind == "Organisation":
@@ -213,13 +240,18 @@ class CoverageRow:
 
 
 def coverage(org_id, year):
-    """[CoverageRow] for an organisation and those below it in one year, by code, from their summaries.
+    """[CoverageRow] for an organisation and those below it in one year, by code, from their summaries."""
+    return coverage_rows(OrgYearSummary.objects(org_path=org_id).order_by(), year)
+
+
+def coverage_rows(summaries, year):
+    """[CoverageRow] of the organisations among summaries (of any years) in one year, by code.
 
     An organisation with no summary for that year has pledged nothing yet: its members
     are taken from its latest summary.
     """
     latest, this_year = {}, {}
-    for s in sorted(OrgYearSummary.objects(org_path=org_id).order_by(), key=lambda s: s.year):
+    for s in sorted(summaries, key=lambda s: s.year):
         latest[s.organisation] = s
         if s.year == int(year):
             this_year[s.organisation] = s
@@ -230,6 +262,20 @@ def coverage(org_id, year):
                                 counted.members_pledged if counted else 0,
                                 bool(counted and counted.count("org"))))
     return sorted(rows, key=lambda r: r.code or "")
+
+
+def open_items(org_id, year):
+    """Items of one organisation's published or fulfilling pledges of a year not yet 已完成, soonest deadline first.
+
+    Read by equalities (organisation, year, state), for the list a dashboard figure links to; `who` names the
+    member of a member pledge (None for the organisation's own).
+    """
+    pledges = [p for state in progress.OPEN_STATES
+               for p in Pledge.objects(organisation=org_id, year=int(year), state=state).order_by()
+               .only("scope", "state", "member_name", "year", "items").as_pymongo()]
+    who = {p["_id"]: p.get("member_name") if p["scope"] == "member" else None for p in pledges}
+    return sorted((dict(i, who=who[i["pledge"]]) for i in unfinished_items(pledges, org_id)),
+                  key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
 
 
 def unpledged_members(org_id, year):

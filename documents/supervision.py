@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, IntField, ListField,
                          ReferenceField, StringField, ValidationError)
 
-from documents import audit
+from documents import audit, summary
 from documents.calendar import ensure_open
 from documents.base import VersionedDocument
 from documents.organisation import OrgOwned, ref_id
@@ -43,6 +43,8 @@ class SupervisionRound(OrgOwned, VersionedDocument):
         for note in self.notes:
             if note.pledge and own not in note.pledge.org_path:
                 raise ValidationError("点评的承诺不属于本组织", field_name="notes")
+            if note.pledge and note.pledge.year != self.year:
+                raise ValidationError(f"点评的承诺“{note.pledge.label}”不是{self.year}年度的承诺", field_name="notes")
             if (note.problem or note.criticised) and not note.rectify_by:
                 raise ValidationError("通报批评或需整改的承诺须填写整改期限", field_name="notes")
 
@@ -58,11 +60,13 @@ class Rectification(OrgOwned, VersionedDocument):
     closed_by = StringField(verbose_name=_l("销号人"))
     result = StringField(verbose_name=_l("整改结果"))
     pledge_label = StringField(verbose_name=_l("承诺"))
+    year = IntField(verbose_name=_l("年度"))  # of its round, else of its pledge: the dashboard counts and filters by it
 
-    meta = {"collection": "rectification", "indexes": ["organisation", "round", "pledge", "org_path"]}
+    meta = {"collection": "rectification", "indexes": ["organisation", "round", "pledge", "org_path", "year"]}
 
     def clean(self):
         self.pledge_label = self.pledge.label if self.pledge else None
+        self.year = self.round.year if self.round else (self.pledge.year if self.pledge else self.year)
 
     def check_writable(self):
         year = self.round.year if self.round else (self.pledge.year if self.pledge else None)
@@ -98,6 +102,14 @@ class LeaderComment(OrgOwned, VersionedDocument):
         return f"{self.on:%Y-%m-%d} {self.commenter}{self.method}"
 
 
+def round_pledges(org_id, year, pledges):
+    """The pledges (of the `pledges` queryset) a round of this organisation and year comments on: published ones, by name."""
+    from documents.pledge import State
+    shown = {State.PUBLISHED, State.FULFILLING, State.FULFILLED, State.LATE, State.EXCUSED, State.EVALUATED}
+    found = pledges.filter(org_path=org_id, year=year).no_dereference()
+    return sorted((p for p in found if p.state in {s.value for s in shown}), key=lambda p: p.label)
+
+
 def sync_rectifications(actor, round_):
     """Open a ledger line for every note of the round that calls for rectification and has none yet."""
     opened = 0
@@ -111,6 +123,8 @@ def sync_rectifications(actor, round_):
         line.save_checked(None, lambda doc: audit.entry(actor, "列入整改台账", doc, {}, audit.snapshot(doc),
                                                         organisation_id=ref_id(round_, "organisation")))
         opened += 1
+    if opened:
+        summary.refresh(ref_id(round_, "organisation"))
     return opened
 
 
@@ -122,6 +136,7 @@ def close_rectification(actor, line, result, on=None):
     line.closed_on, line.closed_by, line.result = on or dt.date.today(), str(actor), (result or "").strip()
     line.save_checked(line.version, lambda doc: audit.entry(actor, "挂牌销号", doc, before, audit.snapshot(doc),
                                                             organisation_id=ref_id(doc, "organisation")))
+    summary.refresh(ref_id(line, "organisation"))
     return line
 
 

@@ -5,10 +5,12 @@ import re
 import pytest
 from bson import ObjectId
 
-from documents import Member, Pledge, summary
+from documents import Member, Pledge, User, summary
 from documents.board import PAGE_SIZE, PUBLIC_STATES
+from documents.progress import record
 from tests.commands import recorded
-from tests.clock import YEAR
+from tests.clock import TODAY, YEAR
+from tests.test_exports import pdf_text
 from tests.factories import make_id_number, org
 
 EXTRA = 2 * PAGE_SIZE + 7
@@ -81,4 +83,30 @@ def test_an_opinion_left_on_page_two_returns_to_page_two(crowded, client):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     response = client.post(f"/board/SQ01/opinion/{target}?page=2", data={"csrf_token": token, "text": "希望多走访几次"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"page=2#p{target}")
-    assert "意见已转给该党组织" in client.get(response.headers["Location"]).get_data(as_text=True)
+    # The answer opens the card the page returns to (a phone shows it without scrolling), not the top of the page.
+    card = client.get(response.headers["Location"]).get_data(as_text=True).split(f'id="p{target}">', 1)[1]
+    assert card.split("<ol>", 1)[0].count("意见已转给该党组织") == 1
+    for _n in range(3):
+        response = client.post(f"/board/SQ01/opinion/{target}?page=2", data={"csrf_token": token, "text": "再提一条"})
+    card = client.get(response.headers["Location"]).get_data(as_text=True).split(f'id="p{target}">', 1)[1]
+    assert "提交太频繁，请稍后再试" in card.split("<ol>", 1)[0]
+
+
+def test_the_board_and_its_sheet_show_each_items_latest_progress_but_not_its_note(seeded, client, login_as):
+    with seeded.app_context():
+        sq, clerk = org("SQ01"), User.objects(username="sq_clerk").first()
+        pledge = Pledge.objects(organisation=sq, state="published", scope="member").first()
+        record(clerk, pledge, 0, TODAY - dt.timedelta(days=3), "进行中", 30, note="已走访3户")
+        record(clerk, pledge, 0, TODAY, "进行中", 60, note="已走访5户，联系电话13900001111")
+        record(clerk, pledge, 1, TODAY, "已完成", 10)
+    today = f"{TODAY.year}年{TODAY.month}月{TODAY.day}日"
+    page = client.get(f"/board/SQ01?year={YEAR}").get_data(as_text=True)
+    card = page[page.index(f'id="p{pledge.pk}"'):]
+    card = card[:card.index('<div class="pledge"') if '<div class="pledge"' in card else len(card)]
+    assert f"进度：进行中 60%（{today}）" in card and f"进度：已完成 100%（{today}）" in card
+    assert "30%" not in card, "only the latest entry of an item"
+    assert "进度：尚未登记" in page and "已走访" not in page and "13900001111" not in page
+    sheet = login_as("sq_clerk").get(f"/admin/organisation/export/?id={sq.pk}&kind=board&year={YEAR}")
+    text = pdf_text(sheet.data).replace("\n", "").replace(" ", "")
+    assert f"进行中60%（{today}）" in text and f"已完成100%（{today}）" in text and "尚未登记" in text
+    assert "已走访" not in text

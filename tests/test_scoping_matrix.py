@@ -24,6 +24,7 @@ from documents.zone import Duty, ResponsibilityZone
 from documents.opinion import Opinion
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import LeaderComment, Rectification, SupervisionNote, SupervisionRound
+from documents.window import WorkWindow
 from tests.clock import TODAY, YEAR
 from tests.factories import org
 
@@ -119,6 +120,7 @@ def foreign_records(app):
         "SupervisionRound": round_, "Attachment": attachment,
         "Opinion": Opinion(pledge=pledge, organisation_id=qy.pk, text="机械厂的意见"),
         "PublicationDeadline": PublicationDeadline(organisation=qy, year=YEAR, deadline=TODAY),
+        "WorkWindow": WorkWindow(organisation=qy, year=YEAR, propose_from=TODAY, propose_until=TODAY),
         "YearClosing": YearClosing(organisation=qy, year=YEAR - 1, note="机械厂归档", closed_by="管理员"),
         "Rectification": Rectification(organisation=qy, pledge=pledge, round=round_, problem="机械厂整改",
                                        deadline=TODAY + dt.timedelta(days=30)),

@@ -63,24 +63,24 @@ def test_three_cards_in_three_steps_printed_and_archived(seeded, login_as):
     clerk = login_as("sq_clerk")
     fields = {"organisation": str(org("SQ01").pk), "member": str(member.pk), "year": str(YEAR), "scheme": str(scheme.pk),
               "v_post": "社区网格员", "v_five_good": "工作好", "fixed": "每周走访网格内住户不少于10户"}
-    page = send(clerk, "/admin/card/new/", as_multidict(fields)).get_data(as_text=True)
+    page = send(clerk, "/admin/membercard/new/", as_multidict(fields)).get_data(as_text=True)
     assert "组织定标准须在党员提出标准之后" in page
     fields.update({"proposed": "每周走访网格内住户", "proposed_on": f"{YEAR}-03-01", "public_views": "希望晚上也能找到人",
                    "fixed_on": f"{YEAR}-03-10", "posted_on": f"{YEAR}-03-12", "records-0-on": f"{YEAR}-06-30",
                    "records-0-text": "上半年走访住户286户次", "self_view": "基本达到标准", "public_view": "群众满意",
                    "org_view": "达标", "grade": "优秀", "evaluated_on": f"{YEAR}-12-20"})
-    response = send(clerk, "/admin/card/new/", as_multidict(fields))
+    response = send(clerk, "/admin/membercard/new/", as_multidict(fields))
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     with seeded.app_context():
         card = MemberCard.objects.first()
         assert card.values == {"post": "社区网格员", "five_good": ["工作好"]}
-    text = pdf_text(clerk.get(f"/admin/card/print/?id={card.pk}").data)
+    text = pdf_text(clerk.get(f"/admin/membercard/print/?id={card.pk}").data)
     for expected in ("定标公示卡", "对标记录卡", "达标评议卡", member.name, "每周走访网格内住户不少于10户",
                      "希望晚上也能找到人", f"{YEAR}年3月12日", "上半年走访住户286户次", "优秀", "社区网格员"):
         assert expected in text, expected
     other = login_as("qy_clerk")
-    assert other.get(f"/admin/card/details/?id={card.pk}").status_code == 404
-    assert other.get(f"/admin/card/print/?id={card.pk}").status_code == 404
+    assert other.get(f"/admin/membercard/details/?id={card.pk}").status_code == 404
+    assert other.get(f"/admin/membercard/print/?id={card.pk}").status_code == 404
     with seeded.app_context():
         names = [archive.render_task(t)[0] for t in archive.archive_tasks(org("SQ01"), YEAR, "") if t[0] == "card"]
         assert names == [f"创建卡/SQ01_{member.name}_{YEAR}_{card.pk}.pdf"]

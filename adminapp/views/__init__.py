@@ -5,10 +5,13 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from adminapp.views.accounts import AuditView, UserView, VocabularyView
+from adminapp.views.accounts import UserView, VocabularyView
+from adminapp.views.audit import AuditView
 from adminapp.views.base import HomeView
-from adminapp.views.card import CardView
-from adminapp.views.calendar import DeadlineView, YearClosingView
+from adminapp.views.cards import CardView
+from adminapp.views.calendar import DeadlineView, WorkWindowView, YearClosingView
+from adminapp.views.chasing import ChaseView, NoticeView
+from adminapp.views.card import MemberCardView
 from adminapp.views.coverage import CoverageView
 from adminapp.views.jobs import JobView
 from adminapp.views.evaluation import EvaluationRoundView, EvaluationSchemeView
@@ -19,6 +22,10 @@ from adminapp.views.opinion import OpinionView
 from adminapp.views.starboard import bp as starboard
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
+from adminapp.views.statistics import StatisticsView
+from adminapp.views.settings import SettingsView
+from adminapp.views.rollover import RolloverView
+from adminapp.views.suggestion import SuggestionView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
 from adminapp.views.template import TemplateView
 from adminapp.views.zone import ZoneCoverageView, ZoneView
@@ -30,6 +37,7 @@ from documents import AuditEntry, Member, Organisation, Pledge, PledgeTemplate, 
 from documents.calendar import PublicationDeadline, YearClosing
 from documents.evaluation import EvaluationRound, EvaluationScheme
 from documents.opinion import Opinion
+from documents.window import WorkWindow
 from documents.supervision import LeaderComment, Rectification, SupervisionRound
 
 # Chinese for the few Flask-Admin messages its own catalogue leaves in English.
@@ -49,6 +57,10 @@ def init_admin(app):
     admin.add_view(CoverageView(name=_l("承诺覆盖情况"), endpoint="coverage", url="/admin/pledge/coverage", category=pledges))
     admin.add_view(OpinionView(Opinion, name=_l("群众意见"), endpoint="opinion", category=pledges))
     admin.add_view(DeadlineView(PublicationDeadline, name=_l("公示期限"), endpoint="deadline", category=pledges))
+    admin.add_view(WorkWindowView(WorkWindow, name=_l("提诺与评诺时间"), endpoint="window", category=pledges))
+    admin.add_view(ChaseView(name=_l("催办清单"), endpoint="chase", category=pledges))
+    admin.add_view(NoticeView(name=_l("我的提醒"), endpoint="notice", category=pledges))
+    admin.add_view(SuggestionView(name=_l("居民点单"), endpoint="suggestion"))
     admin.add_view(TemplateView(PledgeTemplate, name=_l("承诺模板"), endpoint="template", category=pledges))
     watch = _l("督诺与评诺")
     admin.add_view(SupervisionRoundView(SupervisionRound, name=_l("季度督诺"), endpoint="supervision", category=watch))
@@ -60,7 +72,7 @@ def init_admin(app):
     admin.add_view(ZoneView(ResponsibilityZone, name=_l("党员责任区"), endpoint="zone", category=posts))
     admin.add_view(ZoneCoverageView(name=_l("责任区覆盖情况"), endpoint="zonecoverage", url="/admin/zone/coverage",
                                     category=posts))
-    admin.add_view(CardView(MemberCard, name=_l("岗位先进性创建卡"), endpoint="card", category=posts))
+    admin.add_view(MemberCardView(MemberCard, name=_l("岗位先进性创建卡"), endpoint="membercard", category=posts))
     system = _l("系统管理")
     admin.add_view(UserView(User, name=_l("账号"), endpoint="user", category=system))
     admin.add_view(VocabularyView(Vocabulary, name=_l("词表设置"), endpoint="vocabulary", category=system))
@@ -68,7 +80,11 @@ def init_admin(app):
     admin.add_view(ActivitySchemeView(ActivityScheme, name=_l("示范岗与责任区方案"), endpoint="activityscheme",
                                       category=system))
     admin.add_view(YearClosingView(YearClosing, name=_l("年度归档"), endpoint="closing", category=system))
+    admin.add_view(RolloverView(name=_l("年度结转"), endpoint="rollover", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
+    admin.add_view(SettingsView(name=_l("系统设置"), endpoint="settings", category=system))
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
+    admin.add_view(StatisticsView(name=_l("统计"), endpoint="statistics"))
+    admin.add_view(CardView(name=_l("承诺卡"), endpoint="card"))
     app.register_blueprint(starboard)
     return admin

@@ -10,7 +10,7 @@ from adminapp.views.filters import OrgSubtreeFilter
 from exporters.plaques import cards_pdf
 
 
-class CardView(TemplateFieldsMixin, ScopedModelView):
+class MemberCardView(TemplateFieldsMixin, ScopedModelView):
     column_list = ("organisation_name", "member_name", "year", "posted_on", "grade")
     column_filters = (OrgSubtreeFilter("organisation"),)
     column_searchable_list = ("member_name", "fixed")

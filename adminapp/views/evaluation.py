@@ -3,20 +3,22 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from mongoengine.errors import ValidationError
 
 from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import ScopedModelView, submission
-from adminapp.views.filters import OrgSubtreeFilter
+from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.pledge import YearFilter
+from adminapp.views.settings import base_url, loopback_warning
 from documents import audit
 from documents.base import StaleRecord
 from documents.store.claims import new_nonce
-from documents.evaluation import RATER_TYPES, issue_ballots, members_of, record_scores, results
+from documents.evaluation import PERIODS, RATER_TYPES, issue_ballots, members_of, record_scores, results
 
 
 def qr_svg(url):
@@ -34,7 +36,8 @@ class EvaluationSchemeView(AdminOnly, ScopedModelView):
 
 class EvaluationRoundView(ScopedModelView):
     column_list = ("organisation_name", "year", "period", "scheme_name", "published")
-    column_filters = (OrgSubtreeFilter("organisation"),)
+    column_filters = (OrgSubtreeFilter("organisation"), YearFilter("year", _l("年度")),
+                      ListValueFilter("period", _l("类型"), values=PERIODS))
     form_columns = ("organisation", "year", "period", "scheme")
     details_template = "admin/evaluation_details.html"
 
@@ -70,9 +73,9 @@ class EvaluationRoundView(ScopedModelView):
         except ValidationError as exc:
             flash(str(exc.message), "error")
             return redirect(url_for(".details_view", id=round_.pk))
-        base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
-        slips = [(t, f"{base}{url_for('public.ballot', token=t.token)}") for t in tokens]
-        return self.render("admin/ballot_slips.html", round=round_, slips=[(t, u, qr_svg(u)) for t, u in slips])
+        slips = [(t, f"{base_url()}{url_for('public.ballot', token=t.token)}") for t in tokens]
+        return self.render("admin/ballot_slips.html", round=round_, slips=[(t, u, qr_svg(u)) for t, u in slips],
+                           warning=loopback_warning())
 
     @expose("/publish/", methods=("POST",))
     def publish_view(self):

@@ -37,7 +37,7 @@ class OrgSubtreeFilter(BaseMongoEngineFilter):
 
 
 class ListValueFilter(BaseMongoEngineFilter):
-    """Equality on a field (or membership in a list field) against a word list or fixed values."""
+    """Equality on a field (or membership in a list field) against a word list or fixed values ({value: label})."""
 
     def __init__(self, column, name, kind=None, values=None):
         self.kind, self.values = kind, values
@@ -47,7 +47,7 @@ class ListValueFilter(BaseMongoEngineFilter):
         if self.values is None and not has_request_context():
             return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         values = self.values if self.values is not None else Vocabulary.labels(self.kind)
-        return [(v, v) for v in values]
+        return list(values.items()) if isinstance(values, dict) else [(v, v) for v in values]
 
     def validate(self, value):
         """Only a value offered in the drop-down filters anything; others are ignored, never a 500."""
