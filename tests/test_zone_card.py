@@ -23,6 +23,8 @@ def test_zone_coverage_log_assessment_and_board(seeded, login_as):
         members = party_members()
         head, helper = members[0], members[1]
     clerk = login_as("sq_clerk")
+    new = clerk.get("/admin/zone/new/").get_data(as_text=True)
+    assert "党员责任区（全员覆盖、不留空白）" in new and "党员示范岗（六个标准）" not in new
     form = as_multidict([("organisation", str(org("SQ01").pk)), ("scheme", str(scheme.pk)), ("section", "第一网格"),
                          ("name", "幸福里1-3号楼"), ("head", str(head.pk)), ("tasks", "走访住户、收集意见、调解邻里纠纷"),
                          ("duties-0-member", str(head.pk)), ("duties-0-duty", "1号楼住户走访和意见收集"),

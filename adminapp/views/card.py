@@ -4,7 +4,7 @@ import io
 from flask import request, send_file
 from flask_admin import expose
 
-from adminapp.views.activity import TemplateFieldsMixin
+from adminapp.views.activity import TemplateFieldsMixin, scheme_args
 from adminapp.views.base import ScopedModelView
 from adminapp.views.filters import OrgSubtreeFilter
 from exporters.plaques import cards_pdf
@@ -21,6 +21,7 @@ class MemberCardView(TemplateFieldsMixin, ScopedModelView):
                            "evaluated_on")
     details_template = "admin/card_details.html"
     scheme_kinds = ("card",)
+    form_args = scheme_args(scheme_kinds)
     can_delete = False
 
     @expose("/print/")
