@@ -13,6 +13,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from adminapp import db
 from adminapp.views.settings import base_url
 from documents import Organisation, Role, User, audit, copies, jobs, notices, summary
+from documents.board import members_published
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
 from exporters import archive, cards, plaques
@@ -84,7 +85,7 @@ def create_user_command(username, role, org_code, display_name):
 
 @click.group("export")
 def export_group():
-    """Print archives: pledge letters, board sheets, a year's archive."""
+    """Print archives: pledge letters, board sheets, 承诺卡, a year's archive."""
 
 
 @export_group.command("pledge")
@@ -124,6 +125,20 @@ def export_activity(kind, record_id, output):
         raise click.ClickException(f"找不到记录 {record_id}")
     Path(output).write_bytes(plaques.render_task((kind, ObjectId(record_id)))[1])
     click.echo(f"已导出 {output}")
+
+
+@export_group.command("cards")
+@click.argument("code")
+@click.option("--year", type=int, required=True)
+@click.option("--size", type=click.Choice(list(cards.SIZES)), default="badge", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_cards(code, year, size, output):
+    """The 承诺卡 of every member of an organisation whose pledge of the year is published, one a page, as PDF."""
+    organisation = _organisation(code)
+    rows = members_published(organisation, year)
+    Path(output).write_bytes(cards.cards_pdf(rows, organisation, base_url(), size))
+    click.echo(f"已导出 {output}：{len(rows)} 张承诺卡")
 
 
 @export_group.command("archive")

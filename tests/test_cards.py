@@ -80,3 +80,10 @@ def test_a_branch_prints_one_a6_card_per_published_member_pledge_as_a_job(seeded
     assert len(codes) == len(wanted) >= 2 and set(codes) == wanted
     assert login_as("qy_clerk").get(first.headers["Location"] + "download").status_code == 404
     assert login_as("qy_clerk").post("/admin/card/organisation/", form, token_from="/admin/").status_code == 404
+    # The command line prints the same cards.
+    out = tmp_path / "cli" / "cards.pdf"
+    out.parent.mkdir()
+    result = seeded.test_cli_runner().invoke(args=["export", "cards", "SQ01", "--year", str(YEAR), "--size", "a6",
+                                                   "-o", str(out)])
+    assert result.exit_code == 0 and f"{len(wanted)} 张承诺卡" in result.output, result.output
+    assert len(PdfReader(str(out)).pages) == len(wanted)

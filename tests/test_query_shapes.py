@@ -7,7 +7,7 @@ import pytest
 from bson import ObjectId
 from pymongo import monitoring
 
-from adminapp.views.forms import ScopedReferenceField
+from adminapp.views import forms
 from documents import Member, Organisation, Pledge, User
 from documents.pledging import save_pledge, template_for
 from documents.supervision import LeaderComment
@@ -204,13 +204,12 @@ def test_backfill_gives_old_records_their_paths_and_names(sent, login_as, seeded
     assert "组织路径 0 条，名称副本 0 条，党员查找索引 0 条" in again.output
 
 
-def _options(html, name):
-    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
-    return re.findall(r"<option[^>]*>", select)
+def _field(html, name):
+    return re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', html).group(0)
 
 
-def test_relation_drop_downs_are_bounded_and_keep_the_current_choice(sent, login_as, seeded, monkeypatch):
-    monkeypatch.setattr(ScopedReferenceField, "CHOICES_SHOWN", 5)
+def test_member_pickers_are_bounded_and_keep_the_current_choice(sent, login_as, seeded, monkeypatch):
+    monkeypatch.setattr(forms, "PICK_LIMIT", 5)
     clerk = login_as("sq_clerk")
     with seeded.app_context():
         sq = org("SQ01")
@@ -219,6 +218,10 @@ def test_relation_drop_downs_are_bounded_and_keep_the_current_choice(sent, login
         comment = LeaderComment(organisation=sq, member=last, commenter="书记", on=dt.date.today(), method="会议点评",
                                 content="带头作用明显")
         comment.save_checked(None)
-    assert len(_options(get_ok(clerk, "/admin/leadercomment/new/"), "member")) == 5 + 1
-    options = _options(get_ok(clerk, f"/admin/leadercomment/edit/?id={comment.pk}"), "member")
-    assert len(options) <= 5 + 2 and any(str(last.pk) in o and "selected" in o for o in options)
+        for n in range(7):
+            make_member(name=f"重名党员{n}", organisation=sq)
+    new = get_ok(clerk, "/admin/leadercomment/new/")
+    assert "select2-ajax" in _field(new, "member") and "<option" not in new.split('name="member"', 1)[1][:200]
+    found = clerk.get("/admin/leadercomment/ajax/lookup/", query_string={"name": "member", "query": "重名"}).get_json()
+    assert len(found) == 5
+    assert str(last.pk) in _field(get_ok(clerk, f"/admin/leadercomment/edit/?id={comment.pk}"), "member")
