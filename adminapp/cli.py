@@ -16,7 +16,7 @@ from documents import Organisation, Role, User, audit, copies, jobs, notices, su
 from documents.board import members_published
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
-from exporters import archive, cards
+from exporters import archive, cards, plaques
 from seed import demo
 
 
@@ -110,6 +110,20 @@ def export_board(code, year, output):
     """The 公示 sheet of an organisation for a year, as PDF."""
     organisation = _organisation(code)
     Path(output).write_bytes(archive.board_pdf(organisation, year, base_url()))
+    click.echo(f"已导出 {output}")
+
+
+@export_group.command("activity")
+@click.argument("kind", type=click.Choice(sorted(plaques.RENDERERS)))
+@click.argument("record_id")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_activity(kind, record_id, output):
+    """A model post's plaque (plaque), a zone's responsibility board (zone) or a member's three cards (card), as PDF."""
+    document = plaques.RENDERERS[kind][0]
+    if not ObjectId.is_valid(record_id) or document.objects(pk=ObjectId(record_id)).order_by().first() is None:
+        raise click.ClickException(f"找不到记录 {record_id}")
+    Path(output).write_bytes(plaques.render_task((kind, ObjectId(record_id)))[1])
     click.echo(f"已导出 {output}")
 
 
