@@ -16,7 +16,7 @@ from documents import Organisation, Role, User, audit, copies, jobs, notices, su
 from documents.board import members_published
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
-from exporters import archive, cards, plaques
+from exporters import archive, plaques, pledge_cards
 from seed import demo
 
 
@@ -130,14 +130,14 @@ def export_activity(kind, record_id, output):
 @export_group.command("cards")
 @click.argument("code")
 @click.option("--year", type=int, required=True)
-@click.option("--size", type=click.Choice(list(cards.SIZES)), default="badge", show_default=True)
+@click.option("--size", type=click.Choice(list(pledge_cards.SIZES)), default="badge", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
 @with_appcontext
 def export_cards(code, year, size, output):
     """The 承诺卡 of every member of an organisation whose pledge of the year is published, one a page, as PDF."""
     organisation = _organisation(code)
     rows = members_published(organisation, year)
-    Path(output).write_bytes(cards.cards_pdf(rows, organisation, base_url(), size))
+    Path(output).write_bytes(pledge_cards.cards_pdf(rows, organisation, base_url(), size))
     click.echo(f"已导出 {output}：{len(rows)} 张承诺卡")
 
 
@@ -199,7 +199,7 @@ def _files_job(job, report):
 
 jobs.HANDLERS["archive"] = _archive_job
 jobs.HANDLERS["files"] = _files_job
-jobs.HANDLERS["cards"] = cards.run_cards_job
+jobs.HANDLERS["cards"] = pledge_cards.run_cards_job
 
 
 def _organisation(code):

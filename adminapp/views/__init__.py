@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from adminapp.views.accounts import UserView, VocabularyView
 from adminapp.views.audit import AuditView
 from adminapp.views.base import HomeView
-from adminapp.views.cards import CardView
+from adminapp.views.pledge_card import PledgeCardView
 from adminapp.views.calendar import DeadlineView, WorkWindowView, YearClosingView
 from adminapp.views.chasing import ChaseView, NoticeView
 from adminapp.views.card import MemberCardView
@@ -86,6 +86,6 @@ def init_admin(app):
     app.add_template_global(loopback_warning, "qr_warning")
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
     admin.add_view(StatisticsView(name=_l("统计"), endpoint="statistics"))
-    admin.add_view(CardView(name=_l("承诺卡"), endpoint="card"))
+    admin.add_view(PledgeCardView(name=_l("承诺卡"), endpoint="pledgecard"))
     app.register_blueprint(starboard)
     return admin
