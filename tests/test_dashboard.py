@@ -15,7 +15,7 @@ from tests.clock import TODAY, YEAR
 from tests.factories import org
 
 OPTIONAL = {"入党积极分子", "非党骨干"}
-CHARTS_RE = re.compile(r'<script type="application/json" id="pd-chart-data">(.*?)</script>', re.S)
+CHARTS_RE = re.compile(r'<script type="application/json" id="pd-chart-data"[^>]*>(.*?)</script>', re.S)
 
 
 def recount(code):
