@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bson import ObjectId
+from flask import g, has_request_context
 from mongoengine import DictField, Document, IntField, ListField, ObjectIdField, StringField
 
 from documents import access, evaluation, progress, supervision
@@ -175,6 +176,8 @@ def refresh(org_id):
     """
     if org_id is None:
         return []
+    if has_request_context():
+        g.pop("_visible_summaries", None)
     stored = {s["_id"] for s in OrgYearSummary.objects(organisation=org_id).order_by().only("id").as_pymongo()}
     fresh = recount(org_id, {dt.date.today().year})
     for summary in fresh.values():
@@ -207,7 +210,17 @@ def rebuild():
 
 
 def visible(user):
-    """The summaries of every organisation-year a user may see: one equality on org_path, none for an admin."""
+    """The summaries of every organisation-year a user may see: one equality on org_path, none for an admin.
+
+    Kept for the rest of the request (the home page's to-dos and charts both read them) until a refresh.
+    """
+    cache = g.setdefault("_visible_summaries", {}) if has_request_context() else {}
+    if user.pk not in cache:
+        cache[user.pk] = _visible(user)
+    return cache[user.pk]
+
+
+def _visible(user):
     ids = access.visible_org_ids(user)
     if ids is None:
         return list(OrgYearSummary.objects.order_by())

@@ -12,6 +12,7 @@ from documents.pledge import State
 from documents.progress import OPEN_STATES, latest_by_item, record
 from documents.supervision import Rectification, SupervisionRound
 from tests.clock import TODAY, YEAR
+from tests.commands import recorded
 from tests.factories import org
 
 OPTIONAL = {"入党积极分子", "非党骨干"}
@@ -121,8 +122,12 @@ def test_each_role_sees_its_own_figures_linked_to_their_lists_and_printed(seeded
     coverage = sq_clerk.get(html.unescape(shown["coverage"]["links"][0])).get_data(as_text=True)
     assert "幸福里社区党支部尚未承诺的党员" in coverage
 
-    # The same figures on the printed 统计页.
-    response = sq_clerk.get(f"/admin/statistics/pdf/?year={YEAR}")
+    # The same figures on the printed 统计页, added up from the summaries without reading a single pledge.
+    with recorded() as commands:
+        response = sq_clerk.get(f"/admin/statistics/pdf/?year={YEAR}")
+    read = {collection for _command, collection, _filter in commands}
+    assert "org_year_summary" in read and not read & {"pledge", "progress", "rectification", "evaluation_score"}, read
+    assert "$in" not in str(commands)
     assert response.mimetype == "application/pdf"
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
     assert f"{YEAR}年度党员公开承诺践诺情况统计" in text and "第1页共1页" in text.replace(" ", "")
