@@ -279,15 +279,16 @@ def coverage_rows(summaries, year):
 def open_items(org_id, year):
     """Items of one organisation's published or fulfilling pledges of a year not yet 已完成, soonest deadline first.
 
-    Read by equalities (organisation, year, state), for the list a dashboard figure links to; `who` names the
-    member of a member pledge (None for the organisation's own).
+    Read by equalities (organisation, year, state), for the list a dashboard figure links to: the item's whole
+    content, and `who` names the member of a member pledge (None for the organisation's own).
     """
     pledges = [p for state in progress.OPEN_STATES
                for p in Pledge.objects(organisation=org_id, year=int(year), state=state).order_by()
                .only("scope", "state", "member_name", "year", "items").as_pymongo()]
-    who = {p["_id"]: p.get("member_name") if p["scope"] == "member" else None for p in pledges}
-    return sorted((dict(i, who=who[i["pledge"]]) for i in _open_items(pledges, org_id)),
-                  key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
+    by_id = {p["_id"]: p for p in pledges}
+    return sorted((dict(i, content=by_id[i["pledge"]]["items"][i["index"]].get("content") or "",
+                        who=by_id[i["pledge"]].get("member_name") if by_id[i["pledge"]]["scope"] == "member" else None)
+                   for i in _open_items(pledges, org_id)), key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
 
 
 def unpledged_members(org_id, year):
