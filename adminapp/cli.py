@@ -1,4 +1,5 @@
 """Command-line tasks: seed the demo data, create accounts, print archives, run background jobs."""
+import datetime as dt
 import functools
 import os
 import sys
@@ -10,9 +11,12 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from adminapp import db
-from documents import Organisation, Role, User, copies, jobs, summary
+from adminapp.views.settings import base_url
+from documents import Organisation, Role, User, audit, copies, jobs, notices, summary
+from documents.board import members_published
+from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
-from exporters import archive
+from exporters import archive, plaques, pledge_cards
 from seed import demo
 
 
@@ -28,9 +32,9 @@ def seed_command(demo_data):
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path and the copied names their values (safe to run again)."""
-    paths, names = backfill_paths(), copies.backfill()
-    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条")
+    """Give records made before org_path, the copied names, the member picker's keys and the audit stamps their values (safe to run again)."""
+    paths, names, keys, entries = backfill_paths(), copies.backfill(), backfill_search_keys(), audit.backfill()
+    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条，操作日志 {entries} 条")
 
 
 @click.command("rebuild-summaries")
@@ -38,6 +42,18 @@ def backfill_paths_command():
 def rebuild_summaries_command():
     """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
     click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
+
+
+@click.command("chase")
+@click.option("--date", "on", help="按哪一天计算（YYYY-MM-DD，默认今天）")
+@with_appcontext
+def chase_command(on):
+    """Send the chase notices of every organisation; each event notifies once however often this runs (daily job)."""
+    try:
+        today = dt.date.fromisoformat(on) if on else None
+    except ValueError as exc:
+        raise click.ClickException(f"日期格式应为 YYYY-MM-DD：{on}") from exc
+    click.echo(f"已发送催办提醒 {notices.run_chase(today)} 条")
 
 
 @click.command("create-user")
@@ -69,11 +85,7 @@ def create_user_command(username, role, org_code, display_name):
 
 @click.group("export")
 def export_group():
-    """Print archives: pledge letters, board sheets, a year's archive."""
-
-
-def _base_url():
-    return current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    """Print archives: pledge letters, board sheets, 承诺卡, a year's archive."""
 
 
 @export_group.command("pledge")
@@ -97,8 +109,36 @@ def export_pledge(pledge_id, output):
 def export_board(code, year, output):
     """The 公示 sheet of an organisation for a year, as PDF."""
     organisation = _organisation(code)
-    Path(output).write_bytes(archive.board_pdf(organisation, year, _base_url()))
+    Path(output).write_bytes(archive.board_pdf(organisation, year, base_url()))
     click.echo(f"已导出 {output}")
+
+
+@export_group.command("activity")
+@click.argument("kind", type=click.Choice(sorted(plaques.RENDERERS)))
+@click.argument("record_id")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_activity(kind, record_id, output):
+    """A model post's plaque (plaque), a zone's responsibility board (zone) or a member's three cards (card), as PDF."""
+    document = plaques.RENDERERS[kind][0]
+    if not ObjectId.is_valid(record_id) or document.objects(pk=ObjectId(record_id)).order_by().first() is None:
+        raise click.ClickException(f"找不到记录 {record_id}")
+    Path(output).write_bytes(plaques.render_task((kind, ObjectId(record_id)))[1])
+    click.echo(f"已导出 {output}")
+
+
+@export_group.command("cards")
+@click.argument("code")
+@click.option("--year", type=int, required=True)
+@click.option("--size", type=click.Choice(list(pledge_cards.SIZES)), default="badge", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_cards(code, year, size, output):
+    """The 承诺卡 of every member of an organisation whose pledge of the year is published, one a page, as PDF."""
+    organisation = _organisation(code)
+    rows = members_published(organisation, year)
+    Path(output).write_bytes(pledge_cards.cards_pdf(rows, organisation, base_url(), size))
+    click.echo(f"已导出 {output}：{len(rows)} 张承诺卡")
 
 
 @export_group.command("archive")
@@ -108,10 +148,22 @@ def export_board(code, year, output):
 @with_appcontext
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
-    organisation = _organisation(code)
-    tasks = archive.archive_tasks(organisation, year, _base_url())
-    with click.progressbar(length=len(tasks), label="正在生成归档", file=sys.stderr) as bar, \
-            open(output, "wb") as target:
+    _write_zip(archive.archive_tasks(_organisation(code), year, base_url()), output, "正在生成归档")
+
+
+@export_group.command("ledgers")
+@click.option("--org", "code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_ledgers(code, year, output):
+    """Every ledger of an organisation's year (a street's included), as PDF and .xlsx in a zip."""
+    _write_zip(archive.ledger_tasks(_organisation(code), year), output, "正在生成台账")
+
+
+def _write_zip(tasks, output, label):
+    """Render the tasks into a zip with its manifest, showing a progress bar."""
+    with click.progressbar(length=len(tasks), label=label, file=sys.stderr) as bar, open(output, "wb") as target:
         manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
 
@@ -141,7 +193,13 @@ def _archive_job(job, report):
     return archive.run_archive_job(job, report, _app_factory())
 
 
+def _files_job(job, report):
+    return archive.run_files_job(job, report, _app_factory())
+
+
 jobs.HANDLERS["archive"] = _archive_job
+jobs.HANDLERS["files"] = _files_job
+jobs.HANDLERS["cards"] = pledge_cards.run_cards_job
 
 
 def _organisation(code):
@@ -178,8 +236,8 @@ def _server(uri):
 
 
 def init_cli(app):
-    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, export_group,
-                    job_group):
+    for command in (seed_command, backfill_paths_command, rebuild_summaries_command, create_user_command, chase_command,
+                    export_group, job_group):
         app.cli.add_command(command)
     for command in app.cli.commands.values():
         _needs_database(command)

@@ -1,5 +1,6 @@
 """`make run`: start the private database unless MONGODB_URI is set, load the demo into an empty one, serve with gunicorn."""
 import json
+import logging.config
 import os
 import signal
 import socket
@@ -11,6 +12,18 @@ from pathlib import Path
 from adminapp.config import PROJECT_DIR, RUN_FILE, VAR_DIR
 
 THREADS = 4
+# The console a clerk watches shows our Chinese lines and real errors only: the libraries' warnings (xhtml2pdf's
+# notes on CSS, fontTools, pymongo) are English notes for developers. gunicorn reads this setting from this module
+# (-c python:adminapp.devserver) for its own loggers and every worker; main() applies it to this process.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(name)s %(levelname)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "root": {"level": "ERROR", "handlers": ["console"]},
+    "loggers": {"gunicorn.error": {"level": "ERROR", "handlers": ["console"], "propagate": False},
+                "gunicorn.access": {"level": "ERROR", "handlers": [], "propagate": False}},
+}
 
 
 def load_demo_if_empty(app):
@@ -42,7 +55,7 @@ def _serve(host, port):
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", workers,
          "--worker-class", "gthread", "--threads", str(THREADS), "--graceful-timeout", "10",
-         "--log-level", "warning", "wsgi:app"], cwd=PROJECT_DIR)
+         "--config", "python:adminapp.devserver", "wsgi:app"], cwd=PROJECT_DIR)
 
 
 def _port_taken(host, port):
@@ -87,6 +100,7 @@ def main():
         print(f"另一个 make run（进程 {other}）正在使用 {VAR_DIR}：请先停止它。", file=sys.stderr)
         return 1
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    logging.config.dictConfig(logconfig_dict)
     # Served over plain http on this machine; behind HTTPS leave SESSION_COOKIE_SECURE unset (on).
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
     database = server = None

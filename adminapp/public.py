@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from adminapp import db
 from adminapp.views.base import year_arg
 from documents import evaluation, idcard
-from documents.board import PUBLIC_STATES, board_page
+from documents.board import PUBLIC_STATES, board_page, pledge_page
 from documents.opinion import OpinionRefused, leave
 from documents.organisation import Organisation, subtree_ids
 from documents.pledge import Pledge
@@ -35,6 +35,17 @@ def board(code):
                            board=board_page(organisation, year, request.args.get("page", type=int) or 1))
 
 
+@bp.get("/board/<code>/pledge/<pledge_id>")
+def pledge(code, pledge_id):
+    """One published pledge on a page of its own, redacted as the board: what a member's 承诺卡 QR code opens."""
+    organisation = Organisation.objects(code=code.strip().upper()).first() or abort(404)
+    found = pledge_page(organisation, pledge_id) if ObjectId.is_valid(pledge_id) else None
+    if found is None:
+        abort(404)
+    page, year = found
+    return render_template("public/board.html", organisation=organisation, year=year, board=page)
+
+
 @bp.post("/board/<code>/opinion/<pledge_id>")
 def opinion(code, pledge_id):
     """Leave an opinion on a published pledge; it reaches the clerk and reviewer, never the board."""
@@ -46,9 +57,9 @@ def opinion(code, pledge_id):
     try:
         leave(pledge, request.form.get("text"), request.form.get("contact"), request.remote_addr,
               current_app.config["SECRET_KEY"])
-        flash(_("谢谢！您的意见已转给该党组织，我们会认真处理。"), "success")
+        flash(_("谢谢！您的意见已转给该党组织，我们会认真处理。"), f"opinion-{pledge.pk}")
     except OpinionRefused as exc:
-        flash(str(exc), "error")
+        flash(str(exc), f"opinion-{pledge.pk}")
     page = request.args.get("page", type=int)
     return redirect(url_for(".board", code=organisation.code, year=pledge.year, page=page) + f"#p{pledge.pk}")
 
@@ -82,6 +93,7 @@ def _page(title, message, status):
 def init_public(app):
     app.register_blueprint(bp)
     app.add_template_filter(idcard.mask, "mask_id")
+    app.add_template_global(PUBLIC_STATES, "public_states")
     app.register_error_handler(403, lambda e: _page(_("没有权限"), _("您没有权限进行此操作。"), 403))
     app.register_error_handler(404, lambda e: _page(_("找不到页面"), _("您要找的页面或记录不存在，或不在您的管辖范围内。"), 404))
     app.register_error_handler(413, lambda e: _page(

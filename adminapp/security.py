@@ -1,12 +1,15 @@
 """Response headers every page carries (CSP with a per-request nonce, no framing, no sniffing) and ProxyFix."""
 import base64
 import hashlib
+import inspect
 import secrets
 
 from flask import g
 from flask_admin.babel import gettext as admin_gettext
+from flask_admin.model.fields import InlineFieldList
 from flask_babel import force_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
+from wtforms.fields.core import UnboundField
 
 # Inline event handlers Flask-Admin's own templates render; a nonce cannot cover them, their hashes can.
 STATIC_HANDLERS = ("return false;",)
@@ -24,12 +27,24 @@ def handler_hash(source):
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
+def inline_list_ids(form_class):
+    """The ids of the inline lists (a supervision round's notes…) of a form class and of the rows they add."""
+    for name, unbound in inspect.getmembers(form_class, lambda v: isinstance(v, UnboundField)):
+        if issubclass(unbound.field_class, InlineFieldList):
+            yield name
+            row = unbound.args[0] if unbound.args else None
+            if isinstance(row, UnboundField) and row.args and inspect.isclass(row.args[0]):
+                yield from inline_list_ids(row.args[0])
+
+
 def admin_handlers(app, admin):
-    """The onclick sources of the bulk-action menus and the row delete button, in every language."""
+    """The onclick sources of the bulk-action menus, the row delete button and the inline lists' add buttons."""
     sources = set(STATIC_HANDLERS)
     for view in admin._views:
         for name in getattr(view, "_actions_data", {}):
             sources.add(f"return modelActions.execute('{name}');")
+        for form_class in {getattr(view, "_create_form_class", None), getattr(view, "_edit_form_class", None)} - {None}:
+            sources.update(f"faForm.addInlineField(this, '{i}');" for i in inline_list_ids(form_class))
     with app.test_request_context():
         # Flask-Admin caches its catalogue per locale, process-wide, with our own catalogue only when a view is
         # current: look the message up as a view would, or every later page misses our translations.

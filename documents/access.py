@@ -79,6 +79,8 @@ def scope(queryset, user):
 def owned_documents():
     import documents.audit, documents.calendar, documents.evaluation, documents.member  # noqa: E401, F401
     import documents.opinion, documents.pledge, documents.progress, documents.supervision  # noqa: E401, F401
+    import documents.notices, documents.suggestion, documents.window  # noqa: E401, F401
+    import documents.card, documents.modelpost, documents.zone  # noqa: E401, F401
     return [(get_document(name), field) for name, field in SCOPE_FIELDS.items() if field != "pk"]
 
 
@@ -98,7 +100,15 @@ SCOPE_FIELDS = {
     "YearClosing": "organisation",
     "Attachment": "organisation_id",
     "AuditEntry": "organisation_id",
+    "WorkWindow": "organisation",
+    "Notice": "organisation_id",
+    "Suggestion": "organisation",
+    "ModelPost": "organisation",
+    "Assessment": "organisation",
+    "ResponsibilityZone": "organisation",
+    "ZoneLog": "organisation_id",
+    "MemberCard": "organisation",
 }
 
 # Settings every user reads (drop-downs, a round's scheme) and only administrators change.
-SHARED_SETTINGS = {"EvaluationScheme"}
+SHARED_SETTINGS = {"EvaluationScheme", "ActivityScheme"}

@@ -1,4 +1,6 @@
 """Append-only audit trail: who did what to which record, with values before and after."""
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
 
@@ -17,9 +19,13 @@ class AuditEntry(OrgOwned, Document):
     before = DictField(verbose_name=_l("修改前"))
     after = DictField(verbose_name=_l("修改后"))
     claim = StringField(verbose_name=_l("写入凭据"))  # the claim of the change it records: appended once, with it
+    # For lists filtered by equality: the local month ("2026-06") and the pledge the record belongs to.
+    month = StringField(verbose_name=_l("月份"))
+    pledge_id = ObjectIdField()
 
     owner_field = "organisation_id"
-    meta = {"collection": "audit", "indexes": ["record_id", "organisation_id", "-at", "org_path"]}
+    meta = {"collection": "audit",
+            "indexes": ["record_id", "organisation_id", "-at", "org_path", "actor", "collection", "month", "pledge_id"]}
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
@@ -66,11 +72,14 @@ def _build(actor, action, doc, before, after, organisation_id, summary):
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after))
     changed = [k for k in keys if before.get(k) != after.get(k)]
+    collection = doc._get_collection_name()
     return AuditEntry(
         actor=str(actor) if actor else "系统",
         action=action,
-        collection=doc._get_collection_name(),
+        collection=collection,
         record_id=doc.pk,
+        month=dt.datetime.now().strftime("%Y-%m"),
+        pledge_id=doc.pk if collection == "pledge" else _pledge_of(doc),
         organisation_id=organisation_id,
         summary=summary or str(doc),
         before={k: before.get(k) for k in changed if k in before},
@@ -78,6 +87,37 @@ def _build(actor, action, doc, before, after, organisation_id, summary):
     )
 
 
+def _pledge_of(doc):
+    """The pledge a record belongs to (progress, rectification, opinion …), or None."""
+    value = doc._data.get("pledge") if "pledge" in doc._fields else None
+    return getattr(value, "pk", None) or getattr(value, "id", value)
+
+
 def timeline(doc):
     """Every audit entry of a record, oldest first: one indexed equality, sorted here (FerretDB sorts nothing)."""
     return sorted(AuditEntry.objects(record_id=doc.pk), key=lambda e: e.at)
+
+
+# Records that belong to one pledge, by collection, for stamping old entries with it.
+PLEDGE_PARTS = {"progress": "ProgressEntry", "rectification": "Rectification", "opinion": "Opinion"}
+
+
+def backfill():
+    """Stamp entries written before the month and pledge stamps with both (idempotent); their content stays as is."""
+    from mongoengine.base import get_document
+    stamped, pledges = 0, {}
+    collection = AuditEntry._get_collection()
+    for row in collection.find({"month": None}, {"at": 1, "collection": 1, "record_id": 1}):
+        at = row.get("at")
+        stamps = {"month": at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m") if at else ""}
+        kind, record = row.get("collection"), row.get("record_id")
+        if kind == "pledge":
+            stamps["pledge_id"] = record
+        elif kind in PLEDGE_PARTS and record is not None:
+            if record not in pledges:
+                part = get_document(PLEDGE_PARTS[kind]).objects(pk=record).no_dereference().first()
+                pledges[record] = _pledge_of(part) if part else None
+            stamps["pledge_id"] = pledges[record]
+        collection.update_one({"_id": row["_id"]}, {"$set": stamps})
+        stamped += 1
+    return stamped

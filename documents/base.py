@@ -2,21 +2,39 @@
 import datetime as dt
 
 from bson import ObjectId
+from flask import has_request_context
+from flask_babel import to_user_timezone
 from mongoengine import DateTimeField, Document, IntField
 from mongoengine.errors import NotUniqueError, OperationError, SaveConditionError, ValidationError
 
 from documents.store import claims
 from documents.store.claims import StaleRecord
 
-__all__ = ["StaleRecord", "VersionedDocument", "as_version", "check_unique", "now"]
+__all__ = ["StaleRecord", "VersionedDocument", "as_version", "check_unique", "cn_date", "cn_minute", "now"]
 
 # What a clerk is told, next to the field, when a unique value is taken: "<collection>:<field>".
 UNIQUE_MESSAGES = {"member:id_number": "该身份证号已登记", "organisation:code": "组织代码已存在",
-                   "user:username": "用户名已存在", "vocabulary:label": "该名称已存在"}
+                   "user:username": "用户名已存在", "vocabulary:label": "该名称已存在",
+                   "member_card:year": "该党员这一年度已有创建卡"}
 
 
 def now():
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def cn_date(value):
+    """2026年3月31日, the way dates are written on forms and in messages."""
+    if not value:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_minute(value):
+    """2026年5月20日 09:31 in the app's time zone, for a stored (UTC) moment."""
+    if not value:
+        return ""
+    local = to_user_timezone(value.replace(tzinfo=dt.timezone.utc)) if has_request_context() else value
+    return f"{cn_date(local)} {local:%H:%M}"
 
 
 def as_version(value):

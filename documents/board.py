@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from documents import progress, summary
 from documents.member import Member
 from documents.opinion import in_window
-from documents.organisation import ref_id
+from documents.organisation import Organisation, ref_id
 from documents.pledge import Pledge, State
 
 PUBLIC_STATES = list(summary.PUBLIC_STATES)
@@ -96,3 +96,24 @@ def board_for(organisation, year):
     shown = sorted((s for s in summary.subtree(organisation.pk, year) if s.count(None, PUBLIC_STATES)),
                    key=lambda s: s.code or "")
     return [_section(s, _published(s)) for s in shown]
+
+
+def members_published(organisation, year):
+    """[(pledge, member)] of the members of one organisation whose pledges of a year are published, by name."""
+    own = next((s for s in summary.subtree(organisation.pk, year) if s.organisation == organisation.pk), None)
+    return [(p, m) for p, m in _published(own) if m is not None] if own and own.count(None, PUBLIC_STATES) else []
+
+
+def pledge_page(organisation, pledge_id):
+    """One published pledge of the organisation or one below it, as a board page of its own (what a 承诺卡 opens).
+
+    Returns (page, year), or None when there is no such published pledge; read by `_id` and `org_path` equality.
+    """
+    pledge = Pledge.objects(pk=pledge_id, org_path=organisation.pk).order_by().no_dereference().first()
+    if pledge is None or pledge.state not in PUBLIC_STATES:
+        return None
+    member_id = ref_id(pledge, "member")
+    member = Member.objects(pk=member_id).order_by().only("name", "post").first() if member_id else None
+    owner = Organisation.objects(pk=ref_id(pledge, "organisation")).order_by().only("name", "code").first()
+    latest = progress.latest_in_org(owner.pk)
+    return BoardPage(sections=[(owner, [public_pledge(pledge, member, owner.name, latest)])]), pledge.year

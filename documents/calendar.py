@@ -38,12 +38,26 @@ def _self_and_ancestors(org_id):
     return [org_id] + (list(org.ancestors) if org else [])
 
 
+def nearest_for(document, org_id, year):
+    """The setting of a year that applies to an organisation: its own, else the nearest above it (no `$in`)."""
+    org = Organisation.objects(pk=org_id).order_by().only("ancestors").first()
+    return nearest(settings_by_org(document, year), (list(org.ancestors) if org else []) + [org_id])
+
+
 def deadline_for(org_id, year):
     """The publication deadline that applies: the organisation's own, else the nearest above it."""
-    chain = _self_and_ancestors(org_id)
-    found = {ref_id(d, "organisation"): d.deadline
-             for d in PublicationDeadline.objects(organisation__in=chain, year=year).no_dereference()}
-    return next((found[i] for i in chain if i in found), None)
+    setting = nearest_for(PublicationDeadline, org_id, year)
+    return setting.deadline if setting else None
+
+
+def settings_by_org(document, year):
+    """{organisation id: setting} of every organisation that set one for the year (a short collection)."""
+    return {ref_id(d, "organisation"): d for d in document.objects(year=int(year)).order_by().no_dereference()}
+
+
+def nearest(settings, org_path):
+    """Of settings_by_org(), the one that applies to the organisation at the end of org_path, or None."""
+    return next((settings[i] for i in reversed(org_path) if i in settings), None)
 
 
 def is_closed(org_id, year):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bson import ObjectId
 from mongoengine.errors import ValidationError
 
-from documents import access, audit, summary
+from documents import access, audit, notices, summary
 from documents.base import StaleRecord, now
 from documents.store import claims
 from documents.calendar import ensure_open
@@ -148,6 +148,7 @@ def transition(actor, pledge_id, name, **inputs):
         raise stale from exc
     pledge.reload()
     summary.refresh(ref_id(pledge, "organisation"))
+    notices.after_transition(pledge, name)
     return pledge
 
 

@@ -2,13 +2,16 @@
 import datetime as dt
 import re
 
+from documents import normalise as normalise_text
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 def normalise(value):
-    return (value or "").strip().upper().replace(" ", "")
+    """The number as typed, full-width digits and spaces included, made comparable."""
+    return normalise_text.compact(value)
 
 
 def check_digit(first17):

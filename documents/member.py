@@ -2,8 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from mongoengine import DateField, ListField, ReferenceField, StringField, ValidationError
 
-from documents import idcard
-from documents import copies
+from documents import copies, idcard, normalise
 from documents.base import VersionedDocument
 from documents.organisation import OrgOwned
 from documents.vocabulary import Vocabulary
@@ -26,10 +25,15 @@ class Member(OrgOwned, VersionedDocument):
     residential_org = ReferenceField("Organisation", verbose_name=_l("居住地社区组织"),
                                      help_text=_l("在职党员到社区报到的社区党组织"))
     status = StringField(default="在册", max_length=20, verbose_name=_l("党籍状态"))
+    # The date fields known only to the month (2001-07): stored as the 1st, shown as 2001年7月.
+    month_only = ListField(StringField(max_length=20))
+    # What the member picker matches by equality: parts of the name and ID-number tails (see search_keys()).
+    search_keys = ListField(StringField(max_length=40))
 
     meta = {
         "collection": "member",
-        "indexes": [{"fields": ["id_number"], "unique": True}, "organisation", "residential_org", "org_path"],
+        "indexes": [{"fields": ["id_number"], "unique": True}, "organisation", "residential_org", "org_path",
+                    "search_keys"],
     }
 
     def __str__(self):
@@ -47,8 +51,20 @@ class Member(OrgOwned, VersionedDocument):
     def masked_id(self):
         return idcard.mask(self.id_number)
 
+    @property
+    def picker_label(self):
+        """How a picker tells two 王芳 apart: name, masked ID number (its tail shows), organisation."""
+        return f"{self.name}（{self.masked_id}）· {self.organisation_name}"
+
+    def show_date(self, field):
+        """A date of this member as a clerk writes it, 2001年7月 when only the month is known."""
+        return normalise.show_date(getattr(self, field), field in self.month_only)
+
     def clean(self):
+        self.name = normalise.name(self.name)
+        self.phone = normalise.compact(self.phone) or None
         self.id_number = idcard.normalise(self.id_number)
+        self.search_keys = search_keys(self.name, self.id_number)
         reason = idcard.problem(self.id_number)
         if reason:
             raise ValidationError(reason, field_name="id_number")
@@ -66,3 +82,47 @@ class Member(OrgOwned, VersionedDocument):
             raise ValidationError("在职党员须填写居住地社区组织", field_name="residential_org")
         if self.status not in Vocabulary.labels("member_status", include_inactive=True):
             raise ValidationError(f"未知的党籍状态：{self.status}", field_name="status")
+
+
+PREFIX_CHARS = 8
+PICK_LIMIT = 20
+
+
+def search_keys(name, id_number):
+    """The picker's keys: every run of characters in the first PREFIX_CHARS of the name (and of each part between its
+    dots), so 王建华 is found by 王建, 建华 or 华; and the ID number's last 4 and 6 characters.
+
+    An equality on an array field is pushed down by FerretDB to its GIN index, where a regex never is.
+    """
+    keys = set()
+    text = normalise.name(name).lower()
+    for part in {text, *text.split(normalise.MIDDLE_DOT)}:
+        part = part[:PREFIX_CHARS]
+        keys.update(part[i:j] for i in range(len(part)) for j in range(i + 1, len(part) + 1))
+    number = idcard.normalise(id_number)
+    if len(number) >= 6:
+        keys.update((number[-4:], number[-6:]))
+    return sorted(k for k in keys if k)
+
+
+def search_key(term):
+    """A typed search term as the one key it can equal: an ID tail (4 or 6 characters, or a whole number) or part of a name."""
+    number = normalise.compact(term)
+    if number[:-1].isdigit() and (number[-1].isdigit() or number[-1] == "X"):
+        return number[-6:]
+    return normalise.name(term).lower()[:PREFIX_CHARS]
+
+
+def matching(queryset, term, limit=PICK_LIMIT):
+    """Members of the queryset whose name contains, or whose ID number ends with, the term: one indexed equality, a page at most."""
+    key = search_key(term)
+    return list(queryset.filter(search_keys=key, status="在册").no_dereference().limit(limit)) if key else []
+
+
+def backfill_search_keys():
+    """Give members stored before the picker's keys existed their keys; safe to run again. Return how many."""
+    members, count = Member._get_collection(), 0
+    for doc in members.find({"search_keys": {"$exists": False}}, {"name": 1, "id_number": 1}):
+        members.update_one({"_id": doc["_id"]}, {"$set": {"search_keys": search_keys(doc.get("name"), doc.get("id_number"))}})
+        count += 1
+    return count

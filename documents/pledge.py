@@ -81,6 +81,7 @@ class Pledge(OrgOwned, VersionedDocument):
     published_on = DateField(verbose_name=_l("公示日期"))
     publish_days = IntField(verbose_name=_l("公示天数"))
     closing_note = StringField(verbose_name=_l("兑现说明"))
+    carried_from = ListField(DictField(), verbose_name=_l("上年结转事项"))  # [{pledge, index, year, content}]
 
     meta = {
         "collection": "pledge",
@@ -124,22 +125,12 @@ class Pledge(OrgOwned, VersionedDocument):
         return dict(self.values), items
 
     def changes_since_return(self):
-        """[(what, before, now)] since the last time a reviewer returned this pledge, or [] if never."""
+        """[Change(label, before, now)] of every value and item field since a reviewer last returned it, or []."""
+        from documents.audit_view import content_changes
         last = next((r for r in reversed(self.reviews) if r.outcome in ("return", "reopen")), None)
         if last is None:
             return []
-        values, items = self.content_snapshot()
-        changes = []
-        for key in sorted(set(last.values) | set(values)):
-            if last.values.get(key) != values.get(key):
-                field = self.template.field(key)
-                changes.append((field.label if field else key, last.values.get(key, ""), values.get(key, "")))
-        for index in range(max(len(last.items), len(items))):
-            old = last.items[index] if index < len(last.items) else {}
-            new = items[index] if index < len(items) else {}
-            if old != new:
-                changes.append((f"第{index + 1}条承诺事项", old.get("content", ""), new.get("content", "")))
-        return changes
+        return content_changes(self.template, last.values, last.items, *self.content_snapshot())
 
     def refresh_copies(self):
         """Re-copy what lists filter and search on from the organisation, member and content."""

@@ -1,5 +1,5 @@
 """Recording pledges: the operations the views and seed call."""
-from documents import audit, summary
+from documents import audit, summary, window
 from documents.base import now
 from documents.pledge import Pledge, PledgeItem, State
 from documents.template import applicable
@@ -29,10 +29,18 @@ def template_for(organisation, member, year):
 
 
 def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None, oral=False,
-                pledge=None, expected_version=None):
-    """Create or edit a pledge from submitted text; raise PledgeErrors with every problem found."""
+                pledge=None, expected_version=None, outside_reason=None):
+    """Create or edit a pledge from submitted text; raise PledgeErrors with every problem found.
+
+    A new pledge outside the 提诺 time needs an administrator's outside_reason, kept in its audit entry.
+    """
     errors = {}
+    late = None
     if pledge is None:
+        try:
+            late = window.admit(actor, organisation.pk, year, outside_reason)
+        except window.OutsideWindow as exc:
+            raise PledgeErrors({None: str(exc)}) from exc
         template = template_for(organisation, member, year)
         if template is None:
             raise PledgeErrors({None: f"没有适用于“{organisation.org_type}”的{'党员' if member else '党组织'}承诺模板，请联系系统管理员"})
@@ -69,9 +77,11 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     if not pledge.oral:
         pledge.recorded_by = pledge.recorded_at = None
     pledge.refresh_copies()
+    action = "修改承诺" if before else "提诺时间外新建承诺" if late else "新建承诺"
     pledge.save_checked(expected_version if pledge.pk else None,
-                        lambda doc: audit.entry(actor, "修改承诺" if before else "新建承诺", doc, before,
-                                                audit.snapshot(doc), organisation_id=organisation.pk))
+                        lambda doc: audit.entry(actor, action, doc, before,
+                                                {**audit.snapshot(doc), **({"原因": late} if late else {})},
+                                                organisation_id=organisation.pk))
     summary.refresh(organisation.pk)
     return pledge
 

@@ -85,8 +85,7 @@ def record(actor, pledge, item_index, on, status, percent, note="", upload=None)
                                 size=len(data), data=data).save()
         entry.attachment, entry.attachment_name = attachment.pk, attachment.filename
     entry.save_checked(None)
-    audit.record(actor, "登记进度", entry, {}, audit.snapshot(entry), organisation_id=org_id,
-                 summary=f"{pledge}：{entry}")
+    audit.record(actor, "登记进度", entry, {}, audit.snapshot(entry), organisation_id=org_id, summary=str(pledge))
     summary.refresh(org_id)
     return entry
 

@@ -11,10 +11,10 @@ from openpyxl import load_workbook
 
 from pymongo.errors import BulkWriteError
 
-from documents import access, audit, copies, idcard, jobs, summary
+from documents import access, audit, copies, idcard, jobs, normalise, summary
 from documents.base import now
 from documents.importbatch import ImportBatch, pack, unpack
-from documents.member import GENDERS, IN_SERVICE, Member
+from documents.member import GENDERS, IN_SERVICE, Member, search_keys
 from documents.organisation import Organisation, ref_id
 from documents.user import User
 from documents.vocabulary import Vocabulary
@@ -28,9 +28,10 @@ COLUMNS = [
 HEADER_TO_KEY = dict(COLUMNS)
 KEY_TO_HEADER = {k: h for h, k in COLUMNS}
 REQUIRED = ("name", "id_number", "org_code")
+# Columns Excel must keep as text: an 18-digit ID number stored as a number loses its last digits.
+TEXT_COLUMNS = ("身份证号", "联系电话")
 # Rows inserted per round trip: large enough to be fast, small enough for a moving progress bar.
 CHUNK = 1000
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月")
 _SPLIT = re.compile(r"[、,，;；\s]+")
 
 
@@ -141,27 +142,22 @@ def _csv_rows(data):
 
 
 def _text(value):
+    """A cell as the text a clerk sees in it; a long number as Excel shows it (1.10105E+17), so it can be named."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    if isinstance(value, (int, float)):
+        return normalise.excel_number_text(value)
+    return normalise.line(value)
 
 
-def parse_date(text):
-    text = (text or "").strip()
-    if not text:
-        return None
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError("日期格式应为 2026-03-31 或 2026年3月31日")
+def _stored_as_number(header, text):
+    """The reason for an ID or phone number that Excel turned into a number and cut short."""
+    return (f"{header}被 Excel 存成了数字（{text}），后几位已经丢失。请把这一列设为“文本”格式，"
+            f"重新填写完整的{header}后再导入（下载的模板已设为文本格式）")
 
 
 class _Checker:
@@ -185,12 +181,16 @@ class _Checker:
         for key in REQUIRED:
             if not row.get(key):
                 reject(key, "不能为空")
-        values["name"] = row.get("name", "")[:40]
-        if len(row.get("name", "")) > 40:
+        name = normalise.name(row.get("name"))
+        values["name"] = name[:40]
+        if len(name) > 40:
             reject("name", "姓名不能超过40个字")
         number_text = idcard.normalise(row.get("id_number"))
         values["id_number"] = number_text
-        if number_text and (reason := idcard.problem(number_text)):
+        for key in ("id_number", "phone"):
+            if normalise.looks_scientific(row.get(key)):
+                reject(key, _stored_as_number(KEY_TO_HEADER[key], row[key]))
+        if number_text and not normalise.looks_scientific(number_text) and (reason := idcard.problem(number_text)):
             reject("id_number", reason)
         code = row.get("org_code", "").upper()
         if code and code not in self.orgs:
@@ -200,11 +200,16 @@ class _Checker:
         if gender and gender not in GENDERS:
             reject("gender", "性别应填“男”或“女”")
         values["gender"] = gender or (idcard.gender(number_text) if not idcard.problem(number_text) else None)
+        values["month_only"] = []
         for key in ("birth_date", "joined_on"):
             try:
-                values[key] = parse_date(row.get(key))
+                read = normalise.read_date(row.get(key), month_allowed=True)
             except ValueError as exc:
                 reject(key, str(exc))
+                read = None
+            values[key] = read.day if read else None
+            if read and read.month_only:
+                values["month_only"].append(key)
         if values.get("birth_date") is None and not idcard.problem(number_text):
             values["birth_date"] = idcard.birth_date(number_text)
         cats = [c for c in _SPLIT.split(row.get("categories", "")) if c]
@@ -229,6 +234,8 @@ class _Checker:
             if len(row.get(key, "")) > limit:
                 reject(key, f"不能超过{limit}个字")
             values[key] = row.get(key, "")
+        values["phone"] = normalise.compact(values["phone"])
+        values["search_keys"] = search_keys(values["name"], number_text)
         return values, problems
 
 
@@ -415,7 +422,8 @@ def _replace(members, plan):
         _insert_new(members, plan["docs"][start:start + CHUNK])
 
 
-_FIELDS = [k for _, k in COLUMNS if k not in ("org_code", "residential_code")] + ["organisation", "residential_org"]
+_FIELDS = [k for _, k in COLUMNS if k not in ("org_code", "residential_code")] + [
+    "organisation", "residential_org", "month_only", "search_keys"]
 
 
 def _values(row):
@@ -438,6 +446,7 @@ def row_of(member, codes):
     `codes` maps organisation ids to codes, so rows need no look-up of their organisations.
     """
     org, home = ref_id(member, "organisation"), ref_id(member, "residential_org")
-    return [member.name, member.gender, member.id_number, member.phone, member.birth_date,
-            member.joined_on, codes.get(org, ""), member.post, member.duty,
+    return [member.name, member.gender, member.id_number, member.phone,
+            normalise.iso_date(member.birth_date, "birth_date" in member.month_only),
+            normalise.iso_date(member.joined_on, "joined_on" in member.month_only), codes.get(org, ""), member.post, member.duty,
             "、".join(member.categories), codes.get(home, ""), member.status]

@@ -7,9 +7,11 @@ import re
 
 from mongoengine import Q
 
+from documents import normalise
+
 
 def contains(field, term):
-    return Q(__raw__={field: {"$regex": re.escape(term.strip()), "$options": "i"}})
+    return Q(__raw__={field: {"$regex": re.escape(normalise.search_term(term)), "$options": "i"}})
 
 
 def any_contains(fields, term):

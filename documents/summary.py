@@ -44,7 +44,7 @@ class OrgYearSummary(Document):
     members_expected = IntField(default=0)  # 在册 and expected to pledge (not activists or non-party staff)
     members_pledged = IntField(default=0)  # of those expected, members with a member pledge here this year
     open_items = DictField()  # {"YYYY-MM-DD": items of published or fulfilling pledges not yet 已完成}
-    earliest_open = ListField(DictField())  # the EARLIEST_KEPT of those items with the soonest deadlines
+    earliest_open = ListField(DictField())  # the EARLIEST_KEPT of those items with the soonest deadlines, with whose they are
     rounds = DictField()  # {"1".."4": supervision rounds held that quarter}
     rectifications = DictField()  # {"open" | "closed": lines of the 整改台账 from this year's rounds or pledges}
     grades = ListField(DictField())  # [{label, min, count}] of this year's 年度 evaluation, best grade first, 未评 last
@@ -82,15 +82,16 @@ def recount(org_id, years):
                .only("name", "status", "categories").as_pymongo()}
     expected = {i for i, m in members.items()
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
-    all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "year", "items")
-                       .as_pymongo())
-    open_items = _open_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
+    all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "member_name", "year",
+                                                                         "items").as_pymongo())
+    open_items = unfinished_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
     all_rounds = list(supervision.SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter")
                       .as_pymongo())
     rectifications = _rectification_years(org_id, all_rounds, all_pledges)
     grades = _grades(org_id)
     years = (set(map(int, years)) | {p["year"] for p in all_pledges} | {r["year"] for r in all_rounds}
              | {y for y, _closed in rectifications} | set(grades))
+    whose = {p["_id"]: p.get("member_name", "") if p["scope"] == "member" else org.name for p in all_pledges}
     found = {}
     for year in years:
         pledges = [p for p in all_pledges if p["year"] == year]
@@ -104,7 +105,7 @@ def recount(org_id, years):
             members_expected=len(expected),
             members_pledged=len(expected & {p.get("member") for p in pledges if p["scope"] == "member"}),
             open_items=dict(Counter(i["deadline"] for i in items)),
-            earliest_open=[{k: v for k, v in i.items() if k != "year"}
+            earliest_open=[{**{k: v for k, v in i.items() if k != "year"}, "whose": whose.get(i["pledge"], "")}
                            for i in sorted(items, key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))][:EARLIEST_KEPT],
             rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)),
             rectifications={state: sum(y == year and closed == (state == "closed") for y, closed in rectifications)
@@ -154,7 +155,7 @@ def _firsts(pledges, members, org_name, year):
     return firsts
 
 
-def _open_items(open_pledges, org_id):
+def unfinished_items(open_pledges, org_id):
     """Items with a deadline of published or fulfilling pledges whose latest progress is not 已完成."""
     if not open_pledges:
         return []
@@ -288,7 +289,7 @@ def open_items(org_id, year):
     by_id = {p["_id"]: p for p in pledges}
     return sorted((dict(i, content=by_id[i["pledge"]]["items"][i["index"]].get("content") or "",
                         who=by_id[i["pledge"]].get("member_name") if by_id[i["pledge"]]["scope"] == "member" else None)
-                   for i in _open_items(pledges, org_id)), key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
+                   for i in unfinished_items(pledges, org_id)), key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
 
 
 def unpledged_members(org_id, year):

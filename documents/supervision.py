@@ -43,6 +43,8 @@ class SupervisionRound(OrgOwned, VersionedDocument):
         for note in self.notes:
             if note.pledge and own not in note.pledge.org_path:
                 raise ValidationError("点评的承诺不属于本组织", field_name="notes")
+            if note.pledge and note.pledge.year != self.year:
+                raise ValidationError(f"点评的承诺“{note.pledge.label}”不是{self.year}年度的承诺", field_name="notes")
             if (note.problem or note.criticised) and not note.rectify_by:
                 raise ValidationError("通报批评或需整改的承诺须填写整改期限", field_name="notes")
 
@@ -98,6 +100,14 @@ class LeaderComment(OrgOwned, VersionedDocument):
 
     def __str__(self):
         return f"{self.on:%Y-%m-%d} {self.commenter}{self.method}"
+
+
+def round_pledges(org_id, year, pledges):
+    """The pledges (of the `pledges` queryset) a round of this organisation and year comments on: published ones, by name."""
+    from documents.pledge import State
+    shown = {State.PUBLISHED, State.FULFILLING, State.FULFILLED, State.LATE, State.EXCUSED, State.EVALUATED}
+    found = pledges.filter(org_path=org_id, year=year).no_dereference()
+    return sorted((p for p in found if p.state in {s.value for s in shown}), key=lambda p: p.label)
 
 
 def sync_rectifications(actor, round_):

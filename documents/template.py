@@ -4,7 +4,6 @@ A template says whom it is for, holds ordered fields in sections and the extra f
 each pledge item, and knows how to read and check what a clerk typed (parse_values /
 check_items), so the rule for a field lives in one place whatever form or import feeds it.
 """
-import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -12,21 +11,38 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
                          ListField, ObjectIdField, StringField, ValidationError)
 
+from pypinyin import Style, lazy_pinyin
+
+from documents import normalise
 from documents.base import VersionedDocument
 
-SCOPES = {"org": _l("党组织公开承诺"), "member": _l("党员公开承诺")}
+SCOPES = {"org": _l("党组织公开承诺"), "member": _l("党员公开承诺"), "modelpost": _l("党员示范岗登记表"),
+          "starpost": _l("星级党员示范岗申报表"), "zone": _l("党员责任区登记表"), "card": _l("岗位先进性创建卡")}
 FIELD_TYPES = {
     "text": _l("单行文本"), "textarea": _l("多行文本"), "number": _l("数字"), "date": _l("日期"),
     "choice": _l("单选"), "multi": _l("多选"), "bool": _l("是/否"), "member": _l("成员"), "org": _l("组织"),
 }
 DEFAULT_SECTIONS = ["政治承诺", "履职承诺", "实事承诺"]
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_NOT_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def field_key(label, taken=()):
+    """A field code from the Chinese label in pinyin (“服务楼院” → fuwulouyuan), unique among `taken`."""
+    syllables = lazy_pinyin(normalise.line(label), style=Style.NORMAL)
+    key = _NOT_KEY.sub("_", "".join(syllables).lower()).strip("_")[:36] or "field"
+    key = key if key[0].isalpha() else f"f{key}"[:36]
+    candidate, n = key, 2
+    while candidate in taken:
+        candidate, n = f"{key}_{n}", n + 1
+    return candidate
 ITEM_COLUMNS = [("content", "承诺事项"), ("owner", "履行责任人"), ("deadline", "完成时限"), ("expected", "预期效果")]
 
 
 class TemplateField(EmbeddedDocument):
-    key = StringField(required=True, max_length=40, verbose_name=_l("字段代码"),
-                      help_text=_l("小写英文字母开头，只含小写字母、数字和下划线，如 louyuan"))
+    key = StringField(max_length=40, verbose_name=_l("字段代码"),
+                      help_text=_l("留空则按名称的拼音自动生成（如“服务楼院”→ fuwulouyuan）；"
+                                   "只含小写字母、数字和下划线"))
     label = StringField(required=True, max_length=60, verbose_name=_l("名称"))
     type = StringField(required=True, choices=list(FIELD_TYPES.items()), default="text", verbose_name=_l("类型"))
     section = StringField(max_length=40, verbose_name=_l("分组"))
@@ -77,9 +93,10 @@ class TemplateField(EmbeddedDocument):
                 return None, f"不能大于 {self.max_value:g}"
             return (int(number) if number == number.to_integral_value() else float(number)), None
         if kind == "date":
-            day = parse_date(text)
-            if day is None:
-                return None, "日期格式应为 2026-03-31"
+            try:
+                day = normalise.read_date(text).day
+            except ValueError as exc:
+                return None, str(exc)
             if self.min_date and day < self.min_date:
                 return None, f"不能早于 {self.min_date:%Y-%m-%d}"
             if self.max_date and day > self.max_date:
@@ -190,10 +207,10 @@ class PledgeTemplate(VersionedDocument):
             if len(item["content"]) > 500:
                 errors[(index, "content")] = "承诺事项不能超过500字"
             if raw.get("deadline"):
-                day = parse_date(str(raw["deadline"]))
-                if day is None:
-                    errors[(index, "deadline")] = "日期格式应为 2026-03-31"
-                item["deadline"] = day
+                try:
+                    item["deadline"] = normalise.read_date(str(raw["deadline"])).day
+                except ValueError as exc:
+                    errors[(index, "deadline")] = str(exc)
             for field in self.item_fields:
                 if field.retired:
                     continue
@@ -219,9 +236,12 @@ class PledgeTemplate(VersionedDocument):
         if len(set(self.sections)) != len(self.sections):
             problems.append("分组名称有重复")
         for group, label in ((self.fields, "字段"), (self.item_fields, "承诺事项附加字段")):
-            seen = set()
+            seen, taken = set(), {(f.key or "").strip() for f in group}
             for field in group:
                 field.key = (field.key or "").strip()
+                if not field.key:
+                    field.key = field_key(field.label, taken)
+                    taken.add(field.key)
                 name = f"{label}“{field.label or field.key}”"
                 if not KEY_PATTERN.match(field.key):
                     problems.append(f"{name}的字段代码“{field.key}”无效：须以小写字母开头，只含小写字母、数字、下划线")
@@ -246,12 +266,12 @@ class PledgeTemplate(VersionedDocument):
 
 
 def parse_date(text):
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except (ValueError, AttributeError):
-            continue
-    return None
+    """A typed date, or None when it is blank or cannot be read (documents/normalise.py says why)."""
+    try:
+        read = normalise.read_date(text)
+    except ValueError:
+        return None
+    return read.day if read else None
 
 
 def applicable(scope, org_type, categories=(), year=None):

@@ -5,7 +5,15 @@ from documents.template import PledgeTemplate
 
 
 def is_used(template):
-    return template.pk is not None and Pledge.objects(template=template.pk).first() is not None
+    """True when a pledge or an activity record (model post, zone, card) was filled in with this version."""
+    return template.pk is not None and any(doc.objects(template=template.pk).first() is not None for doc in _fillers())
+
+
+def _fillers():
+    from documents.card import MemberCard
+    from documents.modelpost import ModelPost
+    from documents.zone import ResponsibilityZone
+    return (Pledge, ModelPost, ResponsibilityZone, MemberCard)
 
 
 def save_edit(template, expected_version, log=None):

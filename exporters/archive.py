@@ -1,6 +1,7 @@
 """Whole documents: a pledge letter, the board sheet, ledgers, and a year's archive as a zip with a manifest."""
 import datetime as dt
 import hashlib
+import itertools
 import multiprocessing
 import os
 import re
@@ -12,13 +13,25 @@ from documents import jobs
 from documents.board import board_for
 from documents.organisation import Organisation
 from documents.pledge import Pledge
-from exporters import ledgers, spreadsheet
+from exporters import ledgers, plaques, spreadsheet
 from exporters.pdf import qr_data_uri, register_fonts, render
+
+
+# Characters: a longer value prints as a block that flows across pages. A table row cannot be cut,
+# so xhtml2pdf would shrink it to one page (a 5,000-character field came out at 5.5 pt).
+LONG_VALUE = 300
+
+
+def letter_sections(pledge):
+    """The letter's sections, each as runs of (long, [(label, text)]): short values in a table, long ones as blocks."""
+    return [(section, [(long, list(group)) for long, group in
+                       itertools.groupby(rows, key=lambda row: len(row[1]) > LONG_VALUE)])
+            for section, rows in pledge.display_rows()]
 
 
 def pledge_pdf(pledge):
     header = f"{pledge.organisation.name} · {pledge.year}年度公开承诺"
-    return render("pledge_letter.html", pledge=pledge, header=header)
+    return render("pledge_letter.html", pledge=pledge, sections=letter_sections(pledge), header=header)
 
 
 def board_url(base_url, organisation, year):
@@ -59,9 +72,12 @@ def archive_tasks(organisation, year, base_url):
     """What goes into a year's archive, one picklable task per file, in the order they are written."""
     tasks = [("letter", pledge_id) for pledge_id in pledge_ids(organisation, year)]
     tasks.append(("board", organisation.pk, year, base_url))
-    for kind in ledgers.LEDGERS:
-        tasks += [("ledger", organisation.pk, year, kind, "pdf"), ("ledger", organisation.pk, year, kind, "xlsx")]
-    return tasks
+    return tasks + ledger_tasks(organisation, year) + plaques.archive_tasks(organisation, year)
+
+
+def ledger_tasks(organisation, year):
+    """Every ledger of an organisation's year, as PDF and as .xlsx."""
+    return [("ledger", organisation.pk, year, kind, fmt) for kind in ledgers.LEDGERS for fmt in ("pdf", "xlsx")]
 
 
 def render_task(task):
@@ -69,6 +85,8 @@ def render_task(task):
     if task[0] == "letter":
         pledge = load_pledge(task[1])
         return f"承诺书/{filename(pledge)}", pledge_pdf(pledge)
+    if task[0] in plaques.RENDERERS:
+        return plaques.render_task(task)
     organisation = Organisation.objects(pk=task[1]).order_by().first()
     year = task[2]
     if task[0] == "board":
@@ -112,9 +130,14 @@ def write_archive(target, tasks, app_factory, progress=None, workers=None):
     return manifest
 
 
+def job_key(key):
+    """The part of a job's id that a page's form sends (one form, clicked twice, sends it twice): letters and digits."""
+    return re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+
+
 def start_archive_job(organisation, year, base_url, user, key, job_dir):
     """Start the job that builds a year's archive for download; the same key (one form, clicked twice) finds it."""
-    key = re.sub(r"[^0-9A-Za-z]", "", key)[:40] or uuid.uuid4().hex
+    key = job_key(key)
     path = Path(job_dir) / f"archive_{organisation.pk}_{year}_{key}.zip"
     return jobs.start(f"archive:{organisation.pk}:{year}:{key}", "archive", user.pk, organisation.pk, {
         "organisation": str(organisation.pk), "year": year, "base_url": base_url, "path": str(path),
@@ -134,3 +157,41 @@ def run_archive_job(job, report, app_factory):
     partial.replace(path)
     return {"path": str(path), "files": len(manifest) + 1, "size": path.stat().st_size,
             "filename": job.params["filename"]}
+
+
+# A PDF export of more pledges than this runs as a job with a progress bar instead of inside the request.
+FILES_IN_REQUEST = 20
+
+
+def start_files_job(tasks, title, user, organisation_id, job_dir):
+    """Start the job that renders archive tasks (letters, a board sheet, ledgers) for download.
+
+    One file is downloaded as it is, several as a zip named after `title` with a manifest. The job's
+    id is the user, the tasks and the minute: a second click finds the same job, a later export starts anew.
+    Each task is kept in a document of its own: FerretDB stores no array directly inside an array.
+    """
+    digest = hashlib.sha256(repr((user.pk, tasks, f"{dt.datetime.now():%Y%m%d%H%M}")).encode()).hexdigest()[:20]
+    return jobs.start(f"files:{digest}", "files", user.pk, organisation_id, {
+        "tasks": [{"task": list(t)} for t in tasks], "title": title, "path": str(Path(job_dir) / f"files_{digest}")},
+        total=len(tasks))
+
+
+def run_files_job(job, report, app_factory):
+    """Render a files job under a temporary name, then move it into place; safe to run again."""
+    tasks, title = [tuple(t["task"]) for t in job.params["tasks"]], job.params["title"]
+    report(done=0, total=len(tasks), message=f"正在生成{title}")
+    path = Path(job.params["path"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    with open(partial, "wb") as target:
+        if len(tasks) == 1:
+            name, data = render_task(tasks[0])
+            target.write(data)
+            report(done=1)
+        else:
+            name = f"{title}.zip"
+            write_archive(target, tasks, app_factory, progress=lambda n: report(done=n))
+    partial.replace(path)
+    mimetype = {".pdf": "application/pdf", ".xlsx": spreadsheet.XLSX_MIME}.get(Path(name).suffix, "application/zip")
+    return {"path": str(path), "files": len(tasks), "size": path.stat().st_size, "filename": Path(name).name,
+            "mimetype": mimetype}

@@ -12,12 +12,19 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 
 def _cell_width(value):
-    text = value.strftime("%Y-%m-%d") if isinstance(value, dt.date) else str(value or "")
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    if isinstance(value, dt.date):
+        text = value.strftime("%Y-%m-%d %H:%M" if isinstance(value, dt.datetime) else "%Y-%m-%d")
+    else:
+        text = str(value or "")
+    return max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in text.split("\n"))
 
 
-def workbook_bytes(title, headers, rows):
-    """Write one sheet; text is always stored as text, so '=…' never becomes a formula."""
+def workbook_bytes(title, headers, rows, text_columns=()):
+    """Write one sheet; text is always stored as text, so '=…' never becomes a formula.
+
+    `text_columns` (header names) are formatted as text for the whole column, so what a clerk
+    types or pastes there later (an ID number) is not turned into a number by Excel.
+    """
     book = Workbook(write_only=False)
     sheet = book.active
     sheet.title = title[:31]
@@ -28,11 +35,15 @@ def workbook_bytes(title, headers, rows):
         r = sheet.max_row
         for c, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=c)
-            if isinstance(value, dt.datetime):
-                value = value.date()
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"
+                if headers[c - 1] in text_columns:
+                    cell.number_format = "@"
+                if "\n" in value:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
             widths[c - 1] = max(widths[c - 1], _cell_width(value))
@@ -41,7 +52,10 @@ def workbook_bytes(title, headers, rows):
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+        column = sheet.column_dimensions[get_column_letter(i)]
+        column.width = min(max(width + 2, 8), 60)
+        if headers[i - 1] in text_columns:
+            column.number_format = "@"
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -3,8 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Python environment
-[ -x .venv/bin/python ] || python3 -m venv .venv
+missing() { echo "无法安装：$*" >&2; exit 1; }
+
+# Python environment (Python 3.11)
+if [ ! -x .venv/bin/python ]; then
+  PYTHON=$(command -v python3.11 || true)
+  if [ -z "$PYTHON" ] && python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+    PYTHON=$(command -v python3)
+  fi
+  [ -n "$PYTHON" ] || missing "没有找到 Python 3.11。请先安装（Debian/Ubuntu：sudo apt-get install python3.11 python3.11-venv），再运行 make run。"
+  "$PYTHON" -m venv .venv || missing "Python 3.11 无法建立虚拟环境。请安装 python3.11-venv（sudo apt-get install python3.11-venv）。"
+fi
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
@@ -12,12 +21,14 @@ if [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
 fi
 
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+command -v apt-get >/dev/null || NO_APT=1
 need=()
 
 # The private database, FerretDB on PostgreSQL 15 (not needed when MONGODB_URI names another server)
 if [ -z "${MONGODB_URI:-}" ]; then
   scripts/build-ferretdb.sh
   if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+    [ -z "$SUDO" ] || command -v sudo >/dev/null || missing "需要 root 权限安装 PostgreSQL 15。请以 root 运行，或先安装 sudo。"
     # Only the binaries: Debian would otherwise create and start a cluster of its own on port 5432.
     $SUDO mkdir -p /etc/postgresql-common/createcluster.d
     echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/pledgedesk.conf >/dev/null
@@ -29,12 +40,18 @@ if [ -z "${MONGODB_URI:-}" ]; then
   fi
 fi
 
-# CJK fonts for the PDFs; poppler and zbar for reading them (and their QR codes) back in tests
+# Fonts for the PDFs (exporters/pdf.py): 宋体-style body, 黑体 titles, and HanaMin for CJK Extension A/B names;
+# poppler and zbar for reading them (and their QR codes) back in tests
+[ -f /usr/share/fonts/truetype/arphic/uming.ttc ] || need+=(fonts-arphic-uming)
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
-[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
+[ -f /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ] || need+=(fonts-hanazono)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
+# Debian's Chromium for the browser tests (Playwright drives it; `playwright install` would download another and fails here)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
+  [ -z "${NO_APT:-}" ] || missing "没有 apt-get（本项目按 Debian 或 Ubuntu 编写）。请用本系统的包管理器安装：${need[*]}"
+  [ -z "$SUDO" ] || command -v sudo >/dev/null || missing "需要 root 权限安装：${need[*]}。请以 root 运行，或先安装 sudo。"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi

@@ -12,7 +12,7 @@ BIN=.tools/bin/ferretdb
 if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep "version: $VERSION" >/dev/null; then
   exit 0
 fi
-command -v go >/dev/null || { echo "需要 Go 工具链来构建 FerretDB" >&2; exit 1; }
+command -v go >/dev/null || { echo "无法安装：没有找到 go。构建 FerretDB 需要 Go 工具链（Debian/Ubuntu：sudo apt-get install golang-go，或从 https://go.dev/dl/ 安装），也可以设置 MONGODB_URI 使用已有的数据库。" >&2; exit 1; }
 mkdir -p .tools/bin .tools/src
 build() {
   local dir

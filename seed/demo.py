@@ -4,7 +4,7 @@ import random
 
 from documents import Member, Organisation, User, Vocabulary, idcard, summary
 from documents.evaluation import EvaluationScheme, GradeBand
-from seed import pledges, templates
+from seed import activities, pledges, templates
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -132,7 +132,8 @@ def _scheme():
 
 def load_reference():
     """Load the word lists, default pledge templates and evaluation scheme that are missing (no business data)."""
-    return {"词表": Vocabulary.ensure_defaults(), "承诺模板": templates.load(), "评议方案": _scheme()}
+    return {"词表": Vocabulary.ensure_defaults(), "承诺模板": templates.load(), "评议方案": _scheme(),
+            "活动方案": activities.load()}
 
 
 def load():
@@ -145,6 +146,7 @@ def load():
         "账号": _accounts(),
         "承诺模板": reference["承诺模板"],
         "评议方案": reference["评议方案"],
+        "活动方案": reference["活动方案"],
         "承诺": pledges.load(),
     }
     summary.rebuild()

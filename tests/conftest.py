@@ -5,6 +5,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
@@ -24,7 +25,7 @@ def mongo_base():
         yield os.environ["MONGODB_URI"].rsplit("/", 1)[0]
         return
     # Under /tmp, not pytest's root-only tmp tree, which the database's system user cannot enter. Its POSTGRES_URL
-    # goes into the environment, so every app made in the tests makes the GIN indexes of its fresh database.
+    # goes into the environment for the tests that check the GIN indexes and for the processes tests start.
     data_dir = tempfile.mkdtemp(prefix="pledgedesk-test-")
     try:
         with EmbeddedDatabase(data_dir) as server, pytest.MonkeyPatch.context() as env:
@@ -57,8 +58,9 @@ def today(frozen_clock):
 
 
 def make_app(mongo_base, name):
+    """An app on database `name` without the GIN indexes: tests' data is small, and tests/test_store.py checks them."""
     config = TestConfig()
-    config.MONGODB_URI = f"{mongo_base}/{name}"
+    config.MONGODB_URI, config.POSTGRES_URL = f"{mongo_base}/{name}", None
     return create_app(config)
 
 
@@ -67,30 +69,33 @@ def unique_name(kind):
 
 
 @pytest.fixture(scope="session")
-def demo_template(mongo_base, mongo_client, frozen_clock):
-    """The demo data, loaded once per session into a database that tests copy and never touch."""
+def demo_snapshot(mongo_base, mongo_client, frozen_clock):
+    """The demo data, loaded once per session, as {collection: (indexes, documents)} for tests to copy."""
     name = unique_name("template")
     with make_app(mongo_base, name).app_context():
         demo.load()
-    yield name
+    source = mongo_client[name]
+    snapshot = {}
+    for collection in source.list_collection_names():
+        documents = list(source[collection].find())
+        if documents:  # empty ones are left to the app, which makes them with their indexes on first use
+            indexes = [i for i in source[collection].list_indexes() if i["name"] != "_id_"]
+            snapshot[collection] = (indexes, documents)
     mongo_client.drop_database(name)
+    return snapshot
 
 
-def copy_database(client, source, target):
-    """Copy every non-empty collection of source, indexes included, into the fresh database target.
-
-    Empty collections are left to the app, which makes them with their indexes on first use.
-    """
-    for collection in client[source].list_collection_names():
-        src, dst = client[source][collection], client[target][collection]
-        documents = list(src.find())
-        if not documents:
-            continue
-        present = {index["name"] for index in dst.list_indexes()}
-        for index in src.list_indexes():
-            if index["name"] not in present:
-                dst.create_index(list(index["key"].items()), name=index["name"], unique=index.get("unique", False))
-        dst.insert_many(documents)
+def restore(client, snapshot, target):
+    """Write the snapshot, indexes first, into the fresh database target; collections in parallel (it is per test)."""
+    def one(item):
+        collection, (indexes, documents) = item
+        dst = client[target][collection]
+        for index in indexes:
+            dst.create_index(list(index["key"].items()), name=index["name"], unique=index.get("unique", False),
+                             sparse=index.get("sparse", False))
+        dst.insert_many([dict(doc) for doc in documents])
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, snapshot.items()))
 
 
 @pytest.fixture
@@ -108,9 +113,9 @@ def client(app):
 
 
 @pytest.fixture
-def seeded(app, mongo_client, demo_template):
-    """The app with the demo data: a copy of the session's seeded template."""
-    copy_database(mongo_client, demo_template, app.config["MONGODB_URI"].rsplit("/", 1)[1])
+def seeded(app, mongo_client, demo_snapshot):
+    """The app with the demo data: a copy of the session's seeded snapshot."""
+    restore(mongo_client, demo_snapshot, app.config["MONGODB_URI"].rsplit("/", 1)[1])
     return app
 
 

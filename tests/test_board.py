@@ -83,7 +83,13 @@ def test_an_opinion_left_on_page_two_returns_to_page_two(crowded, client):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     response = client.post(f"/board/SQ01/opinion/{target}?page=2", data={"csrf_token": token, "text": "希望多走访几次"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"page=2#p{target}")
-    assert "意见已转给该党组织" in client.get(response.headers["Location"]).get_data(as_text=True)
+    # The answer opens the card the page returns to (a phone shows it without scrolling), not the top of the page.
+    card = client.get(response.headers["Location"]).get_data(as_text=True).split(f'id="p{target}">', 1)[1]
+    assert card.split("<ol>", 1)[0].count("意见已转给该党组织") == 1
+    for _n in range(3):
+        response = client.post(f"/board/SQ01/opinion/{target}?page=2", data={"csrf_token": token, "text": "再提一条"})
+    card = client.get(response.headers["Location"]).get_data(as_text=True).split(f'id="p{target}">', 1)[1]
+    assert "提交太频繁，请稍后再试" in card.split("<ol>", 1)[0]
 
 
 def test_the_board_and_its_sheet_show_each_items_latest_progress_but_not_its_note(seeded, client, login_as):

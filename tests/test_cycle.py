@@ -197,7 +197,7 @@ def test_details_page_offers_only_allowed_actions_and_tells_the_story(seeded, dr
     clerk_page = login_as("sq_clerk").get(f"/admin/pledge/details/?id={draft}").get_data(as_text=True)
     assert "审核通过" not in clerk_page
     reviewer_page = login_as("sq_reviewer").get(f"/admin/pledge/details/?id={draft}").get_data(as_text=True)
-    assert "审核通过" in reviewer_page and "退回修改" in reviewer_page and "提交审核" in reviewer_page
+    assert "审核通过" in reviewer_page and "退回修改" in reviewer_page and "提交了 " in reviewer_page
 
 
 def test_every_transition_is_declared_once():

@@ -160,6 +160,10 @@ def test_cli_exports_a_pledge_and_a_board_sheet(seeded, tmp_path):
     runner = seeded.test_cli_runner()
     assert runner.invoke(args=["export", "pledge", pledge_id, "-o", str(tmp_path / "p.pdf")]).exit_code == 0
     assert runner.invoke(args=["export", "board", "SQ01", "--year", str(YEAR), "-o", str(tmp_path / "b.pdf")]).exit_code == 0
+    result = runner.invoke(args=["export", "ledgers", "--org", "JD01", "--year", str(YEAR), "-o", str(tmp_path / "l.zip")])
+    assert result.exit_code == 0 and "已导出" in result.output, result.output
+    names = zipfile.ZipFile(tmp_path / "l.zip").namelist()
+    assert len([n for n in names if n.startswith("台账/JD01_")]) == 10 and "MANIFEST.sha256" in names
     assert "公开承诺书" in pdf_text((tmp_path / "p.pdf").read_bytes())
     assert runner.invoke(args=["export", "pledge", "nope", "-o", str(tmp_path / "x.pdf")]).exit_code != 0
 
@@ -176,14 +180,31 @@ def test_ledger_spreadsheets_open_with_headers_and_rows(seeded, login_as):
     assert login_as("qy_clerk").get(f"/admin/organisation/export/?id={sq.pk}&kind=pledges&fmt=xlsx").status_code == 404
 
 
-def test_pdf_action_on_rows_and_details(seeded, login_as):
+def test_pdf_action_on_rows_and_details(seeded, login_as, tmp_path):
+    """Several letters, and a street's ledger, are made by a job: its page shows progress, then the download."""
+    from tests.test_roster import wait_for
+    seeded.config["JOB_DIR"] = str(tmp_path)
     with seeded.app_context():
         ids = [str(p.pk) for p in Pledge.objects(organisation=org("SQ01"))[:2]]
+        street = org("JD01")
+        assert len(archive.pledge_ids(street, YEAR)) > archive.FILES_IN_REQUEST
     clerk = login_as("sq_clerk")
     assert clerk.get(f"/admin/pledge/pdf/?id={ids[0]}").data.startswith(b"%PDF")
     response = clerk.post("/admin/pledge/action/", {"action": "pdf", "rowid": ids, "url": "/admin/pledge/"},
                           token_from="/admin/pledge/")
-    assert zipfile.ZipFile(io.BytesIO(response.data)).namelist().__len__() == 2
+    job_url = response.headers["Location"]
+    assert "/admin/job/files" in job_url and 'class="progress-bar' in clerk.get(job_url).get_data(as_text=True)
+    assert wait_for(clerk, job_url, timeout=120)["state"] == "done"
+    assert "公开承诺书.zip" in clerk.get(job_url).get_data(as_text=True)
+    bundle = zipfile.ZipFile(io.BytesIO(clerk.get(job_url + "download").data))
+    assert len([n for n in bundle.namelist() if n.startswith("承诺书/")]) == 2 and "MANIFEST.sha256" in bundle.namelist()
+    assert login_as("qy_clerk").get(job_url + "download").status_code == 404
+    reviewer = login_as("jd_reviewer")
+    response = reviewer.get(f"/admin/organisation/export/?id={street.pk}&kind=pledges&fmt=pdf&year={YEAR}")
+    job_url = response.headers["Location"]
+    assert wait_for(reviewer, job_url, timeout=120)["state"] == "done"
+    download = reviewer.get(job_url + "download")
+    assert download.data.startswith(b"%PDF") and "JD01" in download.headers["Content-Disposition"]
 
 
 def test_a_letter_loads_its_pledge_and_names_by_id_only(seeded, monkeypatch):

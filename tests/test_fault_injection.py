@@ -1,5 +1,4 @@
 """Kill -9 the app in the middle of a burst of saves and transitions over HTTP, restart it, and find nothing broken."""
-import datetime as dt
 import http.client
 import http.cookiejar
 import os
@@ -21,6 +20,7 @@ import pytest
 from documents import AuditEntry, Member, Pledge, User
 from documents.pledging import save_pledge
 from seed.demo import DEMO_PASSWORD
+from tests import clock
 from tests.factories import make_id_number, make_member, org
 from tests.htmlform import form_data
 
@@ -31,12 +31,12 @@ WORKERS = 4
 ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": "2026-12-31", "expected": "居民满意"}] * 2
 
 SERVER = """
-import datetime as dt, sys
-import time_machine
+import sys
 from werkzeug.serving import make_server
 from adminapp import create_app
 from adminapp.config import TestConfig
-time_machine.travel(dt.datetime.fromisoformat(sys.argv[4]), tick=True).start()  # the test's clock
+from tests.clock import follow
+follow(sys.argv[4], sys.argv[5])  # the test's clock
 config = TestConfig()
 config.MONGODB_URI, config.CLAIM_LEASE_SECONDS = sys.argv[1], float(sys.argv[3])
 make_server("127.0.0.1", int(sys.argv[2]), create_app(config), threaded=True).serve_forever()
@@ -62,8 +62,8 @@ class Server:
         self.uri, self.port, self.process = uri, free_port(), None
 
     def start(self):
-        now = dt.datetime.now(dt.timezone.utc).isoformat()
-        self.process = subprocess.Popen([sys.executable, "-c", SERVER, self.uri, str(self.port), str(LEASE), now],
+        self.process = subprocess.Popen([sys.executable, "-c", SERVER, self.uri, str(self.port), str(LEASE),
+                                         *clock.handover()],
                                         cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -39,22 +39,25 @@ def test_progress_with_photo_is_recorded_and_audited(seeded, login_as):
 def test_attachments_are_checked_by_content_and_size(seeded, login_as):
     pledge_id = published(seeded)
     clerk = login_as("sq_clerk")
-    post_progress(clerk, pledge_id, attachment=(io.BytesIO(b"MZ\x90\x00 not a picture"), "photo.png"))
-    assert "附件只能是 JPG、PNG 图片或 PDF 文件" in clerk.get("/admin/pledge/").get_data(as_text=True)
-    post_progress(clerk, pledge_id, attachment=(io.BytesIO(PNG + b"\x00" * (2 * 1024 * 1024)), "big.png"))
-    assert "附件不能超过 2 MB" in clerk.get("/admin/pledge/").get_data(as_text=True)
+    page = post_progress(clerk, pledge_id, item="1", status="已完成", percent="100", note="楼道灯已全部更换",
+                         attachment=(io.BytesIO(b"MZ\x90\x00 not a picture"), "photo.png")).get_data(as_text=True)
+    assert "附件只能是 JPG、PNG 图片或 PDF 文件" in page
+    # What the clerk typed is still there; only the file has to be chosen again.
+    assert '<option value="1" selected>' in page and "<option selected>已完成</option>" in page
+    assert 'name="percent" min="0" max="100" value="100"' in page and ">楼道灯已全部更换</textarea>" in page
+    assert "请重新选择" in page
+    page = post_progress(clerk, pledge_id, attachment=(io.BytesIO(PNG + b"\x00" * (2 * 1024 * 1024)), "big.png"))
+    assert "附件不能超过 2 MB" in page.get_data(as_text=True) and ">已走访5户</textarea>" in page.get_data(as_text=True)
     with seeded.app_context():
         assert ProgressEntry.objects(pledge=pledge_id).count() == 0 and Attachment.objects.count() == 0
 
 
 def test_bad_percent_and_draft_pledges_are_refused(seeded, login_as):
     clerk = login_as("sq_clerk")
-    post_progress(clerk, published(seeded), percent="一半")
-    assert "完成比例请填写0到100之间的整数" in clerk.get("/admin/pledge/").get_data(as_text=True)
+    assert "完成比例请填写0到100之间的整数" in post_progress(clerk, published(seeded), percent="一半").get_data(as_text=True)
     with seeded.app_context():
         draft = Pledge.objects(organisation=org("SQ01"), state="draft").first().pk
-    post_progress(clerk, draft)
-    assert "只有已公示或践诺中的承诺可以登记进度" in clerk.get("/admin/pledge/").get_data(as_text=True)
+    assert "只有已公示或践诺中的承诺可以登记进度" in post_progress(clerk, draft).get_data(as_text=True)
 
 
 def test_items_past_deadline_and_not_done_are_overdue(seeded, login_as):

@@ -1,8 +1,5 @@
-"""Scoping that must not get in the way: shared evaluation schemes, the pledge picker, bulk PDF of nothing."""
-import html as html_lib
-import re
-
-from documents import Organisation, Pledge
+"""Scoping that must not get in the way: shared evaluation schemes, bulk PDF of nothing (the picker: test_picker.py)."""
+from documents import Pledge
 from documents.evaluation import EvaluationRound, EvaluationScheme
 from tests.conftest import csrf_from
 from tests.factories import org
@@ -31,21 +28,6 @@ def test_schemes_stay_the_administrators_to_change(login_as, seeded):
         scheme = EvaluationScheme.objects.first()
     assert clerk.get("/admin/scheme/").status_code == 403
     assert clerk.get(f"/admin/scheme/edit/?id={scheme.pk}").status_code == 403
-
-
-def test_the_pledge_picker_offers_only_pledges_the_clerk_can_open(login_as, seeded):
-    clerk = login_as("sq_clerk")
-    with seeded.app_context():
-        hidden = [o.name for o in Organisation.objects if o.code not in ("SQ01",)]
-    page = clerk.get("/admin/pledge/new/").get_data(as_text=True)
-    member_form = page[page.index('name="pick"'):]
-    member_form = member_form[:member_form.index("</select>")]
-    labels = [html_lib.unescape(t) for t in re.findall(r"<option[^>]*>([^<]+)</option>", member_form)]
-    assert len(labels) > 5
-    offered = [label for label in labels if any(name in label for name in hidden)]
-    assert not offered, f"the picker offers organisations the clerk cannot open: {offered[:3]}"
-    for value in re.findall(r'<option value="([0-9a-f]{24}:[0-9a-f]{24})"', member_form)[:8]:
-        assert clerk.get(f"/admin/pledge/new/?pick={value}&year=2026").status_code == 200, value
 
 
 def test_bulk_pdf_of_rows_the_user_cannot_see_says_so(login_as, seeded):

@@ -16,10 +16,15 @@ from adminapp import config as app_config
 from documents import Member, Pledge, User
 from documents.calendar import PublicationDeadline, YearClosing
 from documents.evaluation import EvaluationRound, EvaluationScheme
+from documents.activity import scheme_for
 from documents.importbatch import ImportBatch
+from documents.card import MemberCard
+from documents.modelpost import ModelPost, not_party_members
+from documents.zone import Duty, ResponsibilityZone
 from documents.opinion import Opinion
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import LeaderComment, Rectification, SupervisionNote, SupervisionRound
+from documents.window import WorkWindow
 from tests.clock import TODAY, YEAR
 from tests.factories import org
 
@@ -101,6 +106,7 @@ def foreign_records(app):
     qy_clerk = User.objects(username="qy_clerk").first()
     pledge = Pledge.objects(organisation=qy, scope="member").first()
     member = Member.objects(organisation=qy, residential_org=None).first()
+    party = next(m for m in Member.objects(organisation=qy) if not not_party_members([m]))
     round_ = SupervisionRound(organisation=qy, year=YEAR, quarter=1, held_on=TODAY, summary="机械厂督诺",
                               notes=[SupervisionNote(pledge=pledge, comment="好")])
     round_.save_checked(None)
@@ -114,6 +120,7 @@ def foreign_records(app):
         "SupervisionRound": round_, "Attachment": attachment,
         "Opinion": Opinion(pledge=pledge, organisation_id=qy.pk, text="机械厂的意见"),
         "PublicationDeadline": PublicationDeadline(organisation=qy, year=YEAR, deadline=TODAY),
+        "WorkWindow": WorkWindow(organisation=qy, year=YEAR, propose_from=TODAY, propose_until=TODAY),
         "YearClosing": YearClosing(organisation=qy, year=YEAR - 1, note="机械厂归档", closed_by="管理员"),
         "Rectification": Rectification(organisation=qy, pledge=pledge, round=round_, problem="机械厂整改",
                                        deadline=TODAY + dt.timedelta(days=30)),
@@ -121,11 +128,17 @@ def foreign_records(app):
                                        method="现场点评", content="机械厂点评"),
         "EvaluationRound": EvaluationRound(organisation=qy, year=YEAR, scheme=EvaluationScheme.objects.first()),
         "ImportBatch": ImportBatch(created_by=qy_clerk.pk, filename="机械厂.csv"),
+        "ModelPost": ModelPost(organisation=qy, scheme=scheme_for("modelpost"), title="机械厂示范岗", members=[party]),
+        "ResponsibilityZone": ResponsibilityZone(organisation=qy, scheme=scheme_for("zone"), section="金工车间",
+                                                 name="机械厂责任区", head=party, tasks="安全生产",
+                                                 duties=[Duty(member=party, duty="机械厂责任")]),
+        "MemberCard": MemberCard(organisation=qy, member=party, year=YEAR, scheme=scheme_for("card"),
+                                 proposed="机械厂标准"),
     }
     for record in records.values():
         if record.pk is None:
             record.save()
-    for model in ("PledgeTemplate", "Vocabulary", "EvaluationScheme", "AuditEntry"):
+    for model in ("PledgeTemplate", "Vocabulary", "EvaluationScheme", "AuditEntry", "ActivityScheme"):
         document = next(v.model for v in admin_views(app).values()
                         if getattr(v, "model", None) and v.model.__name__ == model)
         records[model] = document.objects.first()
@@ -140,8 +153,9 @@ def dump(app):
 
 
 def changes(before, after):
+    """Collections whose documents differ; one that a read merely created, still empty, is no change."""
     return {name: (len(before.get(name, [])), len(after.get(name, [])))
-            for name in set(before) | set(after) if before.get(name) != after.get(name)}
+            for name in set(before) | set(after) if before.get(name, []) != after.get(name, [])}
 
 
 @pytest.mark.parametrize("endpoint,role,requests,actions", CASES)

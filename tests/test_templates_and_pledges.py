@@ -197,6 +197,24 @@ def test_template_validation_messages(login_as, seeded):
     assert "字段代码“Bad Key”无效" in page and "分组“不存在的分组”不存在" in page and "最小值大于最大值" in page
 
 
+def test_template_editor_offers_its_sections_and_pinyin_field_codes(login_as, seeded):
+    admin = login_as("admin")
+    with seeded.app_context():
+        template = current_template(COMMUNITY_MEMBER)
+    page = admin.get(f"/admin/template/edit/?id={template.pk}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="fields-0-section"[^>]*>(.*?)</select>', page, re.S)[1]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", select) == ["—", *template.sections]
+    assert "template_keys.js" in page
+    taken = [f.key for f in template.fields] + ["bangfukunnanhushu"]
+    assert admin.get("/admin/template/key.json", query_string={"label": "帮扶困难户数", "taken": taken}).get_json() == \
+        {"key": "bangfukunnanhushu_2"}
+    response = add_field_in_admin(admin, template, key="", label="帮扶困难户数", type="number", section=template.sections[-1])
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with seeded.app_context():
+        added = next(f for f in current_template(COMMUNITY_MEMBER).fields if f.label == "帮扶困难户数")
+        assert added.key == "bangfukunnanhushu" and added.section == template.sections[-1]
+
+
 def test_oral_pledge_records_who_and_when(login_as, seeded):
     with seeded.app_context():
         sq = org("SQ01")

@@ -1,5 +1,4 @@
 """The write path: no failed or interrupted save leaves a record uneditable, and no change loses its audit entry."""
-import datetime as dt
 import re
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from documents.base import StaleRecord
 from documents.cycle import transition
 from documents.evaluation import EvaluationRound, EvaluationScheme, Score, issue_ballots, members_of
 from documents.idcard import check_digit
+from tests import clock
 from tests.factories import make_id_number, make_member, make_org, org
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -144,9 +144,8 @@ def test_a_unique_conflict_reported_by_the_update_itself_is_still_a_message(seed
 # -- a process that dies between two writes ----------------------------------------------------------
 
 CRASH = """
-import datetime as dt, os, sys
+import os, sys
 import pymongo.collection
-import time_machine
 from mongoengine import Document
 from mongoengine.queryset import QuerySet
 from adminapp import create_app
@@ -155,7 +154,8 @@ from documents import Member, User
 from documents.cycle import transition
 from documents.evaluation import EvaluationRound, EvaluationScheme, Score, issue_ballots, members_of
 
-time_machine.travel(dt.datetime.fromisoformat(sys.argv[4]), tick=True).start()  # the test's clock
+from tests.clock import follow
+follow(sys.argv[4], sys.argv[5])  # the test's clock
 config = TestConfig()
 config.MONGODB_URI = sys.argv[1]
 app = create_app(config)
@@ -185,8 +185,8 @@ sys.exit(0)
 
 def die_during(app, where, record_id):
     """Run one save in another process that is killed (exit 9, no cleanup) at the given point."""
-    now = dt.datetime.now(dt.timezone.utc).isoformat()
-    done = subprocess.run([sys.executable, "-c", CRASH, app.config["MONGODB_URI"], where, str(record_id), now],
+    done = subprocess.run([sys.executable, "-c", CRASH, app.config["MONGODB_URI"], where, str(record_id),
+                           *clock.handover()],
                           cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr[-2000:]
 

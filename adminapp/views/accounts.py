@@ -1,4 +1,4 @@
-"""Administrator-only views: accounts, word lists and the audit trail."""
+"""Administrator-only views: accounts and word lists."""
 import datetime as dt
 
 from flask import current_app, flash
@@ -74,21 +74,3 @@ class VocabularyView(AdminOnly, ScopedModelView):
     form_columns = ("kind", "label", "order", "active")
     can_delete = False
     column_description = {"active": _l("停用后新录入时不再出现，已有记录保持不变")}
-
-
-class AuditView(AdminOnly, ScopedModelView):
-    can_create = False
-    can_edit = False
-    can_delete = False
-    column_list = ("at", "actor", "action", "collection", "summary", "before", "after")
-    column_searchable_list = ("actor", "action", "summary")
-    column_default_sort = ("at", True)
-    column_filters = (ListValueFilter("collection", _l("记录类型"), values=[
-        "organisation", "member", "user", "vocabulary", "import_batch", "pledge_template", "pledge", "progress",
-        "supervision_round", "rectification", "leader_comment", "evaluation_round", "year_closing"]),
-        ListValueFilter("action", _l("操作"), values=[
-            "新建", "修改", "删除", "新建承诺", "修改承诺", "提交审核", "审核通过", "退回修改", "签订备案", "公示",
-            "退回重审", "登记进度", "挂牌销号", "评议完成", "年度归档", "撤销年度归档"]))
-
-    def is_action_allowed(self, name):
-        return False

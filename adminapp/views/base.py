@@ -28,7 +28,7 @@ from wtforms import HiddenField
 from adminapp.views.dashboard import chart_context, dashboard_context
 from adminapp.views.filters import OrgSubtreeFilter
 from adminapp.views.forms import ScopedConverter, SecureAdminForm, VersionField
-from documents import access, audit, search, summary
+from documents import access, audit, audit_view, search, summary
 from documents.base import StaleRecord
 from documents.store.claims import form_key, new_nonce, once
 from documents.organisation import ref_id
@@ -186,7 +186,10 @@ class ScopedModelView(LoginRequired, ModelView):
 
     @expose("/ajax/lookup/")
     def ajax_lookup(self):
-        abort(404)
+        """Only the scoped loaders a view declares (forms.MemberLoader) answer; Flask-Admin's own read every document."""
+        if request.args.get("name") not in (self._form_ajax_refs or {}):
+            abort(404)
+        return super().ajax_lookup()
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
@@ -295,8 +298,8 @@ class ScopedModelView(LoginRequired, ModelView):
 
     @staticmethod
     def timeline(model):
-        """The audit entries of a record, for its details page."""
-        return audit.timeline(model)
+        """The audit entries of a record as sentences, for its details page."""
+        return audit_view.timeline(model)
 
     def _owner_id(self, model):
         field = access.SCOPE_FIELDS.get(self.model.__name__)

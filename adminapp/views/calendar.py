@@ -16,6 +16,12 @@ class DeadlineView(ScopedModelView):
     form_columns = ("organisation", "year", "deadline")
 
 
+class WorkWindowView(ScopedModelView):
+    """提诺 and 评诺 time, set like deadlines: it applies to the organisation and every one below it."""
+    column_list = ("organisation_name", "year", "propose_from", "propose_until", "evaluate_from", "evaluate_until")
+    form_columns = ("organisation", "year", "propose_from", "propose_until", "evaluate_from", "evaluate_until")
+
+
 class YearClosingView(AdminOnly, ScopedModelView):
     column_list = ("organisation_name", "year", "active", "closed_by", "created_at", "reopened_by", "reopen_reason")
     form_columns = ("organisation", "year", "note")

@@ -3,7 +3,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +14,7 @@ from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import ScopedModelView, submission
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.pledge import YearFilter
+from adminapp.views.settings import base_url, loopback_warning
 from documents import audit
 from documents.base import StaleRecord
 from documents.store.claims import new_nonce
@@ -72,9 +73,9 @@ class EvaluationRoundView(ScopedModelView):
         except ValidationError as exc:
             flash(str(exc.message), "error")
             return redirect(url_for(".details_view", id=round_.pk))
-        base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
-        slips = [(t, f"{base}{url_for('public.ballot', token=t.token)}") for t in tokens]
-        return self.render("admin/ballot_slips.html", round=round_, slips=[(t, u, qr_svg(u)) for t, u in slips])
+        slips = [(t, f"{base_url()}{url_for('public.ballot', token=t.token)}") for t in tokens]
+        return self.render("admin/ballot_slips.html", round=round_, slips=[(t, u, qr_svg(u)) for t, u in slips],
+                           warning=loopback_warning())
 
     @expose("/publish/", methods=("POST",))
     def publish_view(self):

@@ -37,7 +37,7 @@ class OrgSubtreeFilter(BaseMongoEngineFilter):
 
 
 class ListValueFilter(BaseMongoEngineFilter):
-    """Equality on a field (or membership in a list field) against a word list or fixed values."""
+    """Equality on a field (or membership in a list field) against a word list or fixed values ({value: label})."""
 
     def __init__(self, column, name, kind=None, values=None):
         self.kind, self.values = kind, values
@@ -47,7 +47,7 @@ class ListValueFilter(BaseMongoEngineFilter):
         if self.values is None and not has_request_context():
             return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         values = self.values if self.values is not None else Vocabulary.labels(self.kind)
-        return [(v, v) for v in values]
+        return list(values.items()) if isinstance(values, dict) else [(v, v) for v in values]
 
     def validate(self, value):
         """Only a value offered in the drop-down filters anything; others are ignored, never a 500."""
@@ -58,3 +58,11 @@ class ListValueFilter(BaseMongoEngineFilter):
 
     def operation(self):
         return _l("为")
+
+
+def with_default(view, filters, kind, value):
+    """The filters plus the view's filter of this kind at value unless the user chose one: wide lists open narrow."""
+    index = next(i for i, f in enumerate(view._filters) if isinstance(f, kind))
+    if not any(i == index for i, _name, _value in filters):
+        filters.append((index, str(view._filters[index].name), value))
+    return filters

@@ -1,19 +1,23 @@
-"""Form pieces shared by the admin views: Flask-WTF CSRF and organisation-scoped drop-downs."""
+"""Form pieces shared by the admin views: Flask-WTF CSRF, typed input made ordinary, organisation-scoped drop-downs."""
+from bson import ObjectId
 from flask_admin.contrib.mongoengine.form import QuerySetSelectField
 from flask_admin.contrib.mongoengine.form import CustomModelConverter
 from flask_admin.form import BaseForm
+from flask_admin.model.ajax import AjaxModelLoader
+from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.form import converts
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
-from wtforms import HiddenField, SelectField, SelectMultipleField, widgets
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
-from documents import access
+from documents import access, normalise
 from documents.base import StaleRecord
+from documents.member import PICK_LIMIT, Member, matching
 from documents.vocabulary import Vocabulary
 
 
@@ -34,6 +38,43 @@ class SecureAdminForm(BaseForm):
     class Meta:
         csrf = True
         csrf_class = FlaskWTFCSRF
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """Read the form; every one-line text box loses full-width digits and spaces (１３８…, 　马丽　)."""
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        if formdata:
+            for field in self:
+                if type(field) is StringField and isinstance(field.data, str):
+                    field.data = normalise.line(field.data)
+
+
+class PartialDateField(StringField):
+    """A date typed as people write it (2026-03-31, 2026年3月31日, 46112); a year and month alone (2001-07) stays so.
+
+    `data` is a normalise.PartialDate; the record keeps the day and lists the field in `month_only`.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": _("如 2001-07-01；只知道年月时写 2001-07")})
+        super().__init__(label, validators, **kwargs)
+
+    def process_data(self, value):
+        """A stored date; the view marks it month-only from its record (a field does not see the record)."""
+        self.data = normalise.PartialDate(value, False) if value else None
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None
+            self.data = normalise.read_date(valuelist[0], month_allowed=True)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return str(normalise.iso_date(self.data.day, self.data.month_only)) if self.data else ""
+
+    def populate_obj(self, obj, name):
+        obj[name] = self.data.day if self.data else None
+        obj.month_only = [f for f in obj.month_only if f != name] + ([name] if self.data and self.data.month_only else [])
 
 
 class VersionField(HiddenField):
@@ -102,8 +143,38 @@ class ScopedConverter(CustomModelConverter):
     @converts("ReferenceField")
     def conv_Reference(self, model, field, kwargs):
         kwargs["allow_blank"] = not field.required
+        loader = getattr(self.view, "_form_ajax_refs", {}).get(field.name)
+        if loader:
+            return ScopedAjaxSelectField(loader, **kwargs)
         kwargs["blank_text"] = "—"
         return ScopedReferenceField(document=field.document_type, **kwargs)
+
+
+class ScopedAjaxSelectField(AjaxSelectField):
+    """A searchable picker whose loader is scoped: an id it cannot find is refused, never saved as blank."""
+
+    def pre_validate(self, form):
+        if self.data is None and (self._formdata or not self.allow_blank):
+            raise ValidationError(_("请从列表中选择"))
+
+
+class MemberLoader(AjaxModelLoader):
+    """A searchable member picker: the user's members whose name contains, or ID number ends with, what was typed."""
+
+    def __init__(self, name):
+        super().__init__(name, {"placeholder": _l("输入姓名（或其中几个字），或身份证号后4位")})
+
+    def format(self, model):
+        return (str(model.pk), model.picker_label) if model else None
+
+    def get_one(self, pk):
+        if not ObjectId.is_valid(str(pk)):
+            return None
+        return access.scope(Member.objects, current_user).filter(pk=ObjectId(str(pk))).first()
+
+    def get_list(self, query, offset=0, limit=PICK_LIMIT):
+        """A page at most, whatever the widget asks for: one indexed equality under the user's scope."""
+        return matching(access.scope(Member.objects, current_user), query or "", min(limit or PICK_LIMIT, PICK_LIMIT))
 
 
 class VocabularySelectField(SelectField):

@@ -8,6 +8,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from adminapp.views.base import LoginRequired, object_id_or_404
+from adminapp.views.settings import base_url
 from documents import access, jobs
 from documents.organisation import Organisation
 from exporters import archive
@@ -46,7 +47,8 @@ class JobView(LoginRequired, BaseView):
         path = Path(job.result.get("path", ""))
         if job.state != jobs.DONE or not path.is_file():
             abort(404)
-        return send_file(path, mimetype="application/zip", as_attachment=True, download_name=job.result["filename"])
+        return send_file(path, mimetype=job.result.get("mimetype", "application/zip"), as_attachment=True,
+                         download_name=job.result["filename"])
 
     @expose("/archive/", methods=("POST",))
     def start_archive(self):
@@ -56,8 +58,7 @@ class JobView(LoginRequired, BaseView):
             abort(404)
         year = request.form.get("year", type=int) or dt.date.today().year
         key = request.form.get("key") or uuid.uuid4().hex
-        base_url = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-        job = archive.start_archive_job(organisation, year, base_url, current_user, key[:40],
+        job = archive.start_archive_job(organisation, year, base_url(), current_user, key[:40],
                                         current_app.config["JOB_DIR"])
         return redirect(url_for(".details", job_id=job.id))
 
@@ -65,4 +66,6 @@ class JobView(LoginRequired, BaseView):
 def _back_link(job):
     if job.kind == "import":
         return url_for("member.index_view")
+    if job.kind == "files" and job.params["tasks"][0]["task"][0] == "letter":
+        return url_for("pledge.index_view")
     return url_for("organisation.details_view", id=job.organisation)

@@ -11,8 +11,8 @@ from wtforms.fields.choices import SelectChoice
 
 from adminapp.views.base import ScopedModelView, object_id_or_404
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
-from adminapp.views.forms import CheckboxesField, VocabularySelectField
-from documents import access, idcard, jobs, roster
+from adminapp.views.forms import CheckboxesField, PartialDateField, VocabularySelectField
+from documents import access, idcard, jobs, normalise, roster
 from documents.importbatch import ImportBatch
 from documents.member import GENDERS
 from documents.organisation import Organisation
@@ -29,16 +29,22 @@ def _categories(view, context, model, name):
     return "、".join(model.categories)
 
 
+def _date(view, context, model, name):
+    return model.show_date(name)
+
+
 class MemberView(ScopedModelView):
     column_list = ("name", "gender", "id_number", "organisation_name", "post", "categories", "status")
     column_labels = {"organisation_name": _l("所属组织")}
     column_searchable_list = ("name", "id_number", "phone", "post")
     column_formatters = {"id_number": _masked, "categories": _categories}
-    column_formatters_detail = {"categories": _categories}
+    column_details_exclude_list = (*ScopedModelView.column_details_exclude_list, "month_only", "search_keys")
+    column_formatters_detail = {"categories": _categories, "birth_date": _date, "joined_on": _date}
     column_default_sort = "name"
     form_columns = ("name", "gender", "id_number", "phone", "birth_date", "joined_on", "organisation",
                     "post", "duty", "categories", "residential_org", "status")
-    form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField, "gender": SelectField}
+    form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField, "gender": SelectField,
+                      "birth_date": PartialDateField, "joined_on": PartialDateField}
     form_args = {"categories": {"kind": "member_category"}, "status": {"kind": "member_status"},
                  "residential_org": {"choices_from": lambda: Organisation.objects(org_type="社区")},
                  "gender": {"choices": [SelectChoice("", _l("按身份证号自动填写")),
@@ -50,6 +56,15 @@ class MemberView(ScopedModelView):
         ListValueFilter("gender", _l("性别"), values=GENDERS),
     )
     list_template = "admin/member_list.html"
+
+    def edit_form(self, obj=None):
+        """Open the form with each date as it was given: 2001-07 stays a month."""
+        form = super().edit_form(obj)
+        if obj is not None:
+            for name in ("birth_date", "joined_on"):
+                if form[name].data and not form[name].raw_data:
+                    form[name].data = normalise.PartialDate(form[name].data.day, name in obj.month_only)
+        return form
 
     def on_model_delete(self, model):
         """A member with pledges or comments stays: their records would point at nobody."""
@@ -67,7 +82,7 @@ class MemberView(ScopedModelView):
         headers = [h for h, _k in roster.COLUMNS]
         codes = {o.pk: o.code for o in Organisation.objects.only("code")}
         rows = (roster.row_of(m, codes) for m in members)
-        data = spreadsheet.workbook_bytes(_("党员花名册"), headers, rows)
+        data = spreadsheet.workbook_bytes(_("党员花名册"), headers, rows, text_columns=roster.TEXT_COLUMNS)
         return send_file(io.BytesIO(data), as_attachment=True, download_name="党员花名册.xlsx",
                          mimetype=spreadsheet.XLSX_MIME)
 
@@ -97,7 +112,7 @@ class MemberView(ScopedModelView):
     def import_template(self, ext):
         headers, example = roster.template_rows()
         if ext == "xlsx":
-            data = spreadsheet.workbook_bytes(_("花名册"), headers, [example])
+            data = spreadsheet.workbook_bytes(_("花名册"), headers, [example], text_columns=roster.TEXT_COLUMNS)
             return send_file(io.BytesIO(data), as_attachment=True, download_name="花名册导入模板.xlsx",
                              mimetype=spreadsheet.XLSX_MIME)
         if ext == "csv":

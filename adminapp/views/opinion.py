@@ -1,5 +1,6 @@
 """群众意见 in the admin."""
 from adminapp.views.base import ScopedModelView
+from documents import suggestion
 
 
 class OpinionView(ScopedModelView):
@@ -8,3 +9,8 @@ class OpinionView(ScopedModelView):
     column_searchable_list = ("text",)
     form_columns = ("state", "reply")
     can_create = False
+    details_template = "admin/opinion_details.html"
+
+    def suggestion_of(self, opinion):
+        """The 居民点单 made from this opinion, if any, for its page."""
+        return suggestion.of_opinion(opinion)

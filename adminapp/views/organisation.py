@@ -3,7 +3,7 @@ import datetime as dt
 import io
 import uuid
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +12,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import LoginRequired, ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
+from adminapp.views.settings import base_url
 from documents import access
 from documents.member import Member
 from documents.organisation import LEVELS, Organisation, forest, ref_id
@@ -76,9 +77,11 @@ class OrganisationView(ScopedModelView):
         organisation = self.get_one(request.args.get("id"))
         year = year_arg()
         kind, fmt = request.args.get("kind"), request.args.get("fmt", "pdf")
+        if fmt == "pdf" and (kind == "board" or kind in LEDGERS) and \
+                len(archive.pledge_ids(organisation, year)) > archive.FILES_IN_REQUEST:
+            return self._export_job(organisation, year, kind)
         if kind == "board":
-            base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-            data, name, mime = archive.board_pdf(organisation, year, base), "公示表.pdf", "application/pdf"
+            data, name, mime = archive.board_pdf(organisation, year, base_url()), "公示表.pdf", "application/pdf"
         elif kind in LEDGERS and fmt == "pdf":
             data, name, mime = archive.ledger_pdf(kind, organisation, year), f"{kind}.pdf", "application/pdf"
         elif kind in LEDGERS and fmt == "xlsx":
@@ -88,6 +91,17 @@ class OrganisationView(ScopedModelView):
         title = "公示表" if kind == "board" else LEDGERS[kind](organisation, year)[0]
         return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True,
                          download_name=f"{organisation.code}_{year}_{title}.{name.rsplit('.', 1)[1]}")
+
+
+    def _export_job(self, organisation, year, kind):
+        """A street's board sheet or ledger is rendered by a job; its page shows the progress and then the download."""
+        if kind == "board":
+            base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+            task, title = ("board", organisation.pk, year, base), _("公示表")
+        else:
+            task, title = ("ledger", organisation.pk, year, kind, "pdf"), _("台账")
+        job = archive.start_files_job([task], title, current_user, organisation.pk, current_app.config["JOB_DIR"])
+        return redirect(url_for("job.details", job_id=job.id))
 
 
 class OrgTreeView(LoginRequired, BaseView):

@@ -1,9 +1,8 @@
 """Pledges in the admin: the list, forms built from the template version, details and actions."""
 import datetime as dt
 import io
-import zipfile
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -12,12 +11,12 @@ from flask_login import current_user
 from mongoengine.errors import ValidationError
 
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
-from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter, with_default
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
-from documents import access, audit, progress
+from documents import access, audit_view, progress, review_hints, rollover, suggestion, window
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
-from documents.member import Member
+from documents.member import PICK_LIMIT, Member, matching
 from documents.organisation import Organisation, ref_id
 from documents.opinion import Opinion
 from documents.pledge import State
@@ -28,9 +27,6 @@ from documents.store.claims import form_key, new_nonce, once
 from documents.template import ITEM_COLUMNS, parse_date
 from documents.vocabulary import Vocabulary
 from exporters import archive
-
-
-MEMBERS_SHOWN = 1000  # on the "whose pledge" page; the searchable picker is separate work
 
 
 class YearFilter(BaseMongoEngineFilter):
@@ -64,19 +60,21 @@ class OralFilter(BaseMongoEngineFilter):
         return _l("为")
 
 
-def pledge_members(user, limit=None):
-    """Members a user may record pledges for: on their organisations' rosters or reporting to their communities.
+def pledge_members(user, term, organisation=None):
+    """Members a user may record pledges for whose name contains, or ID number ends with, the term; a page at most.
 
-    Each query is one equality (a path, or a community), never `$in`; rows are not dereferenced
-    (`org_id`, `home_id` are set on each) and the result is sorted by name here.
+    Those on the rosters of the user's organisations (or of the chosen one) and those reporting to
+    its communities. Each query is equalities FerretDB pushes down (a path or a community, and the
+    member's search key), never `$in`; rows are not dereferenced (`org_id`, `home_id` are set on each).
     """
-    ids = access.visible_org_ids(user)
-    found = list(access.scope(Member.objects, user).filter(status="在册").no_dereference().limit(limit or 0))
-    for org_id in ids or ():
-        found += Member.objects(residential_org=org_id, status="在册").no_dereference().limit(limit or 0)
+    own = Member.objects(org_path=organisation) if organisation else access.scope(Member.objects, user)
+    homes = [organisation] if organisation else access.visible_org_ids(user) or ()
+    found = matching(own, term)
+    for org_id in homes:
+        found += matching(Member.objects(residential_org=org_id), term)
     for member in found:
         member.org_id, member.home_id = ref_id(member, "organisation"), ref_id(member, "residential_org")
-    return sorted({m.pk: m for m in found}.values(), key=lambda m: m.name)[:limit]
+    return sorted({m.pk: m for m in found}.values(), key=lambda m: m.name)[:PICK_LIMIT]
 
 
 def pledge_member(user, member_id):
@@ -88,11 +86,22 @@ def pledge_member(user, member_id):
     return member if mine or access.can_see_org(user, ref_id(member, "residential_org")) else None
 
 
-def pledge_choices(user):
-    """(member, organisation id) pairs offered on 创建承诺: only organisations whose pledges the user can open."""
-    return [(member, org_id) for member in pledge_members(user, limit=MEMBERS_SHOWN)
-            for org_id in dict.fromkeys(o for o in (member.org_id, member.home_id) if o is not None)
-            if access.can_see_org(user, org_id)]
+def pledge_choices(user, term, organisation=None):
+    """(value, label) pairs offered on 创建承诺: a matching member with each organisation whose pledge the user can open."""
+    choices = []
+    for member in pledge_members(user, term, organisation):
+        for org_id in dict.fromkeys(o for o in (member.org_id, member.home_id) if o is not None):
+            if access.can_see_org(user, org_id):
+                choices.append((f"{member.pk}:{org_id}", _pick_label(member, org_id)))
+    return choices
+
+
+def _pick_label(member, org_id):
+    """How a clerk tells two 王芳 apart; a community sees its reporting member without the work unit it cannot open."""
+    if org_id != member.org_id:
+        return f"{member.name}（{member.masked_id}）" + _(" · 到%(org)s报到的承诺",
+                                                          org=ScopedModelView.name_of(Organisation, org_id))
+    return member.picker_label + (f"（{'、'.join(member.categories)}）" if member.categories else "")
 
 
 class PledgeView(ScopedModelView):
@@ -118,11 +127,7 @@ class PledgeView(ScopedModelView):
 
     def _get_list_filter_args(self):
         """This year's pledges unless the user chose a year (or every year): a clerk's list stays narrow."""
-        filters = super()._get_list_filter_args() or []
-        index = next(i for i, f in enumerate(self._filters) if isinstance(f, YearFilter))
-        if not any(i == index for i, _name, _value in filters):
-            filters.append((index, str(self._filters[index].name), str(dt.date.today().year)))
-        return filters
+        return with_default(self, super()._get_list_filter_args() or [], YearFilter, str(dt.date.today().year))
 
     def on_model_delete(self, model):
         if model.state not in (State.DRAFT.value, State.RETURNED.value):
@@ -134,14 +139,15 @@ class PledgeView(ScopedModelView):
         if not self.can_create:
             abort(403)
         org_id, member_id = request.args.get("organisation"), request.args.get("member")
-        if request.args.get("pick"):
+        if request.args.get("pick") and "find" not in request.args:
             member_id, _sep, org_id = request.args["pick"].partition(":")
         year = year_arg()
         if not org_id:
             orgs = sorted(access.org_queryset(current_user), key=lambda o: o.code)
-            org_names = {o.pk: o.name for o in Organisation.objects.only("name")}
-            return self.render("admin/pledge_choose.html", orgs=orgs, choices=pledge_choices(current_user),
-                               org_names=org_names, year=year)
+            term, within = request.args.get("q", ""), self._picked_org()
+            return self.render("admin/pledge_choose.html", orgs=orgs, year=year, term=term, within=within,
+                               choices=pledge_choices(current_user, term, within) if term.strip() else None,
+                               limit=PICK_LIMIT)
         organisation = self._visible_org(org_id)
         member = None
         if member_id:
@@ -150,7 +156,25 @@ class PledgeView(ScopedModelView):
         if template is None:
             flash(_("没有适用于“%(t)s”的承诺模板，请联系系统管理员添加。", t=organisation.org_type), "error")
             return redirect(url_for(".create_view"))
-        return self._form_page(template, organisation, member, year, None)
+        outside = window.outside(organisation.pk, year)
+        if outside and not current_user.is_admin:
+            flash(window.refusal(outside), "error")
+            return redirect(url_for(".index_view"))
+        return self._form_page(template, organisation, member, year, None, outside)
+
+    @expose("/members.json")
+    def members_json(self):
+        """The member picker's matches for what the clerk has typed so far: at most a page, only whom they may pledge for."""
+        if not self.can_create:
+            abort(403)
+        term = request.args.get("q", "")
+        choices = pledge_choices(current_user, term, self._picked_org()) if term.strip() else []
+        return jsonify({"results": [{"value": v, "label": label} for v, label in choices], "limit": PICK_LIMIT})
+
+    def _picked_org(self):
+        """The organisation the picker is narrowed to (?in=), when the user may see it."""
+        org_id = request.args.get("in")
+        return self._visible_org(org_id).pk if org_id else None
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
@@ -166,7 +190,7 @@ class PledgeView(ScopedModelView):
         org = access.org_queryset(current_user).filter(pk=object_id_or_404(org_id)).first()
         return org or abort(404)
 
-    def _form_page(self, template, organisation, member, year, pledge):
+    def _form_page(self, template, organisation, member, year, pledge, outside=None):
         members = [*Member.objects(organisation=organisation).only("name"),
                    *Member.objects(residential_org=organisation).only("name")]
         member_choices = [(name, name) for name in sorted({m.name for m in members})]
@@ -185,7 +209,7 @@ class PledgeView(ScopedModelView):
                 saved_id = once(form_key(current_user.pk, submission(), "pledge"), lambda: str(save_pledge(
                     current_user, organisation=organisation, member=member, year=year,
                     raw_values=raw_values(form, template), raw_items=raw_items(form), oral=form.oral.data,
-                    pledge=pledge,
+                    pledge=pledge, outside_reason=request.form.get("outside_reason"),
                     expected_version=form.expected_version.version(pledge.version if pledge else None)).pk))
             except PledgeErrors as exc:
                 for message in show_errors(form, exc.errors):
@@ -202,24 +226,30 @@ class PledgeView(ScopedModelView):
         return self.render("admin/pledge_form.html", form=form, tpl=template, organisation=organisation,
                            member=member, year=year, pledge=pledge, low=low, high=high,
                            oral_allowed=bool(member) and template.allows_oral(categories),
-                           item_columns=ITEM_COLUMNS)
+                           item_columns=ITEM_COLUMNS, outside=outside)
 
     # -- details -------------------------------------------------------------------------------
     @expose("/details/")
     def details_view(self):
-        pledge = self.get_one(request.args.get("id"))
-        timeline = audit.timeline(pledge)
-        return self.render(self.details_template, pledge=pledge, timeline=timeline, item_columns=ITEM_COLUMNS,
-                           editable=self.can_edit and pledge.state in EDITABLE_STATES,
-                           actions=allowed(current_user, pledge), changes=pledge.changes_since_return(),
+        return self._details_page(self.get_one(request.args.get("id")))
+
+    def _details_page(self, pledge, typed=None):
+        """The pledge's page; `typed` is a refused progress form, shown again as the clerk filled it in."""
+        notes = [(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
+                 for n in r.notes if n.pledge and n.pledge.pk == pledge.pk]
+        under_review = pledge.state in (State.SUBMITTED.value, State.RETURNED.value)
+        return self.render(self.details_template, pledge=pledge, timeline=audit_view.pledge_story(pledge, notes),
+                           item_columns=ITEM_COLUMNS, editable=self.can_edit and pledge.state in EDITABLE_STATES,
+                           actions=allowed(current_user, pledge),
+                           changes=pledge.changes_since_return() if under_review else [],
                            entries=sorted(ProgressEntry.objects(pledge=pledge.pk), key=lambda e: (e.item_index, e.on)),
                            overdue=[i + 1 for i in progress.overdue_items(pledge)],
                            progress_open=self.can_edit and pledge.state in progress.OPEN_STATES,
-                           statuses=progress.STATUSES, today=dt.date.today(),
-                           notes=[(r, n) for r in SupervisionRound.objects(notes__pledge=pledge.pk)
-                                  for n in r.notes if n.pledge and n.pledge.pk == pledge.pk],
+                           statuses=progress.STATUSES, today=dt.date.today(), notes=notes,
                            rectifications=Rectification.objects(pledge=pledge.pk),
-                           opinions=Opinion.objects(pledge=pledge.pk))
+                           opinions=Opinion.objects(pledge=pledge.pk), carried_to=rollover.carried_to(pledge),
+                           suggestions=suggestion.open_for(pledge) if pledge.state in EDITABLE_STATES else [],
+                           taken=suggestion.taken_into(pledge), typed=typed or {})
 
     @expose("/progress/", methods=("POST",))
     def progress_view(self):
@@ -235,6 +265,7 @@ class PledgeView(ScopedModelView):
                             (upload.filename, upload.read()) if upload and upload.filename else None)
         except ValidationError as exc:
             flash(_("进度未登记：%(why)s", why=exc.message), "error")
+            return self._details_page(pledge, typed={**request.form.to_dict(), "had_file": bool(upload and upload.filename)})
         else:
             flash(_("已登记进度"), "success")
         return redirect(url_for(".details_view", id=pledge.pk))
@@ -247,19 +278,16 @@ class PledgeView(ScopedModelView):
 
     @action("pdf", _l("导出PDF"))
     def action_pdf(self, ids):
-        """One letter as PDF, several as a zip of letters; only rows the user may see."""
+        """One letter as PDF; several as a zip of letters, made by a job whose page shows its progress."""
         pledges = self.get_selected(ids)
         if not pledges:
             flash(_("所选的承诺不存在或不在您的管辖范围内，没有可导出的承诺书。"), "error")
             return redirect(url_for(".index_view"))
         if len(pledges) == 1:
             return redirect(url_for(".pdf_view", id=pledges[0].pk))
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for pledge in pledges:
-                bundle.writestr(archive.filename(pledge), archive.pledge_pdf(pledge))
-        out.seek(0)
-        return send_file(out, mimetype="application/zip", as_attachment=True, download_name="公开承诺书.zip")
+        job = archive.start_files_job([("letter", p.pk) for p in pledges], _("公开承诺书"), current_user,
+                                      ref_id(pledges[0], "organisation"), current_app.config["JOB_DIR"])
+        return redirect(url_for("job.details", job_id=job.id))
 
     @expose("/attachment/<attachment_id>")
     def attachment_view(self, attachment_id):
@@ -290,16 +318,27 @@ class PledgeView(ScopedModelView):
             if refused and len(pledges) == 1:
                 return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(),
                                    form=form, checks=_checks(pledges, step), today=dt.date.today(),
-                                   nonce=form.get("nonce") or new_nonce())
+                                   nonce=form.get("nonce") or new_nonce(), hints=_hints(pledges, step))
             if len(pledges) == 1:
                 return redirect(url_for(".details_view", id=pledges[0].pk))
             return redirect(url_for(".index_view"))
         return self.render("admin/pledge_act.html", step=step, pledges=pledges, criteria=criteria(), form={},
-                           checks=_checks(pledges, step), today=dt.date.today(), nonce=new_nonce())
+                           checks=_checks(pledges, step), today=dt.date.today(), nonce=new_nonce(),
+                           hints=_hints(pledges, step))
 
 
 def criteria():
     return Vocabulary.labels("review_criterion")
+
+
+def _hints(pledges, step):
+    """The reviewer's hints when one pledge is reviewed: {item index or None: [Hint]}, never a refusal."""
+    if len(pledges) != 1 or "checklist" not in step.needs:
+        return {}
+    found = {}
+    for hint in review_hints.hints(pledges[0]):
+        found.setdefault(hint.item, []).append(hint)
+    return found
 
 
 def _checks(pledges, step):

@@ -10,6 +10,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Sele
 from wtforms.fields.choices import SelectChoice
 
 from adminapp.views.forms import VersionField
+from documents.normalise import line
 from documents.store.claims import new_nonce
 from documents.template import ITEM_COLUMNS
 
@@ -32,9 +33,9 @@ def _field_for(spec, member_choices, org_choices):
     if kind == "textarea":
         return TextAreaField(render_kw={"rows": 3}, **kw)
     if kind == "number":
-        return StringField(render_kw={"inputmode": "decimal"}, **kw)
+        return StringField(render_kw={"inputmode": "decimal"}, filters=[line], **kw)
     if kind == "date":
-        return StringField(render_kw={"type": "date"}, **kw)
+        return StringField(render_kw={"type": "date"}, filters=[line], **kw)
     if kind == "bool":
         return BooleanField(**kw)
     if kind == "choice":
@@ -45,16 +46,16 @@ def _field_for(spec, member_choices, org_choices):
         return SelectField(choices=_options(member_choices), validate_choice=False, **kw)
     if kind == "org":
         return SelectField(choices=_options(org_choices), validate_choice=False, **kw)
-    return StringField(render_kw={"maxlength": spec.max_length} if spec.max_length else {}, **kw)
+    return StringField(render_kw={"maxlength": spec.max_length} if spec.max_length else {}, filters=[line], **kw)
 
 
 def build_form_class(template, member_choices=(), org_choices=()):
     """A form class for this template version: v_<key> per live field and a list of items."""
     item_attrs = {
         "content": TextAreaField(ITEM_COLUMNS[0][1], render_kw={"rows": 2}),
-        "owner": StringField(ITEM_COLUMNS[1][1]),
-        "deadline": StringField(ITEM_COLUMNS[2][1], render_kw={"type": "date"}),
-        "expected": StringField(ITEM_COLUMNS[3][1]),
+        "owner": StringField(ITEM_COLUMNS[1][1], filters=[line]),
+        "deadline": StringField(ITEM_COLUMNS[2][1], render_kw={"type": "date"}, filters=[line]),
+        "expected": StringField(ITEM_COLUMNS[3][1], filters=[line]),
     }
     for spec in template.item_fields:
         if not spec.retired:

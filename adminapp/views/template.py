@@ -1,13 +1,30 @@
 """Pledge templates in the admin: the administrator shapes pledges without code."""
-from flask import flash
+from flask import flash, jsonify, request
+from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from adminapp.views.accounts import AdminOnly
-from adminapp.views.base import ScopedModelView
+from adminapp.views.base import ScopedModelView, object_ids
 from adminapp.views.filters import ListValueFilter
 from adminapp.views.forms import CheckboxesField
-from documents.template import SCOPES
+from documents.template import DEFAULT_SECTIONS, SCOPES, PledgeTemplate, field_key
 from documents.template_versions import is_used, save_edit
+
+
+def _sections():
+    """The sections of the template being edited (the default ones for a new template), as a field's choices."""
+    ids = object_ids([request.args.get("id")])
+    template = PledgeTemplate.objects(pk=ids[0]).first() if ids else None
+    return [SelectChoice("", "—"), *[SelectChoice(s) for s in (template.sections if template else DEFAULT_SECTIONS)]]
+
+
+class SectionField(SelectField):
+    """A template field's section, chosen from those the template has (the template's check names an unknown one)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, choices=_sections, validate_choice=False, **kwargs)
 
 
 class TemplateView(AdminOnly, ScopedModelView):
@@ -29,10 +46,21 @@ class TemplateView(AdminOnly, ScopedModelView):
                  "oral_categories": {"kind": "member_category"}}
     form_subdocuments = {
         "fields": {"form_subdocuments": {None: {"form_columns": (
-            "key", "label", "type", "section", "order", "required", "options_text", "help_text", "max_length",
+            "label", "key", "type", "section", "order", "required", "options_text", "help_text", "max_length",
+            "min_value", "max_value", "min_date", "max_date", "default", "retired"),
+            "form_overrides": {"section": SectionField}}}},
+        "item_fields": {"form_subdocuments": {None: {"form_columns": (
+            "label", "key", "type", "order", "required", "options_text", "help_text", "max_length",
             "min_value", "max_value", "min_date", "max_date", "default", "retired")}}},
     }
+    create_template = "admin/template_create.html"
+    edit_template = "admin/template_edit.html"
     can_delete = False
+
+    @expose("/key.json")
+    def key_json(self):
+        """The field code the editor suggests for a label, in pinyin, unique among the codes already on the page."""
+        return jsonify({"key": field_key(request.args.get("label", ""), set(request.args.getlist("taken")))})
 
     def persist(self, model, expected_version, log):
         used = is_used(model)

@@ -1,0 +1,93 @@
+"""Browser fixtures: the test's seeded copy served on a free loopback port, one Chromium per worker, a screenshot on failure."""
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from adminapp.config import VAR_DIR
+from tests.browser.live import PHONE, launch, serving
+from tests.browser.ui import log_in
+
+SHOTS = VAR_DIR / "browser-failures"
+# A page that does not answer within this long has hung; Playwright's default 30 s only delays the failure.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
+# The app's and Flask-Admin's static files, fetched once per worker: a page loads twenty of them, each costing the
+# loaded live server half a second.
+STATIC = re.compile(r"^http://127\.0\.0\.1:\d+/(admin/)?static/")
+_static = {}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session of this worker; each test opens its own contexts."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_url(seeded):
+    """The base URL of this test's seeded app, served in a thread."""
+    with serving(seeded) as url:
+        yield url
+
+
+@pytest.fixture
+def pages(request, chromium, live_url):
+    """pages.new(username=None, phone=False): a fresh page, logged in as that demo account when one is named."""
+    opened = Pages(chromium, live_url)
+    request.node.browser_pages = opened.all
+    yield opened
+    for context in opened.contexts:
+        context.close()
+
+
+class Pages:
+    def __init__(self, browser, url):
+        self.browser, self.url, self.contexts, self.all = browser, url, [], []
+
+    def new(self, username=None, phone=False):
+        viewport = PHONE if phone else {"width": 1280, "height": 900}
+        context = self.browser.new_context(base_url=self.url, viewport=viewport, locale="zh-CN", accept_downloads=True,
+                                           is_mobile=phone, has_touch=phone)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route(STATIC, _from_cache)
+        self.contexts.append(context)
+        page = context.new_page()
+        self.all.append((username or ("phone" if phone else "anonymous"), page))
+        if username:
+            log_in(page, username)
+            expect(page.locator(".navbar")).to_contain_text("退出登录")
+        return page
+
+
+def _from_cache(route):
+    key = urlsplit(route.request.url)._replace(scheme="", netloc="").geturl()
+    if key not in _static:
+        response = route.fetch()
+        if not response.ok:
+            return route.fulfill(response=response)
+        _static[key] = {"status": 200, "headers": response.headers, "body": response.body()}
+    route.fulfill(**_static[key])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, save what every one of its pages showed and name the files in the report."""
+    report = yield
+    if report.failed and call.when == "call":
+        saved = []
+        for n, (who, page) in enumerate(getattr(item, "browser_pages", ())):
+            path = SHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', item.nodeid)}-{n}-{who}.png"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=path, full_page=True)
+                saved.append(f"{who}: {path} ({page.url})")
+            except Exception as exc:  # a crashed page must not hide the test's own failure
+                saved.append(f"{who}: no screenshot ({exc})")
+        if saved:
+            report.sections.append(("screenshots", "\n".join(saved)))
+    return report
