@@ -1,4 +1,4 @@
-"""Regenerate README's screenshots of the web pages (docs/dashboard.png, docs/audit.png) from the demo data in Chromium."""
+"""Regenerate README's screenshots of web pages (docs/dashboard.png, docs/audit.png) from the demo data in Chromium."""
 import sys
 from pathlib import Path
 
