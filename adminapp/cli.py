@@ -13,9 +13,10 @@ from flask.cli import ScriptInfo, with_appcontext
 from adminapp import db
 from adminapp.views.settings import base_url
 from documents import Organisation, Role, User, audit, copies, jobs, notices, summary
+from documents.board import members_published
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
-from exporters import archive, cards
+from exporters import archive, plaques, pledge_cards
 from seed import demo
 
 
@@ -84,7 +85,7 @@ def create_user_command(username, role, org_code, display_name):
 
 @click.group("export")
 def export_group():
-    """Print archives: pledge letters, board sheets, a year's archive."""
+    """Print archives: pledge letters, board sheets, 承诺卡, a year's archive."""
 
 
 @export_group.command("pledge")
@@ -112,6 +113,34 @@ def export_board(code, year, output):
     click.echo(f"已导出 {output}")
 
 
+@export_group.command("activity")
+@click.argument("kind", type=click.Choice(sorted(plaques.RENDERERS)))
+@click.argument("record_id")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_activity(kind, record_id, output):
+    """A model post's plaque (plaque), a zone's responsibility board (zone) or a member's three cards (card), as PDF."""
+    document = plaques.RENDERERS[kind][0]
+    if not ObjectId.is_valid(record_id) or document.objects(pk=ObjectId(record_id)).order_by().first() is None:
+        raise click.ClickException(f"找不到记录 {record_id}")
+    Path(output).write_bytes(plaques.render_task((kind, ObjectId(record_id)))[1])
+    click.echo(f"已导出 {output}")
+
+
+@export_group.command("cards")
+@click.argument("code")
+@click.option("--year", type=int, required=True)
+@click.option("--size", type=click.Choice(list(pledge_cards.SIZES)), default="badge", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_cards(code, year, size, output):
+    """The 承诺卡 of every member of an organisation whose pledge of the year is published, one a page, as PDF."""
+    organisation = _organisation(code)
+    rows = members_published(organisation, year)
+    Path(output).write_bytes(pledge_cards.cards_pdf(rows, organisation, base_url(), size))
+    click.echo(f"已导出 {output}：{len(rows)} 张承诺卡")
+
+
 @export_group.command("archive")
 @click.option("--org", "code", required=True)
 @click.option("--year", type=int, required=True)
@@ -119,10 +148,22 @@ def export_board(code, year, output):
 @with_appcontext
 def export_archive(code, year, output):
     """Every letter, the board sheet, the ledgers and a SHA-256 manifest of an organisation's year, as a zip."""
-    organisation = _organisation(code)
-    tasks = archive.archive_tasks(organisation, year, base_url())
-    with click.progressbar(length=len(tasks), label="正在生成归档", file=sys.stderr) as bar, \
-            open(output, "wb") as target:
+    _write_zip(archive.archive_tasks(_organisation(code), year, base_url()), output, "正在生成归档")
+
+
+@export_group.command("ledgers")
+@click.option("--org", "code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export_ledgers(code, year, output):
+    """Every ledger of an organisation's year (a street's included), as PDF and .xlsx in a zip."""
+    _write_zip(archive.ledger_tasks(_organisation(code), year), output, "正在生成台账")
+
+
+def _write_zip(tasks, output, label):
+    """Render the tasks into a zip with its manifest, showing a progress bar."""
+    with click.progressbar(length=len(tasks), label=label, file=sys.stderr) as bar, open(output, "wb") as target:
         manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
 
@@ -158,7 +199,7 @@ def _files_job(job, report):
 
 jobs.HANDLERS["archive"] = _archive_job
 jobs.HANDLERS["files"] = _files_job
-jobs.HANDLERS["cards"] = cards.run_cards_job
+jobs.HANDLERS["cards"] = pledge_cards.run_cards_job
 
 
 def _organisation(code):

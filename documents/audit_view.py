@@ -15,8 +15,11 @@ from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumen
                          ObjectIdField, ReferenceField)
 from mongoengine.base.common import _document_registry
 
-from documents.pledge import STATE_TITLES, State
-from documents.template import ITEM_COLUMNS
+from documents import audit
+from documents.organisation import Organisation, ref_id
+from documents.pledge import STATE_TITLES, Pledge, State
+from documents.supervision import SupervisionNote
+from documents.template import ITEM_COLUMNS, PledgeTemplate
 
 # What each kind of record is called; a kind missing here reads as "记录".
 RECORD_TYPES = {
@@ -24,7 +27,10 @@ RECORD_TYPES = {
     "pledge_template": "承诺模板", "pledge": "承诺", "progress": "践诺进度", "supervision_round": "季度督诺",
     "rectification": "整改台账", "leader_comment": "点评台帐", "evaluation_round": "评诺",
     "evaluation_scheme": "评议方案", "year_closing": "年度归档", "publication_deadline": "公示期限",
-    "opinion": "群众意见", "attachment": "附件",
+    "opinion": "群众意见", "attachment": "附件", "work_window": "提诺与评诺时间", "suggestion": "居民点单",
+    "model_post": "党员示范岗", "responsibility_zone": "党员责任区", "zone_log": "责任区记录",
+    "member_card": "岗位先进性创建卡", "activity_scheme": "示范岗与责任区方案", "activity_assessment": "考评记录",
+    "site_settings": "系统设置", "notice": "催办提醒",
 }
 
 # How each action reads after "谁 于 何时": {obj} is the record's label, {type} its kind.
@@ -51,7 +57,8 @@ LABELS = {"recorded_by": "登记人", "attachment_name": "附件", "reviewer": "
           "guidance": "意见", "checklist": "审诺要点", "at": "时间"}
 OUTCOMES = {"approve": "通过", "return": "退回修改", "reopen": "退回重审"}
 SCOPES = {"org": "党组织", "member": "党员"}
-ROW_LIMIT = 8  # rows shown at once; the rest fold away so a long entry never blows the page up
+ROW_LIMIT = 5  # rows shown at once; the rest fold away so a long entry never blows the page up
+FOLD_CREATED = 10  # a record created with more fields than this shows them all folded
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _HEX_ID = re.compile(r"^[0-9a-f]{24}$")
@@ -73,14 +80,15 @@ class Rendered:
     organisation: str
     sentence: str
     changes: list = dataclass_field(default_factory=list)
+    created: bool = False  # a record made with many fields: they all fold away behind the sentence
 
     @property
     def shown(self):
-        return self.changes[:ROW_LIMIT]
+        return [] if self.created else self.changes[:ROW_LIMIT]
 
     @property
     def folded(self):
-        return self.changes[ROW_LIMIT:]
+        return self.changes if self.created else self.changes[ROW_LIMIT:]
 
     def changes_text(self):
         """The changes as lines of text, for a spreadsheet cell."""
@@ -117,14 +125,12 @@ class Names:
 
     def template(self, entry):
         """The template of a pledge's entry: the one named in the entry, else the pledge's own."""
-        from documents.pledge import Pledge
-        from documents.template import PledgeTemplate
         template_id = (entry.after or {}).get("template") or (entry.before or {}).get("template")
         key = ("template", str(template_id or entry.record_id))
         if key not in self._found:
             if template_id is None:
                 pledge = Pledge.objects(pk=entry.record_id).only("template").no_dereference().first()
-                template_id = pledge._data.get("template").id if pledge and pledge._data.get("template") else None
+                template_id = ref_id(pledge, "template") if pledge else None
             self._found[key] = PledgeTemplate.objects(pk=ObjectId(str(template_id))).first() if template_id else None
         return self._found[key]
 
@@ -145,11 +151,11 @@ def render(entry, names=None):
     obj = entry.summary or kind
     phrase = PHRASES.get(entry.action)
     what = phrase.format(obj=obj, type=kind) if phrase else f"{entry.action}：{obj}"
-    actor = entry.actor or "系统"
-    org = names.of(_organisation(), entry.organisation_id) if entry.organisation_id else ""
+    actor, changes = entry.actor or "系统", entry_changes(entry, names)
+    org = entry.organisation_name or (names.of(Organisation, entry.organisation_id) if entry.organisation_id else "")
     return Rendered(at=at, when=cn_minute(at), actor=actor, record_type=kind, organisation=org,
                     sentence=_("%(who)s 于 %(when)s %(what)s", who=actor, when=cn_minute(at), what=what),
-                    changes=entry_changes(entry, names))
+                    changes=changes, created=not entry.before and len(changes) > FOLD_CREATED)
 
 
 def entry_changes(entry, names):
@@ -199,11 +205,6 @@ def _flat_items(items):
     """Stored items ({…, "extra": {…}}) flattened the way content_snapshot keeps them."""
     return [{**{k: v for k, v in item.items() if k != "extra"}, **(item.get("extra") or {})}
             for item in items or () if isinstance(item, dict)]
-
-
-def _organisation():
-    from documents.organisation import Organisation
-    return Organisation
 
 
 def _ordered_keys(cls, before, after):
@@ -277,7 +278,7 @@ def _text(field, value, names, key):
     if target is not None:
         return names.of(target, value)
     if isinstance(field, ListField):
-        return "、".join(_text(field.field, v, names, key) for v in value)
+        return "、".join(t for t in (_text(field.field, v, names, key) for v in value) if t)
     if isinstance(field, BooleanField) or isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(field, DateField) or (key and key.endswith(("_on", "deadline")) and isinstance(value, str)):
@@ -307,7 +308,6 @@ def _text(field, value, names, key):
 
 def _reference(field, key):
     """The document a reference (or an `…_id` holding one) points at, or None."""
-    from documents.organisation import Organisation
     if isinstance(field, ReferenceField):
         return field.document_type
     if isinstance(field, ObjectIdField) and key in ("organisation_id", "organisation"):
@@ -350,26 +350,26 @@ def _plain(value):
 
 def timeline(doc):
     """A record's audit entries as sentences, oldest first."""
-    from documents.audit import timeline as entries
     names = Names()
-    return [render(e, names) for e in entries(doc)]
+    return [render(e, names) for e in audit.timeline(doc)]
 
 
 def pledge_story(pledge, notes=()):
     """A pledge's timeline, oldest first: its entries and its progress', rectifications' and opinions', with notes."""
-    from documents.audit import AuditEntry
-    from documents.supervision import SupervisionNote
     names = Names()
-    found = {e.pk: e for query in (AuditEntry.objects(record_id=pledge.pk), AuditEntry.objects(pledge_id=pledge.pk))
-             for e in query}
-    story = [render(e, names) for e in found.values()]
-    for round_, note in notes:
-        at = dt.datetime.combine(round_.held_on, dt.time())
-        rows = [Change(str(SupervisionNote._fields[key].verbose_name), "", _text(SupervisionNote._fields[key],
-                                                                                  getattr(note, key), names, key))
-                for key in ("highlight", "criticised", "problem", "rectify_by") if getattr(note, key)]
-        story.append(Rendered(at=at, when=cn_day(round_.held_on), actor="", record_type=RECORD_TYPES[
-            "supervision_round"], organisation=round_.organisation_name or "", sentence=_(
-            "%(when)s %(round)s 点评：%(comment)s", when=cn_day(round_.held_on), round=str(round_),
-            comment=note.comment or ""), changes=rows))
+    entries = audit.AuditEntry.objects
+    found = {e.pk: e for query in (entries(record_id=pledge.pk), entries(pledge_id=pledge.pk)) for e in query}
+    story = [render(e, names) for e in found.values()] + [_note(round_, note, names) for round_, note in notes]
     return sorted(story, key=lambda r: r.at)
+
+
+def _note(round_, note, names):
+    """One supervision note on a pledge, dated the day its round was held."""
+    day = round_.held_on
+    rows = [Change(str(field.verbose_name), "", _text(field, getattr(note, key), names, key))
+            for key, field in SupervisionNote._fields.items()
+            if key in ("highlight", "criticised", "problem", "rectify_by") and getattr(note, key)]
+    return Rendered(at=dt.datetime.combine(day, dt.time()), when=cn_day(day), actor="",
+                    record_type=RECORD_TYPES["supervision_round"], organisation=round_.organisation_name or "",
+                    sentence=_("%(when)s %(round)s 点评：%(comment)s", when=cn_day(day), round=str(round_),
+                               comment=note.comment or ""), changes=rows)

@@ -115,4 +115,5 @@ def pledge_page(organisation, pledge_id):
     member_id = ref_id(pledge, "member")
     member = Member.objects(pk=member_id).order_by().only("name", "post").first() if member_id else None
     owner = Organisation.objects(pk=ref_id(pledge, "organisation")).order_by().only("name", "code").first()
-    return BoardPage(sections=[(owner, [public_pledge(pledge, member, owner.name)])]), pledge.year
+    latest = progress.latest_in_org(owner.pk)
+    return BoardPage(sections=[(owner, [public_pledge(pledge, member, owner.name, latest)])]), pledge.year

@@ -34,16 +34,14 @@ class YearClosing(OrgOwned, VersionedDocument):
 
 
 def _self_and_ancestors(org_id):
-    """The organisation, then its ancestors from the nearest up to the root."""
     org = Organisation.objects(pk=org_id).only("ancestors").first()
-    return [org_id] + (list(reversed(org.ancestors)) if org else [])
+    return [org_id] + (list(org.ancestors) if org else [])
 
 
 def nearest_for(document, org_id, year):
-    """The setting of a year that applies to an organisation: its own, else the nearest above it."""
-    chain = _self_and_ancestors(org_id)
-    found = {ref_id(d, "organisation"): d for d in document.objects(organisation__in=chain, year=year).no_dereference()}
-    return next((found[i] for i in chain if i in found), None)
+    """The setting of a year that applies to an organisation: its own, else the nearest above it (no `$in`)."""
+    org = Organisation.objects(pk=org_id).order_by().only("ancestors").first()
+    return nearest(settings_by_org(document, year), (list(org.ancestors) if org else []) + [org_id])
 
 
 def deadline_for(org_id, year):

@@ -65,9 +65,6 @@ class PartialDate(NamedTuple):
     day: dt.date
     month_only: bool
 
-    def __str__(self):
-        return show_date(self.day, self.month_only)
-
 
 # 1900-03-01 onward: Excel's day 1 is 1900-01-01 and it counts a 29 February 1900 that never was.
 EXCEL_EPOCH = dt.date(1899, 12, 30)

@@ -118,6 +118,14 @@ def after_transition(pledge, step_name):
     return 0
 
 
+def after_opinion(opinion):
+    """Tell the organisation's clerks and reviewers that the public left an opinion on one of its pledges."""
+    org_id = opinion.organisation_id
+    return send(recipients(org_id, org_id), f"opinion:{opinion.pk}",
+                f"群众意见：{opinion.pledge_label}（{opinion.organisation_name}）收到意见：{opinion.text[:50]}", org_id,
+                ref_id(opinion, "pledge"))
+
+
 def mine(user):
     """The user's notices, unread first, newest first within each: one equality on the recipient."""
     found = list(Notice.objects(user=user.pk).order_by())

@@ -70,4 +70,6 @@ def accept(target, field, text, contact, address, secret):
     opinion.save_checked(None)
     audit.record("群众", "收到群众意见", target, {}, {"意见": text}, organisation_id=opinion.organisation_id,
                  summary=f"{target}：群众意见")
+    from documents import notices  # notices reads opinions for the to-dos: imported here, not at the top
+    notices.after_opinion(opinion)
     return opinion

@@ -65,8 +65,8 @@ def plan(year):
 
 def _plan_items(found, org_id, following):
     """Unfinished items of one organisation's member pledges not yet carried into next year's pledge."""
-    pledges = [p for p in Pledge.objects(organisation=org_id, year=found.year, scope="member").order_by()
-               .only("member", "state", "items", "year").as_pymongo() if p["state"] in UNFINISHED_STATES]
+    pledges = [p for p in Pledge.objects(organisation=org_id, year=found.year, scope="member").order_by().as_pymongo()
+               if p["state"] in UNFINISHED_STATES]
     if not pledges:
         return
     unfinished = summary.unfinished_items(pledges, org_id)
@@ -82,7 +82,7 @@ def _plan_items(found, org_id, following):
             if nxt not in found.locked:
                 found.locked.append(nxt)
             continue
-        old = Pledge.objects(pk=item["pledge"]).order_by().first()
+        old = Pledge._from_son(by_id[item["pledge"]])
         found.carried.setdefault((org_id, member), []).append((old, item["index"]))
 
 

@@ -56,7 +56,7 @@ def figures(user, year, today=None):
     summaries = summary.visible(user)
     this_year = [s for s in summaries if s.year == year]
     own = ref_id(user, "organisation")
-    scope_name = "全部党组织" if user.is_admin or own is None else Organisation.objects(pk=own).only("name").first().name
+    scope_name = "全部党组织" if user.is_admin or own is None else Organisation.objects(pk=own).order_by().only("name").first().name
     soon = (today + dt.timedelta(days=SOON_DAYS)).isoformat()
     return Figures(
         year=year, today=today, scope_name=scope_name,

@@ -44,8 +44,8 @@ def suggest(actor, opinion, text=None):
     found = of_opinion(opinion)
     if found is not None:
         return found
-    pledge = opinion.pledge
-    suggestion = Suggestion(organisation=ref_id(opinion, "organisation_id"), year=pledge.year + 1,
+    year = opinion.pledge.year if opinion.pledge else opinion.at.year
+    suggestion = Suggestion(organisation=ref_id(opinion, "organisation_id"), year=year + 1,
                             text=(text or "").strip() or opinion.text, opinion=opinion.pk, opinion_text=opinion.text,
                             suggested_by=str(actor))
     try:

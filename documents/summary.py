@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bson import ObjectId
+from flask import g, has_request_context
 from mongoengine import DictField, Document, IntField, ListField, ObjectIdField, StringField
 
 from documents import access, evaluation, progress, supervision
@@ -176,6 +177,8 @@ def refresh(org_id):
     """
     if org_id is None:
         return []
+    if has_request_context():
+        g.pop("_visible_summaries", None)
     stored = {s["_id"] for s in OrgYearSummary.objects(organisation=org_id).order_by().only("id").as_pymongo()}
     fresh = recount(org_id, {dt.date.today().year})
     for summary in fresh.values():
@@ -208,7 +211,17 @@ def rebuild():
 
 
 def visible(user):
-    """The summaries of every organisation-year a user may see: one equality on org_path, none for an admin."""
+    """The summaries of every organisation-year a user may see: one equality on org_path, none for an admin.
+
+    Kept for the rest of the request (the home page's to-dos and charts both read them) until a refresh.
+    """
+    cache = g.setdefault("_visible_summaries", {}) if has_request_context() else {}
+    if user.pk not in cache:
+        cache[user.pk] = _visible(user)
+    return cache[user.pk]
+
+
+def _visible(user):
     ids = access.visible_org_ids(user)
     if ids is None:
         return list(OrgYearSummary.objects.order_by())
@@ -267,15 +280,16 @@ def coverage_rows(summaries, year):
 def open_items(org_id, year):
     """Items of one organisation's published or fulfilling pledges of a year not yet 已完成, soonest deadline first.
 
-    Read by equalities (organisation, year, state), for the list a dashboard figure links to; `who` names the
-    member of a member pledge (None for the organisation's own).
+    Read by equalities (organisation, year, state), for the list a dashboard figure links to: the item's whole
+    content, and `who` names the member of a member pledge (None for the organisation's own).
     """
     pledges = [p for state in progress.OPEN_STATES
                for p in Pledge.objects(organisation=org_id, year=int(year), state=state).order_by()
                .only("scope", "state", "member_name", "year", "items").as_pymongo()]
-    who = {p["_id"]: p.get("member_name") if p["scope"] == "member" else None for p in pledges}
-    return sorted((dict(i, who=who[i["pledge"]]) for i in unfinished_items(pledges, org_id)),
-                  key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
+    by_id = {p["_id"]: p for p in pledges}
+    return sorted((dict(i, content=by_id[i["pledge"]]["items"][i["index"]].get("content") or "",
+                        who=by_id[i["pledge"]].get("member_name") if by_id[i["pledge"]]["scope"] == "member" else None)
+                   for i in unfinished_items(pledges, org_id)), key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
 
 
 def unpledged_members(org_id, year):

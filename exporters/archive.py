@@ -72,9 +72,12 @@ def archive_tasks(organisation, year, base_url):
     """What goes into a year's archive, one picklable task per file, in the order they are written."""
     tasks = [("letter", pledge_id) for pledge_id in pledge_ids(organisation, year)]
     tasks.append(("board", organisation.pk, year, base_url))
-    for kind in ledgers.LEDGERS:
-        tasks += [("ledger", organisation.pk, year, kind, "pdf"), ("ledger", organisation.pk, year, kind, "xlsx")]
-    return tasks + plaques.archive_tasks(organisation, year)
+    return tasks + ledger_tasks(organisation, year) + plaques.archive_tasks(organisation, year)
+
+
+def ledger_tasks(organisation, year):
+    """Every ledger of an organisation's year, as PDF and as .xlsx."""
+    return [("ledger", organisation.pk, year, kind, fmt) for kind in ledgers.LEDGERS for fmt in ("pdf", "xlsx")]
 
 
 def render_task(task):

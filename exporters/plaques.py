@@ -38,7 +38,7 @@ def cards_pdf(card):
     template = card.template
     rows = [(f.label, f.display(card.values.get(f.key))) for f in template.ordered_fields()
             if card.values.get(f.key) not in (None, "", [])] if template else []
-    return render("cards.html", card=card, member=card.member, rows=rows,
+    return render("member_card.html", card=card, member=card.member, rows=rows,
                   header=f"{card.organisation.name} · {card.scheme.plaque_title or '党员岗位先进性创建卡'}")
 
 

@@ -28,6 +28,7 @@ need=()
 if [ -z "${MONGODB_URI:-}" ]; then
   scripts/build-ferretdb.sh
   if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+    [ -z "$SUDO" ] || command -v sudo >/dev/null || missing "需要 root 权限安装 PostgreSQL 15。请以 root 运行，或先安装 sudo。"
     # Only the binaries: Debian would otherwise create and start a cluster of its own on port 5432.
     $SUDO mkdir -p /etc/postgresql-common/createcluster.d
     echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/pledgedesk.conf >/dev/null

@@ -16,7 +16,10 @@ from documents.pledging import save_pledge
 from documents import progress
 from tests.clock import TODAY, YEAR
 from tests.factories import make_member, org
-from tests.test_query_shapes import operators, sent  # noqa: F401 (a fixture)
+from tests import test_query_shapes
+from tests.test_query_shapes import operators
+
+sent = test_query_shapes.sent  # the database command recorder, as a fixture of this module
 from tests.test_supervision import round_form
 
 CHECKS = {c: "y" for c in ("体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行")}

@@ -8,6 +8,7 @@ from mongoengine.errors import ValidationError
 from documents import AuditEntry, Pledge, User
 from documents.calendar import PublicationDeadline, YearClosing
 from documents.cycle import TransitionRefused, transition
+from documents.notices import Notice
 from documents.opinion import Opinion
 from tests.clock import TODAY, YEAR
 from tests.factories import org
@@ -37,6 +38,8 @@ def test_public_opinion_reaches_the_clerk_not_the_board(seeded, on_board, client
     assert "楼道清理后又堆了杂物" not in login_as("qy_clerk").get("/admin/opinion/").get_data(as_text=True)
     with seeded.app_context():
         assert AuditEntry.objects(record_id=on_board, action="收到群众意见").count() == 1
+        told = {n.user_name for n in Notice.objects if "楼道清理后又堆了杂物" in n.text}
+        assert told == {str(User.objects(username=u).first()) for u in ("sq_clerk", "sq_reviewer")}
 
 
 def test_opinions_are_rate_limited_per_address(seeded, on_board, client):

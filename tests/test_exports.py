@@ -160,6 +160,10 @@ def test_cli_exports_a_pledge_and_a_board_sheet(seeded, tmp_path):
     runner = seeded.test_cli_runner()
     assert runner.invoke(args=["export", "pledge", pledge_id, "-o", str(tmp_path / "p.pdf")]).exit_code == 0
     assert runner.invoke(args=["export", "board", "SQ01", "--year", str(YEAR), "-o", str(tmp_path / "b.pdf")]).exit_code == 0
+    result = runner.invoke(args=["export", "ledgers", "--org", "JD01", "--year", str(YEAR), "-o", str(tmp_path / "l.zip")])
+    assert result.exit_code == 0 and "已导出" in result.output, result.output
+    names = zipfile.ZipFile(tmp_path / "l.zip").namelist()
+    assert len([n for n in names if n.startswith("台账/JD01_")]) == 10 and "MANIFEST.sha256" in names
     assert "公开承诺书" in pdf_text((tmp_path / "p.pdf").read_bytes())
     assert runner.invoke(args=["export", "pledge", "nope", "-o", str(tmp_path / "x.pdf")]).exit_code != 0
 

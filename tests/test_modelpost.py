@@ -7,6 +7,7 @@ from documents import AuditEntry, Member
 from documents.activity import ActivityScheme, Assessment
 from documents.modelpost import ModelPost
 from documents.supervision import Rectification
+from documents.template_versions import save_edit
 from exporters import archive
 from seed.activities import SIX_STANDARDS
 from tests.clock import YEAR
@@ -140,6 +141,13 @@ def test_administrator_changes_standard_weight_and_reward_rule_in_the_browser(se
     with seeded.app_context():
         post = ModelPost.objects.first()
         assert "熟悉政策，精通业务，群众办事“最多跑一次”" in post.standards_met
+        # The post's form is a template: edited once a post uses it, it becomes a new version; the post keeps its own.
+        used = post.template
+        used.fields[0].label = "岗位职责（含服务时间）"
+        fresh = save_edit(used, used.version)
+        assert fresh.number == used.number + 1 and post.reload().template.pk == used.pk
+    assert "岗位职责（含服务时间）" in clerk.get("/admin/modelpost/new/").get_data(as_text=True)
+    assert "岗位职责（含服务时间）" not in clerk.get(f"/admin/modelpost/edit/?id={post.pk}").get_data(as_text=True)
     clerk.post(f"/admin/modelpost/confirm/?id={post.pk}", {"on": f"{YEAR}-01-15", "votes_for": "9", "votes_cast": "12"},
                token_from=f"/admin/modelpost/details/?id={post.pk}")
     # Public 90 and leadership 40: 85 under the new weights (a pass), 70 under the old 0.6/0.4 (a fail).

@@ -43,3 +43,4 @@ def test_pledge_member_picker_searches_name_and_id_tail_within_scope(login_as, s
     assert clerk.get("/admin/pledge/members.json", query_string={"q": "王", "in": str(qy.pk)}).status_code == 404
     admin = login_as("admin")
     assert [r["value"] for r in offered(admin, q=theirs.id_number[-6:], **{"in": str(qy.pk)})] == [f"{theirs.pk}:{qy.pk}"]
+

@@ -7,11 +7,12 @@ import pytest
 from bson import ObjectId
 from pymongo import monitoring
 
-from adminapp.views.forms import ScopedReferenceField
+from adminapp.views import forms
 from documents import Member, Organisation, Pledge, User
 from documents.pledging import save_pledge, template_for
 from documents.supervision import LeaderComment
 from seed.pledges import _raw
+from documents.member import PICK_LIMIT
 from tests.factories import make_id_number, make_member, make_org, org
 
 READS = ("find", "count", "aggregate", "distinct", "delete", "update", "findAndModify")
@@ -114,6 +115,21 @@ def test_pk_look_ups_send_no_sort(sent, login_as, seeded):
         assert Pledge.objects(pk=draft.pk).first().state == "submitted"
 
 
+def test_member_pickers_send_only_indexed_equalities_and_a_page_limit(sent, login_as, seeded):
+    with seeded.app_context():
+        mine, street = Member.objects(organisation=org("SQ01"), status="在册").first(), org("JD01")
+    for username, url in (("sq_clerk", f"/admin/pledge/members.json?q={mine.id_number[-4:]}"),
+                          ("qy_clerk", "/admin/pledge/members.json?q=王"),
+                          ("admin", f"/admin/pledge/members.json?q=建华&in={street.pk}"),
+                          ("sq_clerk", f"/admin/leadercomment/ajax/lookup/?name=member&query={mine.name}&limit=500")):
+        browser = login_as(username)
+        commands, response = sent.during(lambda: browser.get(url))
+        assert response.status_code == 200, url
+        finds = [body for name, body in commands if name == "find" and body["find"] == "member"]
+        assert finds and all("search_keys" in f["filter"] and 0 < f.get("limit", 0) <= PICK_LIMIT for f in finds), (url, finds)
+        assert not {op for f in filters_of(commands) for op in operators(f)}, url
+
+
 def _add_members_with_pledges(count, organisation):
     for _ in range(count):
         member = make_member(name="加测党员", organisation=organisation, categories=["无职党员"])
@@ -204,13 +220,12 @@ def test_backfill_gives_old_records_their_paths_and_names(sent, login_as, seeded
     assert "组织路径 0 条，名称副本 0 条，党员查找索引 0 条" in again.output
 
 
-def _options(html, name):
-    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
-    return re.findall(r"<option[^>]*>", select)
+def _field(html, name):
+    return re.search(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', html).group(0)
 
 
-def test_relation_drop_downs_are_bounded_and_keep_the_current_choice(sent, login_as, seeded, monkeypatch):
-    monkeypatch.setattr(ScopedReferenceField, "CHOICES_SHOWN", 5)
+def test_member_pickers_are_bounded_and_keep_the_current_choice(sent, login_as, seeded, monkeypatch):
+    monkeypatch.setattr(forms, "PICK_LIMIT", 5)
     clerk = login_as("sq_clerk")
     with seeded.app_context():
         sq = org("SQ01")
@@ -219,6 +234,10 @@ def test_relation_drop_downs_are_bounded_and_keep_the_current_choice(sent, login
         comment = LeaderComment(organisation=sq, member=last, commenter="书记", on=dt.date.today(), method="会议点评",
                                 content="带头作用明显")
         comment.save_checked(None)
-    assert len(_options(get_ok(clerk, "/admin/leadercomment/new/"), "member")) == 5 + 1
-    options = _options(get_ok(clerk, f"/admin/leadercomment/edit/?id={comment.pk}"), "member")
-    assert len(options) <= 5 + 2 and any(str(last.pk) in o and "selected" in o for o in options)
+        for n in range(7):
+            make_member(name=f"重名党员{n}", organisation=sq)
+    new = get_ok(clerk, "/admin/leadercomment/new/")
+    assert "select2-ajax" in _field(new, "member") and "<option" not in new.split('name="member"', 1)[1][:200]
+    found = clerk.get("/admin/leadercomment/ajax/lookup/", query_string={"name": "member", "query": "重名"}).get_json()
+    assert len(found) == 5
+    assert str(last.pk) in _field(get_ok(clerk, f"/admin/leadercomment/edit/?id={comment.pk}"), "member")

@@ -7,7 +7,10 @@ from documents.pledging import save_pledge
 from documents.review_hints import hints
 from tests.clock import YEAR
 from tests.factories import make_member, org
-from tests.test_query_shapes import operators, sent  # noqa: F401 (a fixture)
+from tests import test_query_shapes
+from tests.test_query_shapes import operators
+
+sent = test_query_shapes.sent  # the database command recorder, as a fixture of this module
 
 VALUES = {"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"}
 SHARED = "协助清理楼道杂物堆放，每季度一次"

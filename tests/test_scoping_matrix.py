@@ -153,8 +153,9 @@ def dump(app):
 
 
 def changes(before, after):
+    """Collections whose documents differ; one that a read merely created, still empty, is no change."""
     return {name: (len(before.get(name, [])), len(after.get(name, [])))
-            for name in set(before) | set(after) if before.get(name) != after.get(name)}
+            for name in set(before) | set(after) if before.get(name, []) != after.get(name, [])}
 
 
 @pytest.mark.parametrize("endpoint,role,requests,actions", CASES)

@@ -23,6 +23,8 @@ def test_zone_coverage_log_assessment_and_board(seeded, login_as):
         members = party_members()
         head, helper = members[0], members[1]
     clerk = login_as("sq_clerk")
+    new = clerk.get("/admin/zone/new/").get_data(as_text=True)
+    assert "党员责任区（全员覆盖、不留空白）" in new and "党员示范岗（六个标准）" not in new
     form = as_multidict([("organisation", str(org("SQ01").pk)), ("scheme", str(scheme.pk)), ("section", "第一网格"),
                          ("name", "幸福里1-3号楼"), ("head", str(head.pk)), ("tasks", "走访住户、收集意见、调解邻里纠纷"),
                          ("duties-0-member", str(head.pk)), ("duties-0-duty", "1号楼住户走访和意见收集"),
@@ -56,7 +58,7 @@ def test_zone_coverage_log_assessment_and_board(seeded, login_as):
         assert names == [f"责任标牌/SQ01_幸福里1-3号楼_{zone.pk}.pdf"]
 
 
-def test_three_cards_in_three_steps_printed_and_archived(seeded, login_as):
+def test_three_cards_in_three_steps_printed_and_archived(seeded, login_as, tmp_path):
     with seeded.app_context():
         scheme = scheme_for("card")
         member = party_members()[0]
@@ -78,6 +80,9 @@ def test_three_cards_in_three_steps_printed_and_archived(seeded, login_as):
     for expected in ("定标公示卡", "对标记录卡", "达标评议卡", member.name, "每周走访网格内住户不少于10户",
                      "希望晚上也能找到人", f"{YEAR}年3月12日", "上半年走访住户286户次", "优秀", "社区网格员"):
         assert expected in text, expected
+    result = seeded.test_cli_runner().invoke(args=["export", "activity", "card", str(card.pk), "-o",
+                                                   str(tmp_path / "cards.pdf")])
+    assert result.exit_code == 0 and "达标评议卡" in pdf_text((tmp_path / "cards.pdf").read_bytes())
     other = login_as("qy_clerk")
     assert other.get(f"/admin/membercard/details/?id={card.pk}").status_code == 404
     assert other.get(f"/admin/membercard/print/?id={card.pk}").status_code == 404

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from adminapp.views.accounts import UserView, VocabularyView
 from adminapp.views.audit import AuditView
 from adminapp.views.base import HomeView
-from adminapp.views.cards import CardView
+from adminapp.views.pledge_card import PledgeCardView
 from adminapp.views.calendar import DeadlineView, WorkWindowView, YearClosingView
 from adminapp.views.chasing import ChaseView, NoticeView
 from adminapp.views.card import MemberCardView
@@ -23,7 +23,7 @@ from adminapp.views.starboard import bp as starboard
 from adminapp.views.organisation import OrganisationView, OrgTreeView
 from adminapp.views.pledge import PledgeView
 from adminapp.views.statistics import StatisticsView
-from adminapp.views.settings import SettingsView
+from adminapp.views.settings import SettingsView, loopback_warning
 from adminapp.views.rollover import RolloverView
 from adminapp.views.suggestion import SuggestionView
 from adminapp.views.supervision import LeaderCommentView, RectificationView, SupervisionRoundView
@@ -83,8 +83,9 @@ def init_admin(app):
     admin.add_view(RolloverView(name=_l("年度结转"), endpoint="rollover", category=system))
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(SettingsView(name=_l("系统设置"), endpoint="settings", category=system))
+    app.add_template_global(loopback_warning, "qr_warning")
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
     admin.add_view(StatisticsView(name=_l("统计"), endpoint="statistics"))
-    admin.add_view(CardView(name=_l("承诺卡"), endpoint="card"))
+    admin.add_view(PledgeCardView(name=_l("承诺卡"), endpoint="pledgecard"))
     app.register_blueprint(starboard)
     return admin

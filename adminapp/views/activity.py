@@ -26,6 +26,11 @@ def schemes_of(kinds):
     return sorted((s for s in ActivityScheme.objects(active=True) if s.kind in kinds), key=lambda s: s.name)
 
 
+def scheme_args(kinds):
+    """form_args that offer only the schemes of these kinds in a record's scheme drop-down."""
+    return {"scheme": {"choices_from": lambda: ActivityScheme.objects(kind__in=list(kinds))}}
+
+
 def raw_scores(form, scheme):
     """{(rater, criterion label): text} from an assessment form's score_<rater>_<criterion index> inputs."""
     return {(r.rater, c.label): form.get(f"score_{r.rater}_{i}") for r in scheme.raters

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import ScopedModelView
-from adminapp.views.filters import ListValueFilter
+from adminapp.views.filters import ListValueFilter, with_default
 from documents import audit_view
 from documents.organisation import Organisation
 from documents.user import User
@@ -109,6 +109,7 @@ class AuditView(AdminOnly, ScopedModelView):
     column_labels = {"organisation_name": _l("组织"), "summary": _l("经过")}
     column_searchable_list = ("actor", "action", "summary")
     column_default_sort = ("at", True)
+    column_sortable_list = ("at",)
     column_formatters = {
         "at": lambda v, c, m, n: rendered(m).when,
         "collection": lambda v, c, m, n: rendered(m).record_type,
@@ -127,11 +128,7 @@ class AuditView(AdminOnly, ScopedModelView):
 
     def _get_list_filter_args(self):
         """This month's entries unless the user chose a month (or every month): the log opens narrow, newest first."""
-        filters = super()._get_list_filter_args() or []
-        index = next(i for i, f in enumerate(self._filters) if isinstance(f, MonthFilter))
-        if not any(i == index for i, _name, _value in filters):
-            filters.append((index, str(self._filters[index].name), dt.date.today().strftime("%Y-%m")))
-        return filters
+        return with_default(self, super()._get_list_filter_args() or [], MonthFilter, dt.date.today().strftime("%Y-%m"))
 
     @expose("/export.xlsx")
     def export_xlsx(self):

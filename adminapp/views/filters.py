@@ -58,3 +58,11 @@ class ListValueFilter(BaseMongoEngineFilter):
 
     def operation(self):
         return _l("为")
+
+
+def with_default(view, filters, kind, value):
+    """The filters plus the view's filter of this kind at value unless the user chose one: wide lists open narrow."""
+    index = next(i for i, f in enumerate(view._filters) if isinstance(f, kind))
+    if not any(i == index for i, _name, _value in filters):
+        filters.append((index, str(view._filters[index].name), value))
+    return filters

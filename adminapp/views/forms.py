@@ -59,8 +59,8 @@ class PartialDateField(StringField):
         super().__init__(label, validators, **kwargs)
 
     def process_data(self, value):
-        self.data = value if isinstance(value, normalise.PartialDate) else (
-            normalise.PartialDate(value, False) if value else None)
+        """A stored date; the view marks it month-only from its record (a field does not see the record)."""
+        self.data = normalise.PartialDate(value, False) if value else None
 
     def process_formdata(self, valuelist):
         if valuelist:

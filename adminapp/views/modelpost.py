@@ -14,7 +14,7 @@ from flask_login import current_user
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 
-from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores, schemes_of
+from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores, scheme_args, schemes_of
 from adminapp.views.base import ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from documents import access
@@ -106,8 +106,10 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     column_searchable_list = ("title", "motto")
     form_columns = ("organisation", "scheme", "title", "collective", "members", "motto", "standards_met")
     form_overrides = {"members": ScopedMembersField, "standards_met": StandardsField}
+    column_details_list = ("organisation_name", "scheme", "created_at")
     details_template = "admin/modelpost_details.html"
     scheme_kinds = ("modelpost", "starpost")
+    form_args = scheme_args(scheme_kinds)
     can_delete = False
 
     # -- one post and its life cycle -------------------------------------------------------------

@@ -12,7 +12,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import LoginRequired, ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from adminapp.views.forms import VocabularySelectField
-from adminapp.views.settings import base_url, loopback_warning
+from adminapp.views.settings import base_url
 from documents import access
 from documents.member import Member
 from documents.organisation import LEVELS, Organisation, forest, ref_id
@@ -69,7 +69,6 @@ class OrganisationView(ScopedModelView):
     def render(self, template, **kwargs):
         kwargs.setdefault("current_year", dt.date.today().year)
         kwargs.setdefault("archive_key", uuid.uuid4().hex)
-        kwargs.setdefault("qr_warning", loopback_warning())
         return super().render(template, **kwargs)
 
     @expose("/export/")

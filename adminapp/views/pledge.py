@@ -11,7 +11,7 @@ from flask_login import current_user
 from mongoengine.errors import ValidationError
 
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
-from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
+from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter, with_default
 from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
 from documents import access, audit_view, progress, review_hints, rollover, suggestion, window
 from documents.base import StaleRecord
@@ -127,11 +127,7 @@ class PledgeView(ScopedModelView):
 
     def _get_list_filter_args(self):
         """This year's pledges unless the user chose a year (or every year): a clerk's list stays narrow."""
-        filters = super()._get_list_filter_args() or []
-        index = next(i for i, f in enumerate(self._filters) if isinstance(f, YearFilter))
-        if not any(i == index for i, _name, _value in filters):
-            filters.append((index, str(self._filters[index].name), str(dt.date.today().year)))
-        return filters
+        return with_default(self, super()._get_list_filter_args() or [], YearFilter, str(dt.date.today().year))
 
     def on_model_delete(self, model):
         if model.state not in (State.DRAFT.value, State.RETURNED.value):

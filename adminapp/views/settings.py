@@ -7,7 +7,7 @@ from mongoengine.errors import ValidationError
 
 from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import LoginRequired
-from documents import audit, settings
+from documents import audit_view, settings
 from documents.base import StaleRecord
 
 
@@ -40,11 +40,11 @@ class SettingsView(AdminOnly, LoginRequired, BaseView):
             except ValidationError as exc:
                 flash(_("未保存：%(why)s", why=exc.message), "error")
                 return self.render("admin/settings.html", record=record, value=value, warning=None,
-                                   history=audit.timeline(record) if record.pk else [])
+                                   history=audit_view.timeline(record) if record.pk else [])
             except StaleRecord:
                 flash(_("未保存：系统设置刚被其他人修改过，请查看后再改"), "error")
             else:
                 flash(_("已保存系统设置"), "success")
             return redirect(url_for(".index"))
         return self.render("admin/settings.html", record=record, value=record.public_base_url or "",
-                           warning=loopback_warning(), history=audit.timeline(record) if record.pk else [])
+                           warning=loopback_warning(), history=audit_view.timeline(record) if record.pk else [])

@@ -33,8 +33,8 @@ class SuggestionView(LoginRequired, BaseView):
 
     @expose("/take/", methods=("POST",))
     def take(self):
-        wanted = self._one(suggestion.Suggestion, request.args.get("id"))
         pledge = self._one(Pledge, request.args.get("pledge"))
+        wanted = self._one(suggestion.Suggestion, request.args.get("id"))
         try:
             suggestion.take(current_user, wanted, pledge)
         except suggestion.SuggestionRefused as exc:

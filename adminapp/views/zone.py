@@ -6,7 +6,7 @@ from flask import abort, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores
+from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores, scheme_args
 from adminapp.views.base import LoginRequired, ScopedModelView, object_id_or_404
 from adminapp.views.filters import OrgSubtreeFilter
 from documents import access
@@ -23,8 +23,10 @@ class ZoneView(TemplateFieldsMixin, ScopedModelView):
     column_filters = (OrgSubtreeFilter("organisation"),)
     column_searchable_list = ("name", "section", "tasks")
     form_columns = ("organisation", "scheme", "section", "name", "head", "tasks", "duties")
+    column_details_list = ("scheme", "created_at")
     details_template = "admin/zone_details.html"
     scheme_kinds = ("zone",)
+    form_args = scheme_args(scheme_kinds)
     can_delete = False
 
     @expose("/details/")

@@ -42,7 +42,7 @@ def card(pledge, member, organisation, base_url, size):
 
 def cards_pdf(rows, organisation, base_url, size):
     """One card a page for each (pledge, member) of the organisation, in the order given."""
-    return render("card.html", cards=[card(p, m, organisation, base_url, size) for p, m in rows], size=SIZES[size])
+    return render("pledge_card.html", cards=[card(p, m, organisation, base_url, size) for p, m in rows], size=SIZES[size])
 
 
 def start_cards_job(organisation, year, size, base_url, user, key, job_dir):

@@ -35,7 +35,7 @@ def test_a_members_card_opens_exactly_the_published_pledge(seeded, login_as, cli
         member.save_checked(member.version)
         draft = Pledge.objects(organisation=org("SQ01"), year=YEAR, scope="member", state="draft").first()
     clerk = login_as("sq_clerk")
-    data = clerk.get(f"/admin/card/?id={pledge.pk}&size=badge").data
+    data = clerk.get(f"/admin/pledgecard/?id={pledge.pk}&size=badge").data
     pages = PdfReader(io.BytesIO(data)).pages
     assert len(pages) == 1 and [round(float(v) / MM) for v in pages[0].mediabox[2:]] == [54, 86]
     text = pdf_text(data)
@@ -50,8 +50,8 @@ def test_a_members_card_opens_exactly_the_published_pledge(seeded, login_as, cli
     # Nothing else is reachable that way: a draft, another organisation's path, another branch's clerk.
     assert client.get(f"/board/SQ01/pledge/{draft.pk}").status_code == 404
     assert client.get(f"/board/QY01/pledge/{pledge.pk}").status_code == 404
-    assert clerk.get(f"/admin/card/?id={draft.pk}&size=badge").status_code == 404
-    assert login_as("qy_clerk").get(f"/admin/card/?id={pledge.pk}&size=a6").status_code == 404
+    assert clerk.get(f"/admin/pledgecard/?id={draft.pk}&size=badge").status_code == 404
+    assert login_as("qy_clerk").get(f"/admin/pledgecard/?id={pledge.pk}&size=a6").status_code == 404
 
 
 def test_a_branch_prints_one_a6_card_per_published_member_pledge_as_a_job(seeded, login_as, tmp_path, monkeypatch):
@@ -65,8 +65,8 @@ def test_a_branch_prints_one_a6_card_per_published_member_pledge_as_a_job(seeded
     clerk = login_as("sq_clerk")
     assert "全体党员承诺卡" in clerk.get(details).get_data(as_text=True)
     form = {"id": str(sq.pk), "year": str(YEAR), "size": "a6", "key": "cards1"}
-    first = clerk.post("/admin/card/organisation/", form, token_from=details)
-    again = clerk.post("/admin/card/organisation/", form, token_from=details)
+    first = clerk.post("/admin/pledgecard/organisation/", form, token_from=details)
+    again = clerk.post("/admin/pledgecard/organisation/", form, token_from=details)
     assert first.headers["Location"] == again.headers["Location"] and len(launched) == 1
     with seeded.app_context():
         jobs.run(launched[0])
@@ -79,4 +79,11 @@ def test_a_branch_prints_one_a6_card_per_published_member_pledge_as_a_job(seeded
     codes = qr_codes(response.data, tmp_path)
     assert len(codes) == len(wanted) >= 2 and set(codes) == wanted
     assert login_as("qy_clerk").get(first.headers["Location"] + "download").status_code == 404
-    assert login_as("qy_clerk").post("/admin/card/organisation/", form, token_from="/admin/").status_code == 404
+    assert login_as("qy_clerk").post("/admin/pledgecard/organisation/", form, token_from="/admin/").status_code == 404
+    # The command line prints the same cards.
+    out = tmp_path / "cli" / "cards.pdf"
+    out.parent.mkdir()
+    result = seeded.test_cli_runner().invoke(args=["export", "cards", "SQ01", "--year", str(YEAR), "--size", "a6",
+                                                   "-o", str(out)])
+    assert result.exit_code == 0 and f"{len(wanted)} 张承诺卡" in result.output, result.output
+    assert len(PdfReader(str(out)).pages) == len(wanted)

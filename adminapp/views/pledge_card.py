@@ -14,10 +14,10 @@ from documents.board import PUBLIC_STATES
 from documents.member import Member
 from documents.organisation import Organisation, ref_id
 from documents.pledge import Pledge
-from exporters import cards
+from exporters import pledge_cards
 
 
-class CardView(LoginRequired, BaseView):
+class PledgeCardView(LoginRequired, BaseView):
     def is_visible(self):
         return False
 
@@ -30,9 +30,9 @@ class CardView(LoginRequired, BaseView):
             abort(404)
         member = Member.objects(pk=ref_id(pledge, "member")).order_by().first()
         size = request.args.get("size", "badge")
-        if size not in cards.SIZES:
+        if size not in pledge_cards.SIZES:
             abort(404)
-        data = cards.cards_pdf([(pledge, member)], pledge.organisation, base_url(), size)
+        data = pledge_cards.cards_pdf([(pledge, member)], pledge.organisation, base_url(), size)
         return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                          download_name=f"{pledge.organisation.code}_{member.name}_{pledge.year}_承诺卡.pdf")
 
@@ -43,9 +43,9 @@ class CardView(LoginRequired, BaseView):
         if organisation is None or not access.can_see_org(current_user, organisation.pk):
             abort(404)
         size = request.form.get("size", "badge")
-        if size not in cards.SIZES:
+        if size not in pledge_cards.SIZES:
             abort(404)
         year = request.form.get("year", type=int) or dt.date.today().year
-        job = cards.start_cards_job(organisation, year, size, base_url(), current_user,
+        job = pledge_cards.start_cards_job(organisation, year, size, base_url(), current_user,
                                     request.form.get("key") or uuid.uuid4().hex, current_app.config["JOB_DIR"])
         return redirect(url_for("job.details", job_id=job.id))
