@@ -1,4 +1,4 @@
-"""Regenerate README's screenshots of the web pages (docs/dashboard.png, docs/audit.png) from the demo data in Chromium."""
+"""Regenerate README's screenshots of web pages (docs/dashboard.png, docs/audit.png) from the demo data in Chromium."""
 import sys
 from pathlib import Path
 
@@ -19,11 +19,12 @@ def main():
     with demo_app() as app, serving(app) as url, sync_playwright() as playwright:
         browser = launch(playwright)
         for name, username, path in SHOTS:
-            page = browser.new_page(base_url=url, viewport={"width": 1280, "height": 1400}, locale="zh-CN")
+            page = browser.new_page(base_url=url, viewport={"width": 1360, "height": 1000}, locale="zh-CN")
+            page.set_default_timeout(120_000)  # a loaded machine renders the audit log slowly
             log_in(page, username)
             page.goto(path)
-            page.wait_for_load_state("networkidle")
-            page.screenshot(path=DOCS / name)  # the first 1400 px: the audit log runs to 20,000
+            page.wait_for_timeout(1500)  # ECharts animates its bars in for about a second
+            page.screenshot(path=DOCS / name)  # the first screen: a long list runs on for pages
             page.close()
             print(DOCS / name)
         browser.close()

@@ -1,4 +1,5 @@
-"""Browser fixtures: the test's seeded copy served on a free loopback port, one Chromium per worker, a screenshot on failure."""
+"""Browser fixtures: the test's seeded copy served on loopback, one Chromium per worker, screenshots on failure."""
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -6,7 +7,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from adminapp.config import VAR_DIR
-from tests.browser.live import PHONE, launch, serving
+from tests.browser.live import CHROMIUM, PHONE, launch, serving
 from tests.browser.ui import log_in
 
 SHOTS = VAR_DIR / "browser-failures"
@@ -22,6 +23,8 @@ _static = {}
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the whole session of this worker; each test opens its own contexts."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"缺少 {CHROMIUM}：请先运行 scripts/bootstrap.sh（make test 会运行它）")
     with sync_playwright() as playwright:
         browser = launch(playwright)
         yield browser
@@ -46,6 +49,8 @@ def pages(request, chromium, live_url):
 
 
 class Pages:
+    """The pages a test opened, each in a context of its own (own cookies), closed with the test."""
+
     def __init__(self, browser, url):
         self.browser, self.url, self.contexts, self.all = browser, url, [], []
 
@@ -65,6 +70,7 @@ class Pages:
 
 
 def _from_cache(route):
+    """Answer a static file from this worker's cache, fetching it from the live server the first time."""
     key = urlsplit(route.request.url)._replace(scheme="", netloc="").geturl()
     if key not in _static:
         response = route.fetch()

@@ -1,8 +1,10 @@
 """A clerk's and a reviewer's year, driven through Chromium as they would click through it."""
+import datetime as dt
 import re
 
 from playwright.sync_api import expect
 
+from documents.base import cn_date
 from tests.browser.ui import choose
 from tests.clock import TODAY, YEAR
 from tests.factories import make_id_number
@@ -25,17 +27,22 @@ def test_a_pledge_from_entry_to_the_phone_board(pages):
     # 花名册: a new member of the branch.
     clerk.goto("/admin/member/new/")
     clerk.fill("#name", MEMBER)
-    clerk.fill("#id_number", make_id_number("19850312"))
+    id_number = make_id_number("19850312")
+    clerk.fill("#id_number", id_number)
     clerk.get_by_label("无职党员").check()
     clerk.get_by_role("button", name="保存", exact=True).click()
     expect(clerk.locator(".alert-success")).to_contain_text("创建记录成功")
     expect(clerk.locator("table.model-list")).to_contain_text(MEMBER)
 
-    # 提诺: the member's pledge, by the community template; its required field left empty is refused beside it.
+    # 提诺: the picker finds the member by the tail of the ID number and by part of the name.
     clerk.goto("/admin/pledge/new/")
-    member_box = clerk.locator("select[name=pick]")
-    member_box.select_option(member_box.locator("option", has_text=MEMBER).get_attribute("value"))
-    clerk.locator("form", has=member_box).get_by_role("button", name="下一步").click()
+    matches = clerk.locator("#pd-member-pick option")
+    clerk.fill("#pd-member-q", id_number[-4:])
+    expect(matches.filter(has_text=MEMBER)).to_have_count(1)
+    clerk.fill("#pd-member-q", MEMBER[1:])
+    expect(matches).to_have_text([re.compile(f"^{MEMBER}（.*{id_number[-4:]}）· 幸福里社区党支部")])
+    clerk.locator("#pd-member-picker").get_by_role("button", name="下一步").click()
+    # The community template's required field left empty is refused beside it.
     expect(clerk.locator("h2")).to_have_text(f"新建{YEAR}年党员公开承诺")
     clerk.fill("#v_post_duty", "楼栋长")
     clerk.fill("#items-0-content", "帮助9号楼加装电梯")
@@ -73,6 +80,7 @@ def test_a_pledge_from_entry_to_the_phone_board(pages):
     expect(clerk.locator("table", has_text="审诺要点")).to_contain_text("请写明加装电梯的具体节点")
     clerk.get_by_role("link", name="修改", exact=True).click()
     clerk.fill("#items-0-content", "协调9号楼加装电梯，10月底前完成立项")
+    clerk.fill("#items-0-deadline", f"{YEAR}-09-30")
     clerk.get_by_role("button", name="保存", exact=True).click()
     expect(clerk.locator(".alert-warning")).to_contain_text("协调9号楼加装电梯，10月底前完成立项")
     act(clerk, "提交审核")
@@ -83,6 +91,8 @@ def test_a_pledge_from_entry_to_the_phone_board(pages):
     diff = reviewer.locator("table", has_text="退回时")
     expect(diff).to_contain_text("帮助9号楼加装电梯")
     expect(diff).to_contain_text("协调9号楼加装电梯，10月底前完成立项")
+    expect(diff.locator("tr", has_text="完成时限")).to_contain_text(cn_date(dt.date(YEAR, 10, 31)))
+    expect(diff.locator("tr", has_text="完成时限")).to_contain_text(cn_date(dt.date(YEAR, 9, 30)))
     for box in reviewer.locator("input[type=checkbox][name^=check_]").all():
         box.check()
     reviewer.fill("#guidance", "同意")
@@ -105,7 +115,7 @@ def test_a_pledge_from_entry_to_the_phone_board(pages):
     card.get_by_text("对这份承诺提意见").click()
     card.locator("textarea[name=text]").fill("电梯加装能否先开居民协调会？")
     card.get_by_role("button", name="提交意见").click()
-    expect(phone.get_by_text("谢谢！您的意见已转给该党组织")).to_be_visible()
+    expect(phone.get_by_text("谢谢！您的意见已转给该党组织")).to_be_in_viewport()
 
     # 践诺: the clerk sees the opinion, starts and records progress.
     clerk.goto("/admin/opinion/")
@@ -117,9 +127,14 @@ def test_a_pledge_from_entry_to_the_phone_board(pages):
     clerk.fill("input[name=percent]", "60")
     clerk.fill("textarea[name=note]", "已召开居民协调会")
     clerk.get_by_role("button", name="登记进度").click()
-    progress = clerk.locator("table", has_text="情况说明")
+    progress = clerk.locator("xpath=//h5[contains(., '践诺进度')]/following-sibling::table[1]")
     expect(progress).to_contain_text("已召开居民协调会")
     expect(progress).to_contain_text("60%")
+
+    # The phone board shows the item's latest progress, never its note.
+    phone.reload()
+    expect(card.locator(".progress").first).to_contain_text(f"进度：进行中 60%（{cn_date(TODAY)}）")
+    expect(card).not_to_contain_text("已召开居民协调会")
 
 
 def test_supervision_evaluation_and_a_ballot_on_the_phone(pages):
@@ -140,7 +155,7 @@ def test_supervision_evaluation_and_a_ballot_on_the_phone(pages):
     clerk.fill("#notes-0-problem", "走访台账未按月登记")
     clerk.fill("#notes-0-rectify_by", f"{YEAR}-12-31")
     clerk.get_by_role("button", name="保存", exact=True).click()
-    expect(clerk.locator(".alert-info")).to_contain_text("已列入整改台账 1 项")
+    expect(clerk.locator(".alert-info", has_text="整改台账")).to_contain_text("已列入整改台账 1 项")
     clerk.goto("/admin/")
     expect(clerk.locator("body")).not_to_contain_text("本季度尚未开展督诺")
 
@@ -168,6 +183,7 @@ def test_supervision_evaluation_and_a_ballot_on_the_phone(pages):
     clerk.fill("#year", str(YEAR))
     clerk.get_by_role("button", name="保存", exact=True).click()
     clerk.locator("tr", has_text=str(YEAR)).locator("a[href*='/details/']").click()
+    round_page = clerk.url
     scores = clerk.locator("form", has_text="录入评分")
     scores.locator("select[name=rater_type]").select_option(label="党组织考评")
     scores.locator(".form-row", has_text="曹凤英").locator("input").fill("93")
@@ -190,10 +206,8 @@ def test_supervision_evaluation_and_a_ballot_on_the_phone(pages):
     expect(phone.get_by_text("感谢您的参与！您的评价已经提交。")).to_be_visible()
     phone.goto(slip_url)
     expect(phone.locator(".msg")).to_contain_text("已经使用过")
-    clerk.go_back()
-    clerk.go_back()
-    clerk.reload()
-    expect(clerk.locator("table", has_text="综合得分").locator("tr", has_text="曹凤英")).to_contain_text("100.0（1人）")
+    clerk.goto(round_page)
+    expect(results.locator("tr", has_text="曹凤英")).to_contain_text("100.0（1人）")
 
     # The reviewer closes the pledge's year.
     reviewer = pages.new("sq_reviewer")
