@@ -115,6 +115,11 @@ def test_each_role_sees_its_own_figures_linked_to_their_lists_and_printed(seeded
     for title in ("已公示", "草稿"):
         count, link = funnel[title]
         assert count and rows(sq_clerk, link) == count, title
+    listed = sq_clerk.get(html.unescape(funnel["已公示"][1])).get_data(as_text=True)
+    groups = json.loads(html.unescape(listed.split('id="filter-groups-data" class="d-none">', 1)[1].split("</div>", 1)[0]))
+    assert ["published", "已公示"] in groups["状态"][0]["options"], "the state filter offers states by their title"
+    where = listed.split("当前：", 1)[1].split("<", 1)[0]
+    assert where == "幸福里社区党支部（SQ01）", "no organisation count that the state filter does not apply to"
     for key in ("rounds", "rectifications"):
         for count, link in zip(shown[key]["values"], shown[key]["links"]):
             assert rows(sq_clerk, link) == count, (key, link)

@@ -60,7 +60,8 @@ class MemberView(ScopedModelView):
 
     def walk(self, root, filters):
         """One organisation at a time, with each one's roster size from the read models."""
-        return OrgWalk(root, summary.org_counts(root, what="members_total"))
+        counted = all(isinstance(self._filters[i], OrgSubtreeFilter) for i, _name, _v in filters)
+        return OrgWalk(root, summary.org_counts(root, what="members_total"), counted)
 
     def edit_form(self, obj=None):
         """Open the form with each date as it was given: 2001-07 stays a month."""

@@ -17,9 +17,12 @@ class OrgWalk:
 
     param = "org"
 
-    def __init__(self, root, counts):
-        """root: the organisation whose subtree is listed (None: all); counts: {org id: records} or None."""
-        counts = counts or {}
+    def __init__(self, root, counts, counted=True):
+        """root: the organisation whose subtree is listed (None: all); counts: {org id: records} or None.
+
+        counted is False when other filters narrow the list, so the read models' counts are not the list's.
+        """
+        counts, self.counted = counts or {}, counted
         self.choices = [(str(pk), label, counts.get(pk, 0)) for pk, label in orgs_under(root)]
         keys = [key for key, _label, _n in self.choices]
         busy = [key for key, _label, n in self.choices if n]
@@ -28,7 +31,8 @@ class OrgWalk:
         here = keys.index(self.current) if self.current in keys else -1
         self.previous = next((k for k, _l, n in reversed(self.choices[:max(here, 0)]) if n), None)
         self.next = next((k for k, _l, n in self.choices[here + 1:] if n), None)
-        self.label = next((f"{label}，{_('共 %(n)s 条', n=n)}" for k, label, n in self.choices if k == self.current), "")
+        self.label = next((f"{label}，{_('共 %(n)s 条', n=n)}" if counted else label
+                           for k, label, n in self.choices if k == self.current), "")
 
     def narrow(self, query):
         """The records of the current organisation: one more indexed equality on the scoped query."""

@@ -121,7 +121,7 @@ class PledgeView(ScopedModelView):
         ListValueFilter("org_type", _l("组织类型"), kind="org_type"),
         ListValueFilter("member_categories", _l("党员类别"), kind="member_category"),
         OralFilter(),
-        ListValueFilter("state", _l("状态"), values=[s.value for s in State]),
+        ListValueFilter("state", _l("状态"), values={s.value: s.title for s in State}),
     )
     details_template = "admin/pledge_details.html"
     list_template = "admin/pledge_list.html"
@@ -134,7 +134,8 @@ class PledgeView(ScopedModelView):
         """One organisation at a time, with each one's pledges of the chosen year counted from the read models."""
         index = next(i for i, f in enumerate(self._filters) if isinstance(f, YearFilter))
         year = next((v for i, _name, v in filters if i == index), YearFilter.ALL)
-        return OrgWalk(root, summary.org_counts(root, None if year == YearFilter.ALL else int(year)))
+        counted = all(isinstance(self._filters[i], (YearFilter, OrgSubtreeFilter)) for i, _name, _v in filters)
+        return OrgWalk(root, summary.org_counts(root, None if year == YearFilter.ALL else int(year)), counted)
 
     def on_model_delete(self, model):
         if model.state not in (State.DRAFT.value, State.RETURNED.value):
