@@ -241,14 +241,11 @@ class _Checker:
 def receive(user, filename, data, limits):
     """Refuse an unreadable upload at once, else keep it and start the job that checks its rows; return the batch.
 
-    Size, type and header problems are found by reading the header and the first row, so the upload
-    page still says what is wrong with the file; checking every row runs in the job, with progress.
+    Size, type, header and row-count problems are found by reading the file (no database work), so the
+    upload page still says what is wrong with it; checking every row's values runs in the job, with progress.
     """
-    rows = read_rows(filename, data, limits)
-    try:
-        next(rows, None)
-    finally:
-        rows.close()
+    for _row in read_rows(filename, data, limits):
+        pass
     batch = ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename,
                         upload=zlib.compress(data, 1)).save()
     jobs.start(check_id(batch), "check", user.pk, batch.organisation,
