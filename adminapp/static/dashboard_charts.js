@@ -22,7 +22,8 @@
   }
   document.querySelectorAll(".pd-chart").forEach(function (box) {
     var chart = charts[Number(box.dataset.chart)];
-    if (!chart.labels.length) { return; }
+    // A ring of nothing would draw two equal halves: an all-zero pie is left to the figures listed under it.
+    if (!chart.labels.length || (chart.kind === "pie" && !chart.values.some(function (v) { return v > 0; }))) { return; }
     var drawn = echarts.init(box, null, {renderer: "svg", locale: "ZH"});
     drawn.setOption(option(chart));
     drawn.on("click", function (p) { if (chart.links[p.dataIndex]) { window.location.href = chart.links[p.dataIndex]; } });
