@@ -113,6 +113,13 @@ class ScopedModelView(LoginRequired, ModelView):
             abort(404)
         return obj
 
+    def get_writable(self):
+        """The record named by ?id= for a change: 404 outside the user's scope, 403 for a role that only reads."""
+        obj = self.get_one(request.args.get("id"))
+        if not self.can_edit:
+            abort(403)
+        return obj
+
     def get_selected(self, ids):
         """The selected rows the user may see, each fetched by its id (FerretDB never pushes down `_id $in`)."""
         found = (self.get_query().filter(pk=pk).first() for pk in dict.fromkeys(object_ids(ids)))

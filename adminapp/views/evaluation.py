@@ -3,7 +3,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -49,9 +49,7 @@ class EvaluationRoundView(ScopedModelView):
 
     @expose("/scores/", methods=("POST",))
     def scores_view(self):
-        round_ = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
+        round_ = self.get_writable()
         scores = {k[6:]: v for k, v in request.form.items() if k.startswith("score_")}
         try:
             n = record_scores(current_user, round_, request.form.get("rater_type"), request.form.get("rater"), scores,
@@ -64,9 +62,7 @@ class EvaluationRoundView(ScopedModelView):
 
     @expose("/ballots/", methods=("POST",))
     def ballots_view(self):
-        round_ = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
+        round_ = self.get_writable()
         try:
             tokens = issue_ballots(current_user, round_, request.form.get("count", type=int, default=0),
                                    request.form.get("days", type=int, default=7), nonce=submission())
@@ -79,9 +75,7 @@ class EvaluationRoundView(ScopedModelView):
 
     @expose("/publish/", methods=("POST",))
     def publish_view(self):
-        round_ = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
+        round_ = self.get_writable()
         if not round_.published:
             before = audit.snapshot(round_)
             round_.published = True

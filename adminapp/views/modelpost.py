@@ -126,15 +126,9 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     def _act(self, post, label, run):
         return act(post, label, run, url_for(".details_view", id=post.pk))
 
-    def _writable_post(self):
-        post = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
-        return post
-
     @expose("/confirm/", methods=("POST",))
     def confirm_view(self):
-        post = self._writable_post()
+        post = self.get_writable()
         form = request.form
         return self._act(post, _("确认授牌"), lambda: confirm(
             current_user, post, parse_date(form.get("on", "")), votes_for=form.get("votes_for"),
@@ -150,7 +144,7 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
 
     @expose("/assess/", methods=("POST",))
     def assess_view(self):
-        post = self._writable_post()
+        post = self.get_writable()
         form = request.form
         raw = raw_scores(form, post.scheme)
         day = parse_date(form.get("assessed_on", "")) or dt.date.today()
@@ -161,14 +155,14 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
 
     @expose("/veto/", methods=("POST",))
     def veto_view(self):
-        post = self._writable_post()
+        post = self.get_writable()
         form = request.form
         return self._act(post, _("一票否决"), lambda: veto(current_user, post, form.get("ground"),
                                                        parse_date(form.get("on", "")), form.get("decided_by", "")))
 
     @expose("/photo/", methods=("POST",))
     def photo_view(self):
-        post = self._writable_post()
+        post = self.get_writable()
         upload = request.files.get("photo")
         data = upload.read(ATTACHMENT_MAX + 1) if upload else b""
         return self._act(post, _("上传照片"), lambda: set_photo(current_user, post, upload and upload.filename, data))

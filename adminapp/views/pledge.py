@@ -186,9 +186,7 @@ class PledgeView(ScopedModelView):
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        pledge = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
+        pledge = self.get_writable()
         if pledge.state not in EDITABLE_STATES:
             flash(_("该承诺当前状态为“%(s)s”，已锁定，不能修改。", s=pledge.state_title), "error")
             return redirect(url_for(".details_view", id=pledge.pk))
@@ -262,9 +260,7 @@ class PledgeView(ScopedModelView):
     @expose("/progress/", methods=("POST",))
     def progress_view(self):
         """践诺: record one dated progress entry on one item of a published pledge."""
-        pledge = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
+        pledge = self.get_writable()
         upload = request.files.get("attachment")
         try:
             progress.record(current_user, pledge, request.form.get("item", type=int, default=-1),

@@ -1,7 +1,7 @@
 """督诺 in the admin: quarterly rounds, the rectification ledger and the leadership comment ledger."""
 import datetime as dt
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -101,9 +101,7 @@ class RectificationView(ScopedModelView):
     @expose("/close/", methods=("POST",))
     def close_view(self):
         """挂牌销号 from the line's own page, with the result the clerk wrote."""
-        line = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
+        line = self.get_writable()
         try:
             close_rectification(current_user, line, request.form.get("result") or line.result or _("已按期整改"))
         except ValidationError as exc:

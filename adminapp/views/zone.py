@@ -37,15 +37,9 @@ class ZoneView(TemplateFieldsMixin, ScopedModelView):
                            today=dt.date.today(), details_columns=self._details_columns,
                            get_value=self.get_detail_value, return_url=url_for(".index_view"))
 
-    def _writable_zone(self):
-        zone = self.get_one(request.args.get("id"))
-        if not self.can_edit:
-            abort(403)
-        return zone
-
     @expose("/log/", methods=("POST",))
     def log_view(self):
-        zone = self._writable_zone()
+        zone = self.get_writable()
         form, upload = request.form, request.files.get("attachment")
         file = (upload.filename, upload.read(2 * 1024 * 1024 + 1)) if upload and upload.filename else None
         return act(zone, "记日志", lambda: write_log(current_user, zone, parse_date(form.get("on", "")),
@@ -55,7 +49,7 @@ class ZoneView(TemplateFieldsMixin, ScopedModelView):
 
     @expose("/assess/", methods=("POST",))
     def assess_view(self):
-        zone = self._writable_zone()
+        zone = self.get_writable()
         form = request.form
         day = parse_date(form.get("assessed_on", "")) or dt.date.today()
         return act(zone, "考评", lambda: assess(
