@@ -3,7 +3,7 @@ import datetime as dt
 import io
 import re
 
-from flask import g, has_request_context, render_template, send_file
+from flask import g, render_template, send_file
 from flask_admin import expose
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import ScopedModelView
-from adminapp.views.filters import ListValueFilter, with_default
+from adminapp.views.filters import ListValueFilter, RequestOptionsFilter, with_default
 from documents import audit_view
 from documents.organisation import Organisation
 from documents.user import User
@@ -29,7 +29,7 @@ def rendered(entry):
     return done[entry.pk]
 
 
-class ActorFilter(BaseMongoEngineFilter):
+class ActorFilter(RequestOptionsFilter):
     """Entries by one person: equality on the stored name; any account, 系统 or 群众 is offered."""
 
     def __init__(self):
@@ -37,8 +37,6 @@ class ActorFilter(BaseMongoEngineFilter):
 
     @staticmethod
     def _options():
-        if not has_request_context():
-            return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         names = sorted({str(u) for u in User.objects.only("display_name", "username")})
         return [(n, n) for n in [*names, "系统", "群众"]]
 
@@ -52,7 +50,7 @@ class ActorFilter(BaseMongoEngineFilter):
         return _l("为")
 
 
-class OrgCodeFilter(BaseMongoEngineFilter):
+class OrgCodeFilter(RequestOptionsFilter):
     """Entries of one organisation and those below it, chosen by its code (a readable link, no database id)."""
 
     def __init__(self):
@@ -60,8 +58,6 @@ class OrgCodeFilter(BaseMongoEngineFilter):
 
     @staticmethod
     def _options():
-        if not has_request_context():
-            return []
         return [(o.code, str(o)) for o in sorted(Organisation.objects.only("name", "code"), key=lambda o: o.code)]
 
     def validate(self, value):

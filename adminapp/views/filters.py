@@ -19,8 +19,16 @@ def orgs_under(root):
     return cache[root]
 
 
+class RequestOptionsFilter(BaseMongoEngineFilter):
+    """A filter whose drop-down is listed per request (ScopedModelView._get_filter_groups), never at start-up,
+    when the database may not answer yet and there is no user whose organisations to offer."""
+
+    def get_options(self, view):
+        return super().get_options(view) if has_request_context() else []
+
+
 def _user_orgs():
-    if not has_request_context() or not current_user.is_authenticated:
+    if not current_user.is_authenticated:
         return []
     own = ref_id(current_user, "organisation")
     if not current_user.is_admin and own is None:
@@ -28,7 +36,7 @@ def _user_orgs():
     return [(str(pk), label) for pk, label in orgs_under(None if current_user.is_admin else own)]
 
 
-class OrgSubtreeFilter(BaseMongoEngineFilter):
+class OrgSubtreeFilter(RequestOptionsFilter):
     """Records of one organisation and every organisation below it: one equality on org_path.
 
     ScopedModelView.get_list uses the chosen organisation instead of the user's own scope
@@ -48,7 +56,7 @@ class OrgSubtreeFilter(BaseMongoEngineFilter):
         return _l("为")
 
 
-class ListValueFilter(BaseMongoEngineFilter):
+class ListValueFilter(RequestOptionsFilter):
     """Equality on a field (or membership in a list field) against a word list or fixed values ({value: label})."""
 
     def __init__(self, column, name, kind=None, values=None):
@@ -56,8 +64,6 @@ class ListValueFilter(BaseMongoEngineFilter):
         super().__init__(column, name, options=self._options)
 
     def _options(self):
-        if self.values is None and not has_request_context():
-            return []  # filled per request by ScopedModelView._get_filter_groups; no database at start-up
         values = self.values if self.values is not None else Vocabulary.labels(self.kind)
         return list(values.items()) if isinstance(values, dict) else [(v, v) for v in values]
 
