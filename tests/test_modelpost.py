@@ -1,8 +1,6 @@
 """党员示范岗: a secretary's year of one post, from the refused collective to the veto, and the scheme as a setting."""
 import datetime as dt
 
-from pypdf import PdfReader
-
 from documents import AuditEntry, Member
 from documents.activity import ActivityScheme, Assessment
 from documents.modelpost import ModelPost
@@ -11,13 +9,9 @@ from documents.template_versions import save_edit
 from exporters import archive
 from seed.activities import SIX_STANDARDS
 from tests.clock import YEAR
+from tests.test_exports import pdf_text
 from tests.factories import org
 from tests.htmlform import as_multidict, form_data
-
-
-def pdf_text(data):
-    import io
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def sq_people():

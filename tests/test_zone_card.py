@@ -9,7 +9,8 @@ from exporters import archive
 from tests.clock import TODAY, YEAR
 from tests.factories import org
 from tests.htmlform import as_multidict
-from tests.test_modelpost import pdf_text, send
+from tests.test_exports import pdf_text
+from tests.test_modelpost import send
 
 
 def party_members():
