@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -16,6 +17,8 @@ from adminapp.config import TestConfig
 from adminapp.embedded_db import EmbeddedDatabase
 from seed import demo
 from tests import clock
+
+CHILD_CLOCK = Path(__file__).resolve().parent / "child_clock"
 
 
 @pytest.fixture(scope="session")
@@ -45,15 +48,18 @@ def mongo_client(mongo_base):
 
 @pytest.fixture(scope="session", autouse=True)
 def frozen_clock():
-    """Run the whole session at clock.NOW, so the session's seed data and the tests agree on the year."""
-    with time_machine.travel(clock.NOW, tick=True):
+    """Run the session, and the processes tests start (tests/child_clock), at clock.NOW: seed data and tests agree."""
+    paths = [str(CHILD_CLOCK), str(CHILD_CLOCK.parent.parent), os.environ.get("PYTHONPATH", "")]
+    with time_machine.travel(clock.NOW, tick=True), pytest.MonkeyPatch.context() as env:
+        env.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
         yield
 
 
 @pytest.fixture(autouse=True)
 def today(frozen_clock):
-    """Start every test at clock.NOW (the clock then runs on); return that day."""
-    with time_machine.travel(clock.NOW, tick=True):
+    """Start every test, and processes it starts, at clock.NOW (the clock runs on); a test's monkeypatch.undo() keeps it."""
+    with time_machine.travel(clock.NOW, tick=True), pytest.MonkeyPatch.context() as env:
+        env.setenv("PLEDGEDESK_TEST_CLOCK", "|".join(clock.handover()))
         yield clock.TODAY
 
 

@@ -20,7 +20,6 @@ import pytest
 from documents import AuditEntry, Member, Pledge, User
 from documents.pledging import save_pledge
 from seed.demo import DEMO_PASSWORD
-from tests import clock
 from tests.factories import make_id_number, make_member, org
 from tests.htmlform import form_data
 
@@ -35,8 +34,6 @@ import sys
 from werkzeug.serving import make_server
 from adminapp import create_app
 from adminapp.config import TestConfig
-from tests.clock import follow
-follow(sys.argv[4], sys.argv[5])  # the test's clock
 config = TestConfig()
 config.MONGODB_URI, config.CLAIM_LEASE_SECONDS = sys.argv[1], float(sys.argv[3])
 make_server("127.0.0.1", int(sys.argv[2]), create_app(config), threaded=True).serve_forever()
@@ -62,8 +59,7 @@ class Server:
         self.uri, self.port, self.process = uri, free_port(), None
 
     def start(self):
-        self.process = subprocess.Popen([sys.executable, "-c", SERVER, self.uri, str(self.port), str(LEASE),
-                                         *clock.handover()],
+        self.process = subprocess.Popen([sys.executable, "-c", SERVER, self.uri, str(self.port), str(LEASE)],
                                         cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

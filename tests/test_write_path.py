@@ -16,7 +16,6 @@ from documents.base import StaleRecord
 from documents.cycle import transition
 from documents.evaluation import EvaluationRound, EvaluationScheme, Score, issue_ballots, members_of
 from documents.idcard import check_digit
-from tests import clock
 from tests.factories import make_id_number, make_member, make_org, org
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -154,8 +153,6 @@ from documents import Member, User
 from documents.cycle import transition
 from documents.evaluation import EvaluationRound, EvaluationScheme, Score, issue_ballots, members_of
 
-from tests.clock import follow
-follow(sys.argv[4], sys.argv[5])  # the test's clock
 config = TestConfig()
 config.MONGODB_URI = sys.argv[1]
 app = create_app(config)
@@ -185,8 +182,7 @@ sys.exit(0)
 
 def die_during(app, where, record_id):
     """Run one save in another process that is killed (exit 9, no cleanup) at the given point."""
-    done = subprocess.run([sys.executable, "-c", CRASH, app.config["MONGODB_URI"], where, str(record_id),
-                           *clock.handover()],
+    done = subprocess.run([sys.executable, "-c", CRASH, app.config["MONGODB_URI"], where, str(record_id)],
                           cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr[-2000:]
 
