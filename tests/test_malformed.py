@@ -2,11 +2,13 @@
 import time
 import zlib
 
+import pytest
 from werkzeug.datastructures import MultiDict
 
 from documents import Member, Organisation, Pledge, User, access
 from documents.evaluation import EvaluationRound, EvaluationScheme, issue_ballots
 from documents.pledge import State
+from tests.clock import YEAR
 from tests.conftest import csrf_from
 from tests.routes import HOSTILE, admin_views, build, read_page, routes
 
@@ -16,6 +18,10 @@ from tests.routes import HOSTILE, admin_views, build, read_page, routes
 KEY_PARAMS = {"id", "rowid", "ids", "expected_version", "days"}
 FIELDS_PER_FORM = 8
 USERS = ("admin", "sq_clerk")
+# Each user's matrix runs in two parts of similar measured cost, so that both xdist workers share it: the first
+# takes these endpoint prefixes (views), the second every other one, so a view added tomorrow is still covered.
+FIRST_PART = {"organisation", "member", "evaluation", "pledge", "template"}
+PARTS = ("organisation-member-evaluation-pledge-template", "every-other-endpoint")
 
 
 def _pick(*parts):
@@ -53,7 +59,7 @@ def sample_ids(app, username):
         sq = Organisation.objects(code="SQ01").first()
         round_ = EvaluationRound.objects(organisation=sq).first()
         if round_ is None:
-            round_ = EvaluationRound(organisation=sq, year=2026, scheme=EvaluationScheme.objects.first())
+            round_ = EvaluationRound(organisation=sq, year=YEAR, scheme=EvaluationScheme.objects.first())
             round_.save_checked(None)
         samples["EvaluationRound"] = str(round_.pk)
         samples["ballot_token"] = issue_ballots(User.objects(username="admin").first(), round_, 1)[0].token
@@ -87,11 +93,15 @@ def crawl(browser, app, samples):
     return forms, links
 
 
-def cases(app, samples, forms, links, username):
+def in_part(rule, part):
+    return (rule.endpoint.partition(".")[0] in FIRST_PART) == (part == PARTS[0])
+
+
+def cases(app, samples, forms, links, username, part):
     """(label, method, path, query, form pairs) with one parameter at a time replaced by a hostile value."""
     for rule, method, url_args, route_query, route_form in routes(app, samples):
         path = build(app, rule, url_args)
-        if path is None:
+        if path is None or not in_part(rule, part):
             continue
         form_query, fields = forms.get((path, method), ([], []))
         query = {**links.get(path, {}), **dict(form_query), **route_query}
@@ -119,12 +129,12 @@ def destructive(case):
     return "delete" in case[0]
 
 
-def run_matrix(browser, app, username):
+def run_matrix(browser, app, username, part):
     samples = sample_ids(app, username)
     forms, links = crawl(browser, app, samples)
     token = csrf_from(browser.get("/admin/").get_data(as_text=True))
     failures, tried = [], 0
-    for label, method, path, query, form in sorted(cases(app, samples, forms, links, username), key=destructive):
+    for label, method, path, query, form in sorted(cases(app, samples, forms, links, username, part), key=destructive):
         data = None if form is None else MultiDict(form + [("csrf_token", token)])
         tried += 1
         try:
@@ -138,15 +148,15 @@ def run_matrix(browser, app, username):
     return tried, failures
 
 
-def test_no_hostile_value_anywhere_answers_500(login_as, seeded):
-    started, cpu, report, tried = time.monotonic(), time.process_time(), [], 0
-    for username in USERS:
-        n, failures = run_matrix(login_as(username), seeded, username)
-        tried += n
-        report += failures
+@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("username", USERS)
+def test_no_hostile_value_anywhere_answers_500(login_as, seeded, username, part):
+    started, cpu = time.monotonic(), time.process_time()
+    tried, report = run_matrix(login_as(username), seeded, username, part)
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
-    print(f"\nmalformed-input matrix: {tried} requests, {len(report)} answered 500, {elapsed:.0f} s ({cpu:.0f} s CPU)")
-    assert tried > 1000
+    print(f"\nmalformed-input matrix, {username}, {part}: {tried} requests, {len(report)} answered 500, "
+          f"{elapsed:.0f} s ({cpu:.0f} s CPU)")
+    assert tried > 300
     assert not report, f"{len(report)} of {tried} requests answered 500:\n" + "\n".join(report[:60])
 
 
