@@ -1,8 +1,9 @@
 """Fixtures: one private database server per session (per xdist worker), the demo data seeded once and
-copied into a fresh database per test, one frozen clock, logged-in clients."""
+copied per test into the worker's seeded database, one frozen clock, logged-in clients."""
 import os
 import re
 import shutil
+import sys
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 
 from adminapp import create_app
 from adminapp.config import TestConfig
@@ -91,26 +92,102 @@ def demo_snapshot(mongo_base, mongo_client, frozen_clock):
     return snapshot
 
 
-def restore(client, snapshot, target):
-    """Write the snapshot, indexes first, into the fresh database target; collections in parallel (it is per test)."""
-    def one(item):
-        collection, (indexes, documents) = item
+class _Writes(monitoring.CommandListener):
+    """The collections written in each database since it was last restored, so that a restore redoes only those.
+
+    A read, or the making of the indexes the app declares (every app does it on first use of a collection), changes
+    no data; a write names its collection; any other command, and any process started (it has clients of its own,
+    unseen here), may have changed anything."""
+
+    READS = {"find", "getMore", "killCursors", "count", "distinct", "listCollections", "listIndexes", "ping", "hello",
+             "isMaster", "ismaster", "buildInfo", "endSessions", "dbStats", "collStats", "listDatabases", "explain",
+             "saslStart", "saslContinue", "createIndexes"}
+    WRITES = {"insert", "update", "delete", "findAndModify", "create", "drop", "dropIndexes", "collMod"}
+    PROCESSES = {"subprocess.Popen", "os.fork", "os.forkpty", "os.posix_spawn", "os.exec", "os.spawn", "os.system"}
+
+    def __init__(self):
+        self.written, self.anything = {}, False
+
+    def started(self, event):
+        name, database = event.command_name, event.database_name
+        if name == "aggregate" and not any(("$out" in s or "$merge" in s) for s in event.command.get("pipeline", ())):
+            return
+        if name in self.WRITES and database in self.written:
+            self.written[database].add(event.command[name])
+        elif name not in self.READS and name not in self.WRITES and (database in self.written or database == "admin"):
+            self.anything = True
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def audit(self, event, _args):
+        if event in self.PROCESSES:
+            self.anything = True
+
+    def take(self, database):
+        """The collections of `database` written since its last restore, or None when anything may have changed."""
+        written = None if self.anything else self.written.get(database)
+        self.written[database], self.anything = set(), False
+        return written
+
+
+_WRITES = _Writes()
+# Registered before any client is made: a client only reports to the listeners registered when it was created.
+monitoring.register(_WRITES)
+sys.addaudithook(_WRITES.audit)
+
+
+def restore(client, snapshot, target, collections=None):
+    """Write the snapshot's collections (all, or those named), indexes first, into `target`, after dropping them there.
+
+    Collections in parallel: it is per test."""
+    def one(collection):
         dst = client[target][collection]
+        dst.drop()
+        if collection not in snapshot:
+            return
+        indexes, documents = snapshot[collection]
         for index in indexes:
             dst.create_index(list(index["key"].items()), name=index["name"], unique=index.get("unique", False),
                              sparse=index.get("sparse", False))
         dst.insert_many([dict(doc) for doc in documents])
+    if collections is None:
+        client.drop_database(target)
+        collections = snapshot
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(one, snapshot.items()))
+        list(pool.map(one, collections))
+
+
+@pytest.fixture(scope="session")
+def seeded_database(mongo_client):
+    """The name of this worker's database for seeded tests, made equal to the snapshot again before each of them."""
+    name = unique_name("seeded")
+    yield name
+    mongo_client.drop_database(name)
 
 
 @pytest.fixture
-def app(mongo_base, mongo_client):
-    """An app on a fresh, uniquely named database, dropped after the test."""
+def database(request, mongo_client):
+    """This test's database: for a seeded test the worker's copy of the snapshot, restored where the tests before it
+    wrote (sharing it saves making and dropping a database per test); else a fresh one, dropped after the test."""
+    if "seeded" in request.fixturenames:
+        name, snapshot = request.getfixturevalue("seeded_database"), request.getfixturevalue("demo_snapshot")
+        restore(mongo_client, snapshot, name, _WRITES.take(name))
+        _WRITES.take(name)  # the restore's own writes
+        yield name
+        return
     name = unique_name("test")
-    application = make_app(mongo_base, name)
-    yield application
+    yield name
     mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def app(mongo_base, database):
+    """An app on this test's database."""
+    return make_app(mongo_base, database)
 
 
 @pytest.fixture
@@ -119,9 +196,8 @@ def client(app):
 
 
 @pytest.fixture
-def seeded(app, mongo_client, demo_snapshot):
+def seeded(app):
     """The app with the demo data: a copy of the session's seeded snapshot."""
-    restore(mongo_client, demo_snapshot, app.config["MONGODB_URI"].rsplit("/", 1)[1])
     return app
 
 
