@@ -4,19 +4,23 @@ Everything is looked up before it is made, so running the rollover twice changes
 second time. A carried item is recorded on the new pledge ("carried_from": the old pledge and
 item) and found from the old pledge by one equality on the member, so both show the link.
 """
+from collections import Counter
 from dataclasses import dataclass, field
 
-from documents import audit, progress, summary
+from documents import audit, jobs, progress, summary
 from documents.calendar import PublicationDeadline
 from documents.member import Member
 from documents.organisation import Organisation, ref_id
 from documents.pledge import Pledge, PledgeItem, State
 from documents.pledging import template_for
 from documents.template import PledgeTemplate
+from documents.user import User
 from documents.window import WorkWindow
 
 OPEN_FOR_ITEMS = (State.DRAFT.value, State.RETURNED.value)
 UNFINISHED_STATES = (*progress.OPEN_STATES, State.LATE.value)
+REPORT_EVERY = 20  # members' pledges written between two progress reports
+PLANNED = ("member", "state", "year", "scope", "items", "values", "organisation_name", "member_name")
 
 
 def next_year_day(day):
@@ -35,15 +39,28 @@ class Plan:
     year: int
     templates: list = field(default_factory=list)
     settings: list = field(default_factory=list)  # (old setting, fields of its copy)
-    carried: dict = field(default_factory=dict)  # (organisation id, member id) -> [(old pledge, item index)]
+    carried: dict = field(default_factory=dict)  # (organisation id, member id) -> [(old pledge as stored, item index)]
     locked: list = field(default_factory=list)  # next-year pledges already past draft: nothing is added to them
+    written: Counter = field(default_factory=Counter)  # what the run did per member: "made", "added" or "skipped"
 
     @property
     def empty(self):
         return not (self.templates or self.settings or self.carried)
 
-    def carried_lines(self):
-        return [(pledge, index) for lines in self.carried.values() for pledge, index in lines]
+    def carried_lines(self, first=None):
+        """[(old pledge, item index)] of the carried items, the first `first` of them made into Pledge documents."""
+        lines = [(pledge, index) for lines in self.carried.values() for pledge, index in lines]
+        if first is None:
+            return lines
+        return [(Pledge._from_son(pledge), index) for pledge, index in lines[:first]]
+
+    def by_organisation(self):
+        """[(organisation name, members, items)] of the carried items, for a preview that stays short on a street."""
+        rows = {}
+        for (org_id, _member), lines in self.carried.items():
+            name, members, items = rows.get(org_id, (lines[0][0]["organisation_name"], 0, 0))
+            rows[org_id] = (name, members + 1, items + len(lines))
+        return list(rows.values())
 
 
 def plan(year):
@@ -64,32 +81,41 @@ def plan(year):
 
 
 def _plan_items(found, org_id, following):
-    """Unfinished items of one organisation's member pledges not yet carried into next year's pledge."""
-    pledges = [p for p in Pledge.objects(organisation=org_id, year=found.year, scope="member").order_by().as_pymongo()
-               if p["state"] in UNFINISHED_STATES]
+    """Unfinished items of one organisation's member pledges not yet carried into next year's pledge.
+
+    Pledges are read as raw documents, one equality query per unfinished state, with only the fields needed:
+    at street size building thousands of Pledge objects took most of the preview's time."""
+    pledges = [p for state in UNFINISHED_STATES for p in Pledge.objects(
+        organisation=org_id, year=found.year, scope="member", state=state).order_by().only(*PLANNED).as_pymongo()]
     if not pledges:
         return
     unfinished = summary.unfinished_items(pledges, org_id)
-    following_pledges = {ref_id(p, "member"): p for p in Pledge.objects(organisation=org_id, year=following,
-                                                                         scope="member").order_by().no_dereference()}
+    following_pledges = {p["member"]: p for p in Pledge.objects(organisation=org_id, year=following, scope="member")
+                         .order_by().only(*PLANNED, "carried_from").as_pymongo()}
     by_id = {p["_id"]: p for p in pledges}
     for item in unfinished:
         member = by_id[item["pledge"]]["member"]
         nxt = following_pledges.get(member)
-        if nxt is not None and any(c["pledge"] == item["pledge"] and c["index"] == item["index"] for c in nxt.carried_from):
+        if nxt is not None and any(c["pledge"] == item["pledge"] and c["index"] == item["index"]
+                                   for c in nxt.get("carried_from", ())):
             continue
-        if nxt is not None and nxt.state not in OPEN_FOR_ITEMS:
-            if nxt not in found.locked:
-                found.locked.append(nxt)
+        if nxt is not None and nxt["state"] not in OPEN_FOR_ITEMS:
+            if nxt["_id"] not in {p.pk for p in found.locked}:
+                found.locked.append(Pledge._from_son(nxt))
             continue
-        old = Pledge._from_son(by_id[item["pledge"]])
-        found.carried.setdefault((org_id, member), []).append((old, item["index"]))
+        found.carried.setdefault((org_id, member), []).append((by_id[item["pledge"]], item["index"]))
 
 
-def run(actor, year):
-    """Create year + 1's working set from `year`; return the Plan that was carried out."""
+def run(actor, year, report=None):
+    """Create year + 1's working set from `year`; return the Plan that was carried out.
+
+    report(done=, total=, message=) hears of each member's pledge as it is written, for a job's progress page.
+    """
+    report = report or (lambda **_kw: None)
+    report(message="正在查看需要结转的内容")
     done = plan(year)
     following = done.year + 1
+    report(done=0, total=len(done.carried), message="正在延用模板、复制期限和时间")
     for template in done.templates:
         before = audit.snapshot(template)
         template.years = sorted({*template.years, following})
@@ -99,26 +125,34 @@ def run(actor, year):
         copy = type(setting)(organisation=ref_id(setting, "organisation"), year=following, **dates)
         copy.save_checked(None, lambda doc: audit.entry(actor, "年度结转：复制", doc, {}, audit.snapshot(doc),
                                                         organisation_id=ref_id(doc, "organisation")))
-    for (org_id, member_id), lines in done.carried.items():
-        _carry(actor, org_id, member_id, following, lines)
+    for n, ((org_id, member_id), lines) in enumerate(done.carried.items(), start=1):
+        done.written[_carry(actor, org_id, member_id, following, lines)] += 1
+        if n % REPORT_EVERY == 0:
+            report(done=n, message="正在结转未完成事项")
+    report(done=len(done.carried), message="正在更新统计")
+    for org_id in dict.fromkeys(org_id for org_id, _member in done.carried):
         summary.refresh(org_id)
     return done
 
 
 def _carry(actor, org_id, member_id, following, lines):
-    """Add the carried items to the member's draft pledge of the next year, making the draft if there is none."""
+    """Add the carried items to the member's draft pledge of the next year, making the draft if there is none.
+
+    Return what was done: "made" a draft, "added" to one, or nothing for want of a template ("skipped")."""
     pledge = Pledge.objects(organisation=org_id, member=member_id, year=following, scope="member").first()
     before = audit.snapshot(pledge) if pledge else {}
+    outcome = "added" if pledge else "made"
     if pledge is None:
         organisation, member = Organisation.objects(pk=org_id).first(), Member.objects(pk=member_id).first()
         template = template_for(organisation, member, following)
         if template is None:
-            return
-        old_values = lines[0][0].values
+            return "skipped"
+        old_values = lines[0][0].get("values", {})
         pledge = Pledge(scope="member", organisation=organisation, member=member, year=following, template=template,
                         values={f.key: old_values[f.key] for f in template.live_fields() if f.key in old_values},
                         entered_by=str(actor), entered_by_id=actor.pk)
-    for old, index in lines:
+    for son, index in lines:
+        old = Pledge._from_son(son)
         item = old.items[index]
         pledge.items.append(PledgeItem(content=item.content, owner=item.owner, deadline=next_year_day(item.deadline),
                                        expected=item.expected, extra=dict(item.extra)))
@@ -127,6 +161,36 @@ def _carry(actor, org_id, member_id, following, lines):
     pledge.save_checked(pledge.version if pledge.pk else None,
                         lambda doc: audit.entry(actor, "年度结转：未完成事项", doc, before, audit.snapshot(doc),
                                                 organisation_id=org_id))
+    return outcome
+
+
+def latest_job(year):
+    """The latest rollover job of `year` (None if there was none) and the number the next one would take.
+
+    Jobs are numbered per year and read by `_id`, so two administrators starting at once insert the
+    same id and only one of them starts the work."""
+    number, latest = 1, None
+    while (job := jobs.load(f"rollover:{year}:{number}")) is not None:
+        latest, number = job, number + 1
+    return latest, number
+
+
+def start_job(actor, year):
+    """Start rolling `year` over in a job, or return the rollover of that year that is still running."""
+    latest, number = latest_job(year)
+    if latest is not None and not latest.finished:
+        return jobs.resume_if_stalled(latest)
+    return jobs.start(f"rollover:{year}:{number}", "rollover", actor.pk, ref_id(actor, "organisation"),
+                      {"year": year})
+
+
+def _run_job(job, report):
+    done = run(User.objects(pk=job.owner).first(), job.params["year"], report)
+    return {"year": done.year, "templates": len(done.templates), "settings": len(done.settings),
+            "items": len(done.carried_lines()), **done.written}
+
+
+jobs.HANDLERS["rollover"] = _run_job
 
 
 def carried_to(pledge):

@@ -1,7 +1,6 @@
-"""年度结转 (administrators): preview what the next year's working set will be, then create it."""
-from flask import flash, redirect, url_for
+"""年度结转 (administrators): preview what the next year's working set will be, then create it in a background job."""
+from flask import redirect, url_for
 from flask_admin import BaseView, expose
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from adminapp.views.accounts import AdminOnly
@@ -9,22 +8,23 @@ from adminapp.views.base import LoginRequired, submission, year_arg
 from documents import rollover
 from documents.store.claims import form_key, new_nonce, once
 
+PREVIEW_LINES = 100  # carried items listed one by one; a street's thousands are summed up by organisation above them
+
 
 class RolloverView(AdminOnly, LoginRequired, BaseView):
     @expose("/")
     def index(self):
         year = year_arg()
-        return self.render("admin/rollover.html", year=year, plan=rollover.plan(year), nonce=new_nonce())
+        latest, _number = rollover.latest_job(year)
+        if latest is not None and not latest.finished:
+            return self.render("admin/rollover.html", year=year, running=latest, plan=None)
+        return self.render("admin/rollover.html", year=year, running=None, plan=rollover.plan(year), nonce=new_nonce(),
+                           shown=PREVIEW_LINES)
 
     @expose("/run/", methods=("POST",))
     def run(self):
+        """Start the job, or find the one this form or another administrator already started; show its progress."""
         year = year_arg()
-        summary_text = once(form_key(current_user.pk, submission(), "rollover", year), lambda: _done(year))
-        flash(summary_text, "success")
-        return redirect(url_for(".index", year=year))
-
-
-def _done(year):
-    done = rollover.run(current_user, year)
-    return _("已结转到%(y)s年：延用模板 %(t)s 个，复制期限和时间 %(s)s 条，未完成事项 %(i)s 条",
-             y=year + 1, t=len(done.templates), s=len(done.settings), i=len(done.carried_lines()))
+        job_id = once(form_key(current_user.pk, submission(), "rollover", year),
+                      lambda: rollover.start_job(current_user, year).id)
+        return redirect(url_for("job.details", job_id=job_id))
