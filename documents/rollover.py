@@ -203,3 +203,14 @@ def carried_to(pledge):
             if carried["pledge"] == pledge.pk:
                 found[carried["index"]] = nxt
     return found
+
+
+def carried_from(pledge):
+    """{item index: where it came from} for this pledge's items carried from last year and still worded as then."""
+    found, left = {}, list(pledge.carried_from)
+    for index, item in enumerate(pledge.items):
+        match = next((c for c in left if c["content"] == item.content), None)
+        if match is not None:
+            found[index] = match
+            left.remove(match)
+    return found
