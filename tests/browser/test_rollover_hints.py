@@ -3,16 +3,15 @@ import datetime as dt
 
 from playwright.sync_api import expect
 
-from documents import AuditEntry, Pledge, User, rollover
+from documents import AuditEntry, Pledge, rollover
 from documents.base import cn_date
 from documents.calendar import PublicationDeadline
-from documents.cycle import transition
 from documents.jobs import Job
-from documents.pledging import save_pledge
 from documents.template import PledgeTemplate
 from tests.clock import YEAR
-from tests.factories import make_member, org
-from tests.test_review_hints import COPIED, SHARED, VALUES, item, pledge_of
+from tests.factories import org
+from tests.test_review_hints import crafted_scene
+
 
 def from_menu(page, category, entry):
     """Open a page as a user does: the navigation bar's drop-down, then its entry."""
@@ -94,18 +93,7 @@ def test_rollover_from_the_menu_previews_runs_once_in_the_background_and_links_b
 
 def test_review_hints_sit_beside_their_items_and_never_block_approval(seeded, pages):
     with seeded.app_context():
-        clerk = User.objects(username="sq_clerk").first()
-        for name in ("韩梅", "钱进"):
-            pledge_of(name, [item(SHARED), item(f"{name}每周陪护2位独居老人就医")])
-        member = make_member(name="提示党员", organisation=org("SQ01"))
-        save_pledge(clerk, organisation=org("SQ01"), member=member, year=YEAR - 1, raw_values=VALUES,
-                    raw_items=[item(COPIED), item("为8号楼安装12盏声控灯")])
-        crafted = save_pledge(clerk, organisation=org("SQ01"), member=member, year=YEAR, raw_values=VALUES,
-                              raw_items=[item("努力做好本职工作", expected="群众满意", deadline=""), item(COPIED),
-                                         item(SHARED), item("每月15日为楼院12户居民代缴水电费")])
-        good = pledge_of("周全", [item("每月15日为8号楼12户居民代缴水电费"), item("年底前调解邻里纠纷5起")])
-        for pledge in (crafted, good):
-            transition(clerk, pledge.pk, "submit")
+        crafted, good = crafted_scene()
 
     # The reviewer finds the crafted pledge among the to-dos and opens 审核通过.
     reviewer = pages.new("sq_reviewer")
