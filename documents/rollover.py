@@ -20,7 +20,8 @@ from documents.window import WorkWindow
 OPEN_FOR_ITEMS = (State.DRAFT.value, State.RETURNED.value)
 UNFINISHED_STATES = (*progress.OPEN_STATES, State.LATE.value)
 REPORT_EVERY = 20  # members' pledges written between two progress reports
-PLANNED = ("member", "state", "year", "scope", "items", "values", "organisation_name", "member_name")
+# What the plan reads of each pledge: enough to name it and find its items, not its template field values.
+NAMED = ("member", "state", "year", "scope", "organisation_name", "member_name")
 
 
 def next_year_day(day):
@@ -86,12 +87,12 @@ def _plan_items(found, org_id, following):
     Pledges are read as raw documents, one equality query per unfinished state, with only the fields needed:
     at street size building thousands of Pledge objects took most of the preview's time."""
     pledges = [p for state in UNFINISHED_STATES for p in Pledge.objects(
-        organisation=org_id, year=found.year, scope="member", state=state).order_by().only(*PLANNED).as_pymongo()]
+        organisation=org_id, year=found.year, scope="member", state=state).order_by().only(*NAMED, "items").as_pymongo()]
     if not pledges:
         return
     unfinished = summary.unfinished_items(pledges, org_id)
     following_pledges = {p["member"]: p for p in Pledge.objects(organisation=org_id, year=following, scope="member")
-                         .order_by().only(*PLANNED, "carried_from").as_pymongo()}
+                         .order_by().only(*NAMED, "carried_from").as_pymongo()}
     by_id = {p["_id"]: p for p in pledges}
     for item in unfinished:
         member = by_id[item["pledge"]]["member"]
@@ -147,7 +148,7 @@ def _carry(actor, org_id, member_id, following, lines):
         template = template_for(organisation, member, following)
         if template is None:
             return "skipped"
-        old_values = lines[0][0].get("values", {})
+        old_values = Pledge.objects(pk=lines[0][0]["_id"]).only("values").first().values
         pledge = Pledge(scope="member", organisation=organisation, member=member, year=following, template=template,
                         values={f.key: old_values[f.key] for f in template.live_fields() if f.key in old_values},
                         entered_by=str(actor), entered_by_id=actor.pk)
