@@ -3,6 +3,7 @@
 Everything is looked up before it is made, so running the rollover twice changes nothing the
 second time. A carried item is recorded on the new pledge ("carried_from": the old pledge and
 item) and found from the old pledge by one equality on the member, so both show the link.
+A street's rollover writes thousands of drafts (minutes of work), so the web starts it as a job.
 """
 from collections import Counter
 from dataclasses import dataclass, field
