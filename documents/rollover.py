@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from documents import audit, jobs, progress, summary
+from documents.base import cn_date
 from documents.calendar import PublicationDeadline
 from documents.member import Member
 from documents.organisation import Organisation, ref_id
@@ -21,6 +22,7 @@ from documents.window import WorkWindow
 OPEN_FOR_ITEMS = (State.DRAFT.value, State.RETURNED.value)
 UNFINISHED_STATES = (*progress.OPEN_STATES, State.LATE.value)
 REPORT_EVERY = 20  # members' pledges written between two progress reports
+PREVIEW_LINES = 100  # carried items the preview lists one by one; a street's thousands are summed up by organisation
 # What the plan reads of each pledge: enough to name it and find its items, not its template field values.
 NAMED = ("member", "state", "year", "scope", "organisation_name", "member_name")
 
@@ -88,7 +90,8 @@ def _plan_items(found, org_id, following):
     Pledges are read as raw documents, one equality query per unfinished state, with only the fields needed:
     at street size building thousands of Pledge objects took most of the preview's time."""
     pledges = [p for state in UNFINISHED_STATES for p in Pledge.objects(
-        organisation=org_id, year=found.year, scope="member", state=state).order_by().only(*NAMED, "items").as_pymongo()]
+        organisation=org_id, year=found.year, scope="member", state=state).order_by().only(*NAMED, "items")
+        .as_pymongo()]
     if not pledges:
         return
     unfinished = summary.unfinished_items(pledges, org_id)
@@ -193,6 +196,33 @@ def _run_job(job, report):
 
 
 jobs.HANDLERS["rollover"] = _run_job
+
+
+def start_preview(actor, year, key):
+    """Work out in a job what rolling `year` over would make (minutes' reading on a street); `key` names the form."""
+    return jobs.start(f"rollover-preview:{year}:{key}", "rollover_preview", actor.pk, ref_id(actor, "organisation"),
+                      {"year": year})
+
+
+def _preview_job(job, report):
+    """The plan as the preview page shows it (names and counts, the first PREVIEW_LINES carried items), as documents:
+    FerretDB stores no arrays inside arrays."""
+    found = plan(job.params["year"])
+    report(message="正在整理预览")
+    return {
+        "year": found.year, "empty": found.empty, "templates": [str(t) for t in found.templates],
+        "settings": [{"name": setting.organisation_name, "deadline": isinstance(setting, PublicationDeadline),
+                      "days": "、".join(cn_date(day) for day in dates.values() if day)}
+                     for setting, dates in found.settings],
+        "organisations": [{"name": name, "members": members, "items": items}
+                          for name, members, items in found.by_organisation()],
+        "items": len(found.carried_lines()), "members": len(found.carried),
+        "lines": [{"id": str(p.pk), "label": str(p), "organisation": p.organisation_name, "number": index + 1,
+                   "content": p.items[index].content} for p, index in found.carried_lines(PREVIEW_LINES)],
+        "locked": [str(p) for p in found.locked]}
+
+
+jobs.HANDLERS["rollover_preview"] = _preview_job
 
 
 def carried_to(pledge):

@@ -179,27 +179,35 @@ def test_year_rollover_previews_then_creates_next_years_set_once_in_a_job_with_l
             return (Pledge.objects(year=YEAR + 1).count(), PublicationDeadline.objects(year=YEAR + 1).count(),
                     sum(a.startswith("年度结转") for a in AuditEntry.objects.scalar("action")))
 
-    def confirm():
-        """Post the preview's form as it stands, twice as a double click does; return where each post led."""
-        page = admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True)
-        nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
-        form = {"csrf_token": admin.token(f"/admin/rollover/?year={YEAR}"), "nonce": nonce}
-        return [admin.client.post(f"/admin/rollover/run/?year={YEAR}", data=form).headers["Location"] for _ in "12"]
+    def twice(path, page, **fields):
+        """Post a page's form as it stands, twice as a double click does; return where each post led."""
+        nonce = re.search(r'name="nonce" value="([^"]+)"', admin.get(page).get_data(as_text=True)).group(1)
+        form = {"csrf_token": admin.token(page), "nonce": nonce, **fields}
+        return [admin.client.post(path, data=form).headers["Location"] for _ in "12"]
+
+    def previewed():
+        """Work out the preview in its job (run here, not in a process of its own); return the page showing it."""
+        [job_url] = set(twice("/admin/rollover/preview/", "/admin/rollover/", year=str(YEAR)))
+        assert launched[-1] == job_url.split("/")[-2] and job_url.startswith(f"/admin/job/rollover-preview:{YEAR}:")
+        with seeded.app_context():
+            jobs.run(launched[-1])
+        back = re.search(r'href="([^"]+)">查看预览并确认结转', admin.get(job_url).get_data(as_text=True)).group(1)
+        return back.replace("&amp;", "&"), admin.get(back.replace("&amp;", "&")).get_data(as_text=True)
 
     assert login_as("sq_clerk").get("/admin/rollover/").status_code == 403
-    preview = admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True)
+    url, preview = previewed()
     assert str(template) in preview and cn(dt.date(YEAR + 1, 5, 31)) in preview and item in preview
     assert "幸福里社区党支部" in preview.split("<tbody>")[1].split("</tbody>")[0], "items summed up by organisation"
-    assert state() == (0, 0, 0), "the preview changes nothing"
+    assert state() == (0, 0, 0) and len(launched) == 1, "the preview changes nothing; a double click, one job"
 
     # The request only starts the job; a double click, and another form, find the same job.
-    first = confirm()
-    assert first == [f"/admin/job/rollover:{YEAR}:1/"] * 2 and launched == [f"rollover:{YEAR}:1"]
-    waiting = admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True)
+    first = twice(f"/admin/rollover/run/?year={YEAR}", url)
+    assert first == [f"/admin/job/rollover:{YEAR}:1/"] * 2 and launched[-1] == f"rollover:{YEAR}:1"
+    waiting = admin.get(url).get_data(as_text=True)
     assert "年度结转正在进行" in waiting and 'name="nonce"' not in waiting and state() == (0, 0, 0)
     with seeded.app_context():
         again = rollover.start_job(User.objects(username="admin").first(), YEAR)  # from another tab's form
-        assert again.id == f"rollover:{YEAR}:1" and launched == [again.id]
+        assert again.id == f"rollover:{YEAR}:1" and launched[-1] == again.id and len(launched) == 2
         jobs.run(again.id)
     once = state()
     done = admin.get(first[0]).get_data(as_text=True)
@@ -211,9 +219,10 @@ def test_year_rollover_previews_then_creates_next_years_set_once_in_a_job_with_l
         nxt = Pledge.objects(member=pledge.member.pk, year=YEAR + 1).first()
         assert nxt.state == "draft" and any(c["pledge"] == pledge.pk and c["index"] == 0 for c in nxt.carried_from)
         assert item in [i.content for i in nxt.items]
-    finished = admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True)
-    assert f"{YEAR}年已全部结转" in finished and 'name="nonce"' not in finished, "nothing left to roll over: no button"
-    admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": admin.token("/admin/"), "nonce": "x" * 20})
+    _url, finished = previewed()
+    assert f"{YEAR}年已全部结转" in finished and 'id="rollover-confirm"' not in finished, "nothing left to do: no button"
+    admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": admin.token("/admin/"),
+                                                                 "nonce": "x" * 20})
     with seeded.app_context():
         jobs.run(launched[-1])
     assert launched[-1] == f"rollover:{YEAR}:2" and state() == once, "running it twice changes nothing"

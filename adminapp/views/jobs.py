@@ -73,6 +73,8 @@ def _back_link(job):
         return url_for("member.index_view")
     if job.kind == "files" and job.params["tasks"][0]["task"][0] == "letter":
         return url_for("pledge.index_view")
+    if job.kind == "rollover_preview":
+        return url_for("rollover.index", year=job.params["year"], preview=job.id)
     if job.kind == "rollover":
         return list_url("pledge", year=str(job.params["year"] + 1), state="draft")
     return url_for("organisation.details_view", id=job.organisation)

@@ -13,6 +13,13 @@ from tests.factories import org
 from tests.test_review_hints import crafted_scene
 
 
+def preview(page):
+    """Ask for the rollover's preview, which a job works out, and open it once the job's page offers it."""
+    page.get_by_role("button", name="预览", exact=True).click()
+    expect(page.locator("h2")).to_have_text("年度结转预览")
+    page.get_by_role("link", name="查看预览并确认结转").click(timeout=60_000)
+
+
 def from_menu(page, category, entry):
     """Open a page as a user does: the navigation bar's drop-down, then its entry."""
     page.wait_for_load_state("load")  # the drop-downs work once Bootstrap's script has run
@@ -37,10 +44,11 @@ def test_rollover_from_the_menu_previews_runs_once_in_the_background_and_links_b
                     sum(len(p.carried_from) for p in Pledge.objects(year=following)),
                     AuditEntry.objects(action="年度结转：未完成事项").count())
 
-    # The administrator opens 年度结转 from the menu and reads what it will create.
+    # The administrator opens 年度结转 from the menu, asks for the preview and reads what it will create.
     admin = pages.new("admin")
     from_menu(admin, "系统管理", "年度结转")
     expect(admin.locator("h2")).to_have_text("年度结转")
+    preview(admin)
     body = admin.locator("body")
     expect(admin.locator("h5", has_text="承诺模板")).to_have_text(f"延用到{following}年的承诺模板（1 个）")
     expect(body).to_contain_text(template)
@@ -84,8 +92,9 @@ def test_rollover_from_the_menu_previews_runs_once_in_the_background_and_links_b
     went = items_table.locator("tr", has_text="已结转至")
     expect(went.first).to_contain_text(f"{following}年 {member} 的党员公开承诺")
 
-    # Run again: nothing is left to do, there is no button, and nothing new exists.
+    # Run again: the preview says nothing is left to do, there is no button, and nothing new exists.
     from_menu(admin, "系统管理", "年度结转")
+    preview(admin)
     expect(admin.locator(".alert-success")).to_have_text(f"{YEAR}年已全部结转，没有需要创建的内容。")
     expect(admin.get_by_role("button", name=f"确认结转到 {following} 年")).to_have_count(0)
     assert made() == (1, members, items, members)
