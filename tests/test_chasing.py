@@ -213,6 +213,8 @@ def test_year_rollover_previews_then_creates_next_years_set_once_in_a_job_with_l
     done = admin.get(first[0]).get_data(as_text=True)
     assert f"已结转到{YEAR + 1}年：延用模板 1 个，复制期限和时间 1 条" in done and "新建草稿承诺" in done
     assert admin.get(first[0] + "status.json").get_json()["state"] == "done"
+    listed = admin.get("/admin/job/").get_data(as_text=True)
+    assert "年度结转预览" in listed and "年度结转</a>" in listed and "年度归档包" not in listed, "my jobs, by name"
     assert once[0] > 0 and once[1] == 1
     with seeded.app_context():
         assert YEAR + 1 in PledgeTemplate.objects(pk=template.pk).first().years
