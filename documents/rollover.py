@@ -67,8 +67,9 @@ class Plan:
         return list(rows.values())
 
 
-def plan(year):
-    """Look at `year` and say what the rollover would create for year + 1."""
+def plan(year, report=None):
+    """Say what rolling `year` over into year + 1 would create; report(done=, total=) counts organisations."""
+    report = report or (lambda **_kw: None)
     year, following = int(year), int(year) + 1
     found = Plan(year)
     found.templates = [t for t in PledgeTemplate.objects(current=True, active=True) if t.years and year in t.years
@@ -79,8 +80,10 @@ def plan(year):
         for setting in document.objects(year=year).order_by().no_dereference():
             if ref_id(setting, "organisation") not in taken:
                 found.settings.append((setting, {name: next_year_day(getattr(setting, name)) for name in dates}))
-    for org_id in Organisation.objects.order_by().scalar("pk"):
+    org_ids = list(Organisation.objects.order_by().scalar("pk"))
+    for n, org_id in enumerate(org_ids, start=1):
         _plan_items(found, org_id, following)
+        report(done=n, total=len(org_ids), message="正在查看各组织的承诺")
     return found
 
 
@@ -117,8 +120,7 @@ def run(actor, year, report=None):
     report(done=, total=, message=) hears of each member's pledge as it is written, for a job's progress page.
     """
     report = report or (lambda **_kw: None)
-    report(message="正在查看需要结转的内容")
-    done = plan(year)
+    done = plan(year, report)
     following = done.year + 1
     report(done=0, total=len(done.carried), message="正在延用模板、复制期限和时间")
     for template in done.templates:
@@ -207,7 +209,7 @@ def start_preview(actor, year, key):
 def _preview_job(job, report):
     """The plan as the preview page shows it (names and counts, the first PREVIEW_LINES carried items), as documents:
     FerretDB stores no arrays inside arrays."""
-    found = plan(job.params["year"])
+    found = plan(job.params["year"], report)
     report(message="正在整理预览")
     return {
         "year": found.year, "empty": found.empty, "templates": [str(t) for t in found.templates],
