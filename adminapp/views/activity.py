@@ -82,8 +82,9 @@ class TemplateFieldsMixin:
         if template is None:
             return
         raw = {key[2:]: field.data for key, field in form._fields.items() if key.startswith("v_")}
-        values, errors = template.parse_values(raw)
+        member = getattr(model, "member", None)
+        values, errors = template.parse_values(raw, member.categories if member else ())
         if errors:
             raise ValidationError(_("请更正标出的字段"), errors={f"v_{k}": ValidationError(m, field_name=f"v_{k}")
                                                              for k, m in errors.items()})
-        model.template, model.values = template, {**(model.values or {}), **values}
+        model.template, model.values = template, template.merged_values(model.values, values)

@@ -13,11 +13,23 @@ from documents.template import DEFAULT_SECTIONS, SCOPES, PledgeTemplate, field_k
 from documents.template_versions import is_used, save_edit
 
 
+def _edited():
+    """The stored template the editor is open on, or None for a new one."""
+    ids = object_ids([request.args.get("id")])
+    return PledgeTemplate.objects(pk=ids[0]).first() if ids else None
+
+
 def _sections():
     """The sections of the template being edited (the default ones for a new template), as a field's choices."""
-    ids = object_ids([request.args.get("id")])
-    template = PledgeTemplate.objects(pk=ids[0]).first() if ids else None
+    template = _edited()
     return [SelectChoice("", "—"), *[SelectChoice(s) for s in (template.sections if template else DEFAULT_SECTIONS)]]
+
+
+def _controls():
+    """The fields a condition may depend on: the template's choice and yes/no fields, by name."""
+    template = _edited()
+    fields = [f for f in template.ordered_fields() if f.type in ("choice", "multi", "bool")] if template else []
+    return [SelectChoice("", _("—（总是显示）")), *[SelectChoice(f.key, f"{f.label}（{f.key}）") for f in fields]]
 
 
 class SectionField(SelectField):
@@ -25,6 +37,13 @@ class SectionField(SelectField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, choices=_sections, validate_choice=False, **kwargs)
+
+
+class ControlField(SelectField):
+    """The other field a template field's display depends on (the template's check refuses a wrong one)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, choices=_controls, validate_choice=False, **kwargs)
 
 
 class TemplateView(AdminOnly, ScopedModelView):
@@ -47,8 +66,11 @@ class TemplateView(AdminOnly, ScopedModelView):
     form_subdocuments = {
         "fields": {"form_subdocuments": {None: {"form_columns": (
             "label", "key", "type", "section", "order", "required", "options_text", "help_text", "max_length",
-            "min_value", "max_value", "min_date", "max_date", "default", "retired"),
-            "form_overrides": {"section": SectionField}}}},
+            "min_value", "max_value", "min_date", "max_date", "default", "retired",
+            "show_categories", "show_field", "show_values"),
+            "form_overrides": {"section": SectionField, "show_categories": CheckboxesField,
+                               "show_field": ControlField},
+            "form_args": {"show_categories": {"kind": "member_category"}}}}},
         "item_fields": {"form_subdocuments": {None: {"form_columns": (
             "label", "key", "type", "order", "required", "options_text", "help_text", "max_length",
             "min_value", "max_value", "min_date", "max_date", "default", "retired")}}},
