@@ -302,13 +302,16 @@ class PledgeTemplate(VersionedDocument):
                     problems.append(f"{name}的最早日期晚于最晚日期")
                 if field.default and field.type in ("choice",) and field.default not in field.options:
                     problems.append(f"{name}的默认值不在选项中")
-        problems += [f"字段“{f.label or f.key}”的显示条件：{problem}" for f in self.fields
-                     for problem in [self._condition_problem(f)] if problem]
+        conditions = {f"fields-{i}-show_field": f"字段“{f.label or f.key}”的显示条件：{problem}"
+                      for i, f in enumerate(self.fields) for problem in [self._condition_problem(f)] if problem}
         for rule in self.item_rules:
             if rule.min_items is not None and rule.max_items is not None and rule.min_items > rule.max_items:
                 problems.append(f"承诺事项条数规则“{rule.category or '默认'}”的最少条数大于最多条数")
-        if problems:
-            raise ValidationError("；".join(problems), field_name="fields")
+        if problems or conditions:
+            # Each condition problem is also keyed by its field's place in the list, so the editor shows it there.
+            raise ValidationError("；".join([*problems, *conditions.values()]), field_name="fields",
+                                  errors={**({"fields": ValidationError("；".join(problems))} if problems else {}),
+                                          **{k: ValidationError(m, field_name=k) for k, m in conditions.items()}})
 
 
     def _condition_problem(self, field):

@@ -113,11 +113,15 @@ def test_conditions_edited_in_admin_are_checked_and_versioned(login_as, seeded, 
     ])
     page = admin.client.post(url, data=as_multidict(nonsense))
     text = page.get_data(as_text=True)
-    assert page.status_code == 200
-    assert "字段“已到居住地社区报到”的显示条件：循环：“已到居住地社区报到” → “报到方式” → “已到居住地社区报到”" in text
-    assert "字段“在居住地认领的服务岗位”的显示条件：“也许”不是“已到居住地社区报到”的可选值（是、否）" in text
-    assert "字段“生产经营任务”的显示条件：不能依据字段自己" in text
-    assert "字段“岗位职责”的显示条件：依据的字段“nosuch”不存在" in text
+    assert page.status_code == 200 and "未能保存，请按标红的提示修改后再提交。" in text
+    for key, message in (
+        ("reported", "字段“已到居住地社区报到”的显示条件：循环：“已到居住地社区报到” → “报到方式” → “已到居住地社区报到”"),
+        ("home_post", "字段“在居住地认领的服务岗位”的显示条件：“也许”不是“已到居住地社区报到”的可选值（是、否）"),
+        ("production_task", "字段“生产经营任务”的显示条件：不能依据字段自己"),
+        ("post_duty", "字段“岗位职责”的显示条件：依据的字段“nosuch”不存在"),
+    ):
+        select = re.search(rf'<select class="([^"]*)" id="fields-{index[key]}-show_field".*?</select>(.*?)</ul>', text, re.S)
+        assert "is-invalid" in select[1] and message in select[2], f"{key}: the problem is shown beside its field"
     with seeded.app_context():
         assert PledgeTemplate.objects(name=ENTERPRISE_MEMBER).count() == 1, "nothing saved"
 

@@ -1,7 +1,11 @@
 """Pledge templates in the admin: the administrator shapes pledges without code."""
+import re
+
 from flask import flash, jsonify, request
 from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
+from mongoengine.base.document import NON_FIELD_ERRORS
+from mongoengine.errors import ValidationError
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -83,6 +87,28 @@ class TemplateView(AdminOnly, ScopedModelView):
     def key_json(self):
         """The field code the editor suggests for a label, in pinyin, unique among the codes already on the page."""
         return jsonify({"key": field_key(request.args.get("label", ""), set(request.args.getlist("taken")))})
+
+    @staticmethod
+    def _show_errors(form, exc):
+        """Put a field's condition problem beside it in the field list; the field list's own problems above the form."""
+        entries = [e for e in form.fields.entries if not form.fields.should_delete(e)]
+        errors, rest, placed = dict(exc.errors or {}), {}, False
+        whole = errors.pop(NON_FIELD_ERRORS, None)  # what PledgeTemplate.clean found
+        if whole is not None:
+            errors.update(whole.errors or {"fields": whole})
+        for key, err in errors.items():
+            place = re.fullmatch(r"fields-(\d+)-(\w+)", key)
+            if place and int(place[1]) < len(entries) and place[2] in entries[int(place[1])].form:
+                field = entries[int(place[1])].form[place[2]]
+                field.errors, placed = [*field.errors, err.message], True
+            elif key == "fields":  # a list's own errors have no visible place in Flask-Admin's inline list
+                flash(_("保存失败：%(why)s", why=err.message), "error")
+            else:
+                rest[key] = err
+        if placed:
+            flash(_("未能保存，请按标红的提示修改后再提交。"), "error")
+        if rest or not exc.errors:
+            ScopedModelView._show_errors(form, ValidationError(exc.message, errors=rest, field_name=exc.field_name))
 
     def persist(self, model, expected_version, log):
         used = is_used(model)
