@@ -23,6 +23,7 @@ FIELD_TYPES = {
     "choice": _l("单选"), "multi": _l("多选"), "bool": _l("是/否"), "member": _l("成员"), "org": _l("组织"),
 }
 DEFAULT_SECTIONS = ["政治承诺", "履职承诺", "实事承诺"]
+MEMBER_SCOPES = ("member", "card")  # filled in for one member, whose categories a field's condition may name
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 
@@ -302,8 +303,8 @@ class PledgeTemplate(VersionedDocument):
                     problems.append(f"{name}的最早日期晚于最晚日期")
                 if field.default and field.type in ("choice",) and field.default not in field.options:
                     problems.append(f"{name}的默认值不在选项中")
-        conditions = {f"fields-{i}-show_field": f"字段“{f.label or f.key}”的显示条件：{problem}"
-                      for i, f in enumerate(self.fields) for problem in [self._condition_problem(f)] if problem}
+        conditions = {f"fields-{i}-{part}": f"字段“{f.label or f.key}”的显示条件：{problem}"
+                      for i, f in enumerate(self.fields) for part, problem in self._condition_problems(f)}
         for rule in self.item_rules:
             if rule.min_items is not None and rule.max_items is not None and rule.min_items > rule.max_items:
                 problems.append(f"承诺事项条数规则“{rule.category or '默认'}”的最少条数大于最多条数")
@@ -313,8 +314,16 @@ class PledgeTemplate(VersionedDocument):
                                   errors={**({"fields": ValidationError("；".join(problems))} if problems else {}),
                                           **{k: ValidationError(m, field_name=k) for k, m in conditions.items()}})
 
+    def _condition_problems(self, field):
+        """[(part, problem)] of what is wrong with the field's display conditions."""
+        problems = []
+        if field.show_categories and self.scope not in MEMBER_SCOPES:
+            kind = SCOPES.get(self.scope, self.scope)
+            problems.append(("show_categories", f"“{kind}”不是为某位党员填写的，不能按党员类别显示"))
+        value_problem = self._value_condition_problem(field)
+        return problems + ([("show_field", value_problem)] if value_problem else [])
 
-    def _condition_problem(self, field):
+    def _value_condition_problem(self, field):
         """What is wrong with the field's 'shown when another field has a value' condition, or None."""
         if not field.show_field:
             return "填写了取值，但没有选择依据的字段" if field.wanted_values else None

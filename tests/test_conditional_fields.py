@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from mongoengine import ValidationError
 
 from documents import Pledge, PledgeTemplate
 from tests.clock import YEAR
@@ -124,6 +125,10 @@ def test_conditions_edited_in_admin_are_checked_and_versioned(login_as, seeded, 
         assert "is-invalid" in select[1] and message in select[2], f"{key}: the problem is shown beside its field"
     with seeded.app_context():
         assert PledgeTemplate.objects(name=ENTERPRISE_MEMBER).count() == 1, "nothing saved"
+        branch = PledgeTemplate.objects(name="企业党组织公开承诺", current=True).first()
+        branch.fields[0].show_categories = ["在职党员"]
+        with pytest.raises(ValidationError, match="“党组织公开承诺”不是为某位党员填写的，不能按党员类别显示"):
+            branch.clean()
 
     # Showing 生产经营任务 only to leading cadres: a new version; the pledge of the old one shows as before.
     task = index["production_task"]

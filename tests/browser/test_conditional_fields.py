@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from documents import Pledge
+from documents import Pledge, PledgeTemplate
 from tests.clock import YEAR
 from tests.factories import make_member, org
 
@@ -66,3 +66,23 @@ def test_residence_fields_follow_the_member_and_the_yes_no(pages, seeded):
     with seeded.app_context():
         values = Pledge.objects(member=working.pk).first().values
     assert values["reported"] is False and "home_community" not in values
+
+
+def test_editor_offers_a_field_added_on_the_page_as_a_condition(pages, seeded):
+    with seeded.app_context():
+        template = PledgeTemplate.objects(name="企业党员公开承诺", current=True).first()
+        last = len(template.fields)
+    admin = pages.new("admin")
+    admin.goto(f"/admin/template/edit/?id={template.pk}")
+    admin.locator("#fields-button").click()
+    admin.fill(f"#fields-{last}-key", "how")
+    admin.fill(f"#fields-{last}-label", "报到方式")
+    admin.select_option(f"#fields-{last}-type", "choice")
+    condition = admin.locator(f"#fields-{last - 1}-show_field")
+    expect(condition.locator("option", has_text="报到方式（how）")).to_have_count(0)
+    condition.focus()
+    expect(condition.locator("option", has_text="报到方式（how）")).to_have_count(1)
+    expect(condition).to_have_value("reported")
+    admin.locator(f"#fields-{last}-show_field").focus()
+    expect(admin.locator(f"#fields-{last}-show_field option", has_text="（how）")).to_have_count(0)
+    expect(admin.locator(f"#fields-{last}-show_field option", has_text="已到居住地社区报到")).to_have_count(1)
