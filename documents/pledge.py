@@ -145,11 +145,11 @@ class Pledge(OrgOwned, VersionedDocument):
     def display_rows(self):
         """(section, [(label, text)]) for every stored value and every live field that applies, unknown keys last."""
         template, shown, groups = self.template, set(), []
-        applying = {f.key for f in template.shown_fields(self.values, self.member_categories, template.fields)}
+        applying = {f.key for f in template.shown_fields(self.values, self.member_categories)}
         for section, fields in template.grouped():
             rows = []
             for field in fields:
-                if field.key in self.values or (not field.retired and field.key in applying):
+                if field.key in self.values or field.key in applying:
                     label = f"{field.label}（已停用）" if field.retired else field.label
                     rows.append((label, field.display(self.values.get(field.key))))
                     shown.add(field.key)

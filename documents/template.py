@@ -24,6 +24,7 @@ FIELD_TYPES = {
 }
 DEFAULT_SECTIONS = ["政治承诺", "履职承诺", "实事承诺"]
 MEMBER_SCOPES = ("member", "card")  # filled in for one member, whose categories a field's condition may name
+CONTROL_TYPES = ("choice", "multi", "bool")  # the kinds of field whose value another field's display may depend on
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 
@@ -334,7 +335,7 @@ class PledgeTemplate(VersionedDocument):
             return "不能依据字段自己"
         if control.retired:
             return f"依据的字段“{control.label}”已停用"
-        if control.type not in ("choice", "multi", "bool"):
+        if control.type not in CONTROL_TYPES:
             return f"依据的字段“{control.label}”不是单选、多选或是/否字段"
         allowed = ["是", "否"] if control.type == "bool" else control.options
         if not field.wanted_values:

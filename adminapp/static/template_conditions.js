@@ -1,7 +1,7 @@
 // Template editor: a field's "shown when another field has a value" box offers the choice and yes/no fields now on
 // the page, fields added since the last save included (the server's check refuses a wrong choice beside the field).
 (function () {
-  var KINDS = ["choice", "multi", "bool"];
+  var KINDS = ["choice", "multi", "bool"];  // documents/template.py CONTROL_TYPES
 
   function fieldsOnPage() {
     var found = [];

@@ -13,7 +13,7 @@ from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import ScopedModelView, object_ids
 from adminapp.views.filters import ListValueFilter
 from adminapp.views.forms import CheckboxesField
-from documents.template import DEFAULT_SECTIONS, SCOPES, PledgeTemplate, field_key
+from documents.template import CONTROL_TYPES, DEFAULT_SECTIONS, SCOPES, PledgeTemplate, field_key
 from documents.template_versions import is_used, save_edit
 
 
@@ -32,7 +32,7 @@ def _sections():
 def _controls():
     """The fields a condition may depend on: the template's choice and yes/no fields, by name."""
     template = _edited()
-    fields = [f for f in template.ordered_fields() if f.type in ("choice", "multi", "bool")] if template else []
+    fields = [f for f in template.ordered_fields() if f.type in CONTROL_TYPES] if template else []
     return [SelectChoice("", _("—（总是显示）")), *[SelectChoice(f.key, f"{f.label}（{f.key}）") for f in fields]]
 
 
