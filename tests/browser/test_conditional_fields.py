@@ -29,8 +29,10 @@ def test_residence_fields_follow_the_member_and_the_yes_no(pages, seeded):
     expect(clerk.locator("#v_production_task")).to_be_visible()
     expect(reported).to_be_hidden()
     expect(community).to_be_hidden()
+    expect(clerk.locator("legend", has_text="实事承诺")).to_be_hidden()
 
     open_form(clerk, "诸葛在职")
+    expect(clerk.locator("legend", has_text="实事承诺")).to_be_visible()
     expect(reported).to_be_visible()
     expect(community).to_be_hidden()
     clerk.fill("#v_production_task", "完成本班组生产计划")
