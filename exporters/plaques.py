@@ -2,7 +2,7 @@
 import base64
 
 from documents.card import MemberCard
-from documents.modelpost import ModelPost
+from documents.modelpost import ModelPost, awards_of
 from documents.zone import ResponsibilityZone
 from documents.progress import Attachment
 from exporters.pdf import render
@@ -20,6 +20,13 @@ def plaque_pdf(post):
     """One plaque: title, post, name(s), the standards or the motto; a revoked post's plaque says it is withdrawn."""
     return render("plaque.html", post=post, scheme=post.scheme, photo=photo_uri(post),
                   header=f"{post.organisation.name} · {post.scheme.plaque_title or post.kind_title}")
+
+
+def award_list_pdf(organisation, year):
+    """The year's 授牌命名 list of star posts: those named with five stars, then those re-assessed at year end."""
+    awarded, reassess = awards_of(organisation, year)
+    return render("star_awards.html", organisation=organisation, year=year, awarded=awarded, reassess=reassess,
+                  header=f"{organisation.name} · {year}年星级党员示范岗授牌名单")
 
 
 def posts_of_year(organisation, year):

@@ -1,13 +1,15 @@
 """What the activity views share: the schemes' admin page, the template fields of a record's form, operations."""
-from flask import flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from mongoengine.errors import ValidationError
 
 from adminapp.views.accounts import AdminOnly
-from adminapp.views.base import ScopedModelView, submission
+from adminapp.views.base import ScopedModelView, object_id_or_404, submission
 from adminapp.views.pledge_form import _field_for
+from documents import access
 from documents.activity import KINDS, PERIODS, ActivityScheme
+from documents.organisation import ref_id
 from documents.base import StaleRecord
 from documents.store.claims import form_key, once
 
@@ -35,6 +37,17 @@ def raw_scores(form, scheme):
     """{(rater, criterion label): text} from an assessment form's score_<rater>_<criterion index> inputs."""
     return {(r.rater, c.label): form.get(f"score_{r.rater}_{i}") for r in scheme.raters
             for i, c in enumerate(scheme.criteria)}
+
+
+def chosen_org():
+    """(organisations the user sees by code, the one named by ?org= or else the user's own); 404 for any other."""
+    orgs = sorted(access.org_queryset(current_user).only("name", "code"), key=lambda o: o.code)
+    chosen = request.args.get("org")
+    if chosen:
+        pk = object_id_or_404(chosen)
+        return orgs, next((o for o in orgs if o.pk == pk), None) or abort(404)
+    own = ref_id(current_user, "organisation")
+    return orgs, next((o for o in orgs if o.pk == own), orgs[0] if orgs else None)
 
 
 def act(record, label, run, back):

@@ -14,19 +14,19 @@ from flask_login import current_user
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 
-from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores, scheme_args, schemes_of
+from adminapp.views.activity import TemplateFieldsMixin, act, chosen_org, raw_scores, scheme_args, schemes_of
 from adminapp.views.base import ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from documents import access
 from documents.activity import KINDS, ON_FAIL, RATERS, ActivityScheme
 from documents.member import Member
 from documents.organisation import ref_id
-from documents.modelpost import (CONFIRM_METHODS, STATES, approve, assess, assessments_of, can_approve, confirm,
-                                 reward_list, set_photo, star_state, veto)
+from documents.modelpost import (CONFIRM_METHODS, STATES, approve, assess, assessments_of, awards_of, can_approve,
+                                 confirm, is_above, reward_list, set_photo, star_state, veto, year_end)
 from documents.progress import ATTACHMENT_MAX
 from documents.store.claims import new_nonce
 from documents.template import parse_date
-from exporters.plaques import plaque_pdf
+from exporters.plaques import award_list_pdf, plaque_pdf
 
 
 class ScopedMembersField(SelectMultipleField):
@@ -179,3 +179,30 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
         year = year_arg()
         posts = self.get_query().filter(kind="modelpost", state="confirmed")
         return self.render("admin/modelpost_rewards.html", year=year, rows=reward_list(posts, year))
+
+    @expose("/awards/")
+    def awards_view(self):
+        """年终授牌命名 of star posts for one organisation and year: who was named, who is re-assessed at year end."""
+        year = year_arg()
+        orgs, organisation = chosen_org()
+        awarded, reassess = awards_of(organisation, year) if organisation else ([], [])
+        today = dt.date.today()
+        return self.render("admin/star_awards.html", year=year, orgs=orgs, organisation=organisation, awarded=awarded,
+                           reassess=reassess, nonce=new_nonce(), may_award=organisation and is_above(current_user,
+                                                                                                  organisation.pk),
+                           default_on=today if today.year == year else dt.date(year, 12, 31))
+
+    @expose("/awards/", methods=("POST",))
+    def award_view(self):
+        year = year_arg()
+        _orgs, organisation = chosen_org()
+        back = url_for(".awards_view", org=organisation.pk, year=year)
+        return act(organisation, _("年终授牌命名"), lambda: year_end(
+            current_user, organisation, year, parse_date(request.form.get("on", ""))), back)
+
+    @expose("/awards/pdf/")
+    def awards_pdf_view(self):
+        year = year_arg()
+        _orgs, organisation = chosen_org()
+        return send_file(io.BytesIO(award_list_pdf(organisation, year)), mimetype="application/pdf",
+                         as_attachment=True, download_name=f"{organisation.code}_{year}年星级党员示范岗授牌名单.pdf")
