@@ -66,7 +66,8 @@ class ModelPost(OrgOwned, VersionedDocument):
 
     @property
     def state_title(self):
-        return STATES[self.state]
+        """已批复 for an approved star post: only a 党员示范岗 is 授牌 on confirmation."""
+        return _l("已批复") if self.kind == "starpost" and self.state == "confirmed" else STATES[self.state]
 
     @property
     def kind_title(self):

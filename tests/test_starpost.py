@@ -42,7 +42,7 @@ def test_star_post_declared_approved_assessed_monthly_and_on_the_public_board(se
     assert "星级党员示范岗须由上级党组织批复" in page
     login_as("jd_reviewer").post(f"/admin/modelpost/approve/?id={post.pk}", {"on": TODAY.isoformat(), "note": "同意"},
                                  token_from=details)
-    assert "已授牌" in clerk.get(details).get_data(as_text=True)
+    assert "已批复" in clerk.get(details).get_data(as_text=True)
     # Six passed months give five stars (the cap), a failed month takes one away.
     for k in range(7, 1, -1):
         assert assess(clerk, post, TODAY - dt.timedelta(days=31 * k), 90).status_code == 302

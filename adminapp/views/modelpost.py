@@ -14,7 +14,7 @@ from flask_login import current_user
 from wtforms import SelectMultipleField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
 
-from adminapp.views.activity import TemplateFieldsMixin, act, chosen_org, raw_scores, scheme_args, schemes_of
+from adminapp.views.activity import TemplateFieldsMixin, act, chosen_org, raw_scores, scheme_args
 from adminapp.views.base import ScopedModelView, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from documents import access
@@ -65,12 +65,8 @@ class ScopedMembersField(SelectMultipleField):
             raise ValueError(_("请从列表中选择"))
 
 
-def _post_schemes():
-    return schemes_of(("modelpost", "starpost"))
-
-
 class StandardsField(SelectMultipleField):
-    """The standards of the post schemes as tick boxes; the post checks them against its own scheme."""
+    """The standards of the post's scheme as tick boxes (set by ModelPostView.fit_form); the post checks them."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -78,9 +74,7 @@ class StandardsField(SelectMultipleField):
     def __init__(self, label=None, validators=None, **kwargs):
         for unused in ("field_class", "min_entries"):
             kwargs.pop(unused, None)
-        standards = lambda: [SelectChoice(s, s) for s in dict.fromkeys(  # noqa: E731
-            s for scheme in _post_schemes() for s in scheme.standards)]
-        super().__init__(label, validators, choices=standards, validate_choice=False, **kwargs)
+        super().__init__(label, validators, choices=[], validate_choice=False, **kwargs)
 
 
 def _stars(view, context, model, name):
@@ -98,7 +92,7 @@ def _stars(view, context, model, name):
 class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     column_list = ("kind", "title", "member_names", "organisation_name", "state", "confirmed_on", "stars")
     column_labels = {"stars": _l("星级")}
-    column_formatters = {"kind": lambda v, c, m, n: KINDS[m.kind], "state": lambda v, c, m, n: STATES[m.state],
+    column_formatters = {"kind": lambda v, c, m, n: KINDS[m.kind], "state": lambda v, c, m, n: m.state_title,
                          "member_names": lambda v, c, m, n: "、".join(m.member_names), "stars": _stars}
     column_filters = (OrgSubtreeFilter("organisation"),
                       ListValueFilter("state", _l("状态"), values=list(STATES)),
@@ -106,11 +100,15 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     column_searchable_list = ("title", "motto")
     form_columns = ("organisation", "scheme", "title", "collective", "members", "motto", "standards_met")
     form_overrides = {"members": ScopedMembersField, "standards_met": StandardsField}
-    column_details_list = ("organisation_name", "scheme", "created_at")
+    column_details_list = ("scheme",)
     details_template = "admin/modelpost_details.html"
     scheme_kinds = ("modelpost", "starpost")
     form_args = scheme_args(scheme_kinds)
     can_delete = False
+
+    def fit_form(self, form, scheme):
+        """Offer the standards of the post's own scheme only."""
+        form.standards_met.choices = [SelectChoice(s, s) for s in scheme.standards] if scheme else []
 
     # -- one post and its life cycle -------------------------------------------------------------
     @expose("/details/")

@@ -21,7 +21,7 @@ class ZoneView(TemplateFieldsMixin, ScopedModelView):
     column_filters = (OrgSubtreeFilter("organisation"),)
     column_searchable_list = ("name", "section", "tasks")
     form_columns = ("organisation", "scheme", "section", "name", "head", "tasks", "duties")
-    column_details_list = ("scheme", "created_at")
+    column_details_list = ("scheme",)
     details_template = "admin/zone_details.html"
     scheme_kinds = ("zone",)
     form_args = scheme_args(scheme_kinds)
