@@ -12,10 +12,11 @@ from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectMultipleField, widgets
+from wtforms.validators import StopValidation
 from wtforms.fields.choices import Choice, SelectChoice
 
 from adminapp.views.activity import TemplateFieldsMixin, act, chosen_org, raw_scores, scheme_args
-from adminapp.views.base import ScopedModelView, year_arg
+from adminapp.views.base import ScopedModelView, object_ids, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from documents import access
 from documents.activity import KINDS, ON_FAIL, RATERS, ActivityScheme
@@ -56,13 +57,14 @@ class ScopedMembersField(SelectMultipleField):
         self.data = list(value or [])
 
     def process_formdata(self, valuelist):
-        found = [self._queryset().filter(pk=pk).first() for pk in dict.fromkeys(valuelist)]
-        self._invalid = any(m is None for m in found)
+        ids = object_ids(valuelist)
+        found = [self._queryset().filter(pk=pk).first() for pk in dict.fromkeys(ids)]
+        self._invalid = len(ids) != len(valuelist) or any(m is None for m in found)
         self.data = [m for m in found if m is not None]
 
     def pre_validate(self, form):
         if getattr(self, "_invalid", False):
-            raise ValueError(_("请从列表中选择"))
+            raise StopValidation(_("请从列表中选择"))
 
 
 class StandardsField(SelectMultipleField):
