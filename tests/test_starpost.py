@@ -7,6 +7,7 @@ from documents.activity import ActivityScheme
 from documents.base import cn_date
 from documents.modelpost import ModelPost, approve, star_state
 from documents.opinion import Opinion
+from exporters import archive
 from tests.clock import TODAY, YEAR
 from tests.test_exports import pdf_text
 from tests.factories import org
@@ -129,6 +130,10 @@ def test_year_end_names_five_star_posts_and_marks_the_others_for_reassessment(se
     named, later = text.split("未挂满五星，年底复评")
     assert "户籍窗口" in named and full.name in named and cn_date(TODAY) in named
     assert "社保窗口" in later and short.name in later
+    with seeded.app_context():
+        tasks = [t for t in archive.archive_tasks(org("SQ01"), YEAR, "") if t[0] == "awards"]
+        name, data = archive.render_task(tasks[0])
+        assert name == f"示范岗标牌/SQ01_{YEAR}_星级党员示范岗授牌名单.pdf" and "户籍窗口" in pdf_text(data)
     other = login_as("qy_clerk")
     assert other.get(awards).status_code == 404
     assert other.get(f"/admin/modelpost/awards/pdf/?org={org('SQ01').pk}&year={YEAR}").status_code == 404
