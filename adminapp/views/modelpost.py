@@ -195,7 +195,7 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     @expose("/awards/", methods=("POST",))
     def award_view(self):
         year = year_arg()
-        _orgs, organisation = chosen_org()
+        organisation = chosen_org()[1] or abort(404)
         back = url_for(".awards_view", org=organisation.pk, year=year)
         return act(organisation, _("年终授牌命名"), lambda: year_end(
             current_user, organisation, year, parse_date(request.form.get("on", ""))), back)
@@ -203,6 +203,6 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     @expose("/awards/pdf/")
     def awards_pdf_view(self):
         year = year_arg()
-        _orgs, organisation = chosen_org()
+        organisation = chosen_org()[1] or abort(404)
         return send_file(io.BytesIO(award_list_pdf(organisation, year)), mimetype="application/pdf",
                          as_attachment=True, download_name=f"{organisation.code}_{year}年星级党员示范岗授牌名单.pdf")
