@@ -156,7 +156,8 @@ def _carry(actor, org_id, member_id, following, lines):
             return "skipped"
         old_values = Pledge.objects(pk=lines[0][0]["_id"]).only("values").first().values
         pledge = Pledge(scope="member", organisation=organisation, member=member, year=following, template=template,
-                        values={f.key: old_values[f.key] for f in template.live_fields() if f.key in old_values},
+                        values={f.key: old_values[f.key] for f in template.shown_fields(old_values, member.categories)
+                                if f.key in old_values},
                         entered_by=str(actor), entered_by_id=actor.pk)
     for son, index in lines:
         old = Pledge._from_son(son)
