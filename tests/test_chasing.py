@@ -215,6 +215,8 @@ def test_year_rollover_previews_then_creates_next_years_set_once_in_a_job_with_l
     assert admin.get(first[0] + "status.json").get_json()["state"] == "done"
     listed = admin.get("/admin/job/").get_data(as_text=True)
     assert "年度结转预览" in listed and "年度结转</a>" in listed and "年度归档包" not in listed, "my jobs, by name"
+    assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d</td>", listed), "started when, in Chinese"
+    assert "已完成 · 已完成" not in done, "the state is said once"
     assert once[0] > 0 and once[1] == 1
     with seeded.app_context():
         assert YEAR + 1 in PledgeTemplate.objects(pk=template.pk).first().years
