@@ -255,6 +255,7 @@ class PledgeView(ScopedModelView):
                            statuses=progress.STATUSES, today=dt.date.today(), notes=notes,
                            rectifications=Rectification.objects(pledge=pledge.pk),
                            opinions=Opinion.objects(pledge=pledge.pk), carried_to=rollover.carried_to(pledge),
+                           carried_from=rollover.carried_from(pledge),
                            suggestions=suggestion.open_for(pledge) if pledge.state in EDITABLE_STATES else [],
                            taken=suggestion.taken_into(pledge), typed=typed or {})
 
