@@ -154,34 +154,37 @@ def restore(client, snapshot, target, collections=None):
             dst.create_index(list(index["key"].items()), name=index["name"], unique=index.get("unique", False),
                              sparse=index.get("sparse", False))
         dst.insert_many([dict(doc) for doc in documents])
-    if collections is None:
-        client.drop_database(target)
-        collections = snapshot
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(one, collections))
+        list(pool.map(one, snapshot if collections is None else collections))
 
 
 @pytest.fixture(scope="session")
 def seeded_database(mongo_client):
-    """The name of this worker's database for seeded tests, made equal to the snapshot again before each of them."""
-    name = unique_name("seeded")
-    yield name
-    mongo_client.drop_database(name)
+    """[the name of] this worker's copy of the demo data for seeded tests; dropped at the end."""
+    current = [None]
+    yield current
+    if current[0]:
+        mongo_client.drop_database(current[0])
 
 
 @pytest.fixture
 def database(request, mongo_client):
     """This test's database: for a seeded test the worker's copy of the snapshot, restored where the tests before it
     wrote (sharing it saves making and dropping a database per test); else a fresh one, dropped after the test."""
-    if "seeded" in request.fixturenames:
-        name, snapshot = request.getfixturevalue("seeded_database"), request.getfixturevalue("demo_snapshot")
-        restore(mongo_client, snapshot, name, _WRITES.take(name))
-        _WRITES.take(name)  # the restore's own writes
+    if "seeded" not in request.fixturenames:
+        name = unique_name("test")
         yield name
+        mongo_client.drop_database(name)
         return
-    name = unique_name("test")
-    yield name
-    mongo_client.drop_database(name)
+    current, snapshot = request.getfixturevalue("seeded_database"), request.getfixturevalue("demo_snapshot")
+    written = _WRITES.take(current[0])
+    if written is None:  # a whole new copy, under a new name: a process an earlier test started may still write
+        if current[0]:
+            mongo_client.drop_database(current[0])
+        current[0] = unique_name("seeded")
+    restore(mongo_client, snapshot, current[0], written)
+    _WRITES.take(current[0])  # the restore's own writes
+    yield current[0]
 
 
 @pytest.fixture
