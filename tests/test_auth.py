@@ -111,6 +111,7 @@ def test_english_covers_the_pledge_screens(login_as):
     assert "To do" in home and "Pledges waiting for my review" in home and "待办" not in home
     listing = admin.get("/admin/pledge/").get_data(as_text=True)
     assert "Pledge coverage" in listing and "承诺覆盖情况" not in listing
+    assert re.search(r"Current: [^<]+, \d+ records", listing) and "，共" not in listing
     pledge = re.search(r'/admin/pledge/details/\?id=(\w+)', listing).group(1)
     details = admin.get(f"/admin/pledge/details/?id={pledge}").get_data(as_text=True)
     assert "Pledge items" in details and "Responsible person" in details and "履行责任人" not in details
