@@ -281,25 +281,31 @@ def restore(database, source):
                 database[path.name[:-8]].insert_many(batch)
 
 
-def ensure_data(scale, uri):
-    """Fill the database from the cached dump, or build it and save the dump; return a description.
+def ensure_data(scale, uri, source=None, reuse=False):
+    """Fill the database from the cached dump (source, else the one of documents/' tree), or build it and save the
+    dump; return a description. With reuse, a database an earlier run filled from the same dump is kept as it is.
 
     Runs in the app context of an app connected to uri, as the builder uses the documents.
     """
     client = MongoClient(uri)
     database = client.get_default_database()
-    client.drop_database(database.name)
-    source = cache_dir(scale)
+    source = Path(source) if source else cache_dir(scale)
+    marker = {"_id": "bench", "source": str(source.resolve())}
     t0 = time.perf_counter()
-    if (source / "done").exists():
+    if reuse and database.bench_source.find_one(marker):
+        info = {"reused": str(source)}
+    elif (source / "done").exists():
+        client.drop_database(database.name)
         restore(database, source)
-        info = {"restored from": str(source.relative_to(ROOT)), "seconds": round(time.perf_counter() - t0, 1)}
+        info = {"restored from": os.path.relpath(source, ROOT), "seconds": round(time.perf_counter() - t0, 1)}
     else:
+        client.drop_database(database.name)
         timings = build(scale)
         info = {"built": {k: round(v, 1) for k, v in timings.items()}, "seconds": round(time.perf_counter() - t0, 1)}
         shutil.rmtree(source, ignore_errors=True)
         dump(database, source)
         (source / "done").write_text(json.dumps(info))
+    database.bench_source.replace_one({"_id": "bench"}, marker, upsert=True)
     info["counts"] = {name: database[name].count_documents({}) for name in ("organisation", "member",
                                                                                     "pledge", "audit")}
     client.close()
@@ -699,6 +705,10 @@ def main():
                         help="with --uri: the PostgreSQL under that FerretDB, for the project's indexes")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--only", default="", help="time only pages whose 'page role' matches this regular expression")
+    parser.add_argument("--data", type=Path, help="restore this cached build (a var/bench/<scale>-<tree> directory) "
+                        "instead of the one of documents/' current tree")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --uri: keep a database an earlier run filled from the same cached build")
     parser.add_argument("--skip", default="", help="comma-separated: pages,concurrency,letter,archive,roster")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and the database on kill too
@@ -723,7 +733,7 @@ def main():
         raw = MongoClient(uri)
         capture_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=work)))
         with app.app_context():
-            results["data"] = ensure_data(args.scale, uri)
+            results["data"] = ensure_data(args.scale, uri, args.data, args.reuse and bool(args.uri))
             db.init_db(app)  # the project's indexes again, as the data were loaded into a dropped database
             print(f"# data ready: {json.dumps(results['data'], ensure_ascii=False)}", flush=True)
             pages, letter_id = plan(app, raw.get_default_database())
