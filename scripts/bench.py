@@ -261,24 +261,34 @@ def cache_dir(scale):
 
 
 def dump(database, target):
+    """Write every collection to target; return {collection: documents} (FerretDB counts only by reading them all)."""
     target.mkdir(parents=True, exist_ok=True)
+    counts = {}
     for name in database.list_collection_names():
         with gzip.open(target / f"{name}.bson.gz", "wb") as out:
+            counts[name] = 0
             for doc in database[name].find():
                 out.write(bson.encode(doc))
+                counts[name] += 1
+    return counts
 
 
 def restore(database, source):
+    """Load the collections dump() wrote; return {collection: documents}."""
+    counts = {}
     for path in sorted(source.glob("*.bson.gz")):
+        name, batch = path.name[:-8], []
+        counts[name] = 0
         with gzip.open(path, "rb") as src:
-            batch = []
             for doc in bson.decode_file_iter(src):
                 batch.append(doc)
+                counts[name] += 1
                 if len(batch) == 1000:
-                    database[path.name[:-8]].insert_many(batch)
+                    database[name].insert_many(batch)
                     batch = []
             if batch:
-                database[path.name[:-8]].insert_many(batch)
+                database[name].insert_many(batch)
+    return counts
 
 
 def ensure_data(scale, uri, source=None, reuse=False):
@@ -292,22 +302,24 @@ def ensure_data(scale, uri, source=None, reuse=False):
     source = Path(source) if source else cache_dir(scale)
     marker = {"_id": "bench", "source": str(source.resolve())}
     t0 = time.perf_counter()
-    if reuse and database.bench_source.find_one(marker):
-        info = {"reused": str(source)}
+    found = database.bench_source.find_one({"_id": "bench"}) if reuse else None
+    reused = found is not None and found["source"] == marker["source"]
+    if reused:
+        info = {"reused": os.path.relpath(source, ROOT), "counts": found.get("counts")}
     elif (source / "done").exists():
         client.drop_database(database.name)
-        restore(database, source)
+        counts = restore(database, source)
         info = {"restored from": os.path.relpath(source, ROOT), "seconds": round(time.perf_counter() - t0, 1)}
     else:
         client.drop_database(database.name)
         timings = build(scale)
         info = {"built": {k: round(v, 1) for k, v in timings.items()}, "seconds": round(time.perf_counter() - t0, 1)}
         shutil.rmtree(source, ignore_errors=True)
-        dump(database, source)
+        counts = dump(database, source)
         (source / "done").write_text(json.dumps(info))
-    database.bench_source.replace_one({"_id": "bench"}, marker, upsert=True)
-    info["counts"] = {name: database[name].count_documents({}) for name in ("organisation", "member",
-                                                                                    "pledge", "audit")}
+    if not reused:
+        info["counts"] = {name: counts.get(name, 0) for name in ("organisation", "member", "pledge", "audit")}
+        database.bench_source.replace_one({"_id": "bench"}, {**marker, "counts": info["counts"]}, upsert=True)
     client.close()
     return info
 
