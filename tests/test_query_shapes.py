@@ -284,3 +284,17 @@ def test_deadlines_closings_and_rounds_are_found_by_equality(sent, seeded):
         used = {op for f in filters_of(sent.commands) for op in operators(f)}
     assert not used & {"$in", "$nin"}, used
     assert set(missing) <= {sq, jd}
+
+
+def test_coverage_lists_the_organisations_without_sorting_them_in_the_database(sent, login_as, seeded):
+    with seeded.app_context():
+        jd, sq, qy = org("JD01").pk, org("SQ01").pk, org("QY01").pk
+    reviewer = login_as("jd_reviewer")
+    commands, html = sent.during(lambda: get_ok(reviewer, "/admin/pledge/coverage/"))
+    assert not [body for name, body in commands if body.get("sort")], "FerretDB sorts every organisation it read"
+    assert not {op for f in filters_of(commands) for op in operators(f)}, filters_of(commands)
+    assert f'<option value="{jd}" selected>' in html and "幸福里社区党支部（SQ01）" in html
+    assert "尚未承诺的党组织" in html
+    html = get_ok(reviewer, f"/admin/pledge/coverage/?organisation={sq}")
+    assert f'<option value="{sq}" selected>' in html and "幸福里社区党支部尚未承诺的党员" in html
+    assert login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={qy}").status_code == 404
