@@ -298,3 +298,14 @@ def test_coverage_lists_the_organisations_without_sorting_them_in_the_database(s
     html = get_ok(reviewer, f"/admin/pledge/coverage/?organisation={sq}")
     assert f'<option value="{sq}" selected>' in html and "幸福里社区党支部尚未承诺的党员" in html
     assert login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={qy}").status_code == 404
+
+
+def test_reading_without_dereferencing_copies_the_fields_once_and_still_sends_no_query_per_reference(sent, seeded):
+    with seeded.app_context():
+        sq = org("SQ01")
+        sent.commands.clear()
+        members = list(Member.objects(organisation=sq.pk).no_dereference())
+        assert len(members) > 1 and len({id(m._fields) for m in members}) == 1, "one shared copy, not one per member"
+        assert [m.organisation for m in members] and all(not isinstance(m.organisation, Organisation) for m in members)
+        assert [name for name, _body in sent.commands] == ["find"], "no query per reference"
+        assert Member.objects(pk=members[0].pk).first().organisation.name == sq.name, "plain reads still dereference"
