@@ -722,7 +722,7 @@ def main():
                         "instead of the one of documents/' current tree")
     parser.add_argument("--reuse", action="store_true",
                         help="with --uri: keep a database an earlier run filled from the same cached build")
-    parser.add_argument("--skip", default="", help="comma-separated: pages,concurrency,letter,archive,roster")
+    parser.add_argument("--skip", default="", help="comma-separated: pages,stock,concurrency,letter,archive,roster")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and the database on kill too
     skip = set(filter(None, args.skip.split(",")))
@@ -763,7 +763,7 @@ def main():
                 try:
                     row = {"page": page, "role": role, **measure(
                         browsers[role], path, args.repeat, args.budget, raw, capture_dir,
-                        stock if stock_path else None, stock_path)}
+                        stock if stock_path and "stock" not in skip else None, stock_path)}
                 except Exception as exc:  # noqa: BLE001 - one broken page must not lose the others' figures
                     row = {"page": page, "role": role, "path": path, "n": 0, "status": f"error {exc!r}"[:80], "kb": 0}
                 rows.append(row)
