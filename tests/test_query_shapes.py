@@ -175,22 +175,22 @@ def test_the_audit_list_sends_as_many_commands_for_200_entries_as_for_60(sent, l
         actor, members = User.objects(username="admin").first(), list(Member.objects.order_by()[:40])
         pledge = Pledge.objects(organisation=org("SQ01").pk, scope="member").first()
 
-    def entries(first, count):
+    def entries(count, among):
         with seeded.app_context():
-            for n in range(first, first + count):  # each names other members, as a pledge handed over would
-                audit.record(actor, "修改承诺", pledge, {"member": str(members[n % len(members)].pk)},
-                             {"member": str(members[(n + 1) % len(members)].pk)})
+            for n in range(count):  # each names members, as a pledge handed over would
+                audit.record(actor, "修改承诺", pledge, {"member": str(members[n % among].pk)},
+                             {"member": str(members[(n + 1) % among].pk)})
 
     url = "/admin/audit/?search=修改承诺"
 
     def handed_from(html):
         return set(re.findall(r'<th scope="row">党员</th><td><div class="pd-audit-value">([^<]+)</div>', html))
 
-    entries(0, 60)
+    entries(60, 2)
     get_ok(admin, url)
     small, html = sent.during(lambda: get_ok(admin, url))
-    assert {m.name for m in members} <= handed_from(html)
-    entries(60, 140)
+    assert {m.name for m in members[:2]} == handed_from(html) - {"—"}
+    entries(140, 40)
     large, html = sent.during(lambda: get_ok(admin, url))
     assert {m.name for m in members} <= handed_from(html)
     assert len(large) == len(small), [(n, b.get("find"), b.get("filter")) for n, b in small]
