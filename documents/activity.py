@@ -176,6 +176,8 @@ def record_assessment(actor, scheme, subject, field, label, year, number, assess
 
     Problems found open a line in the existing 整改台账.
     """
+    if not 2000 <= year <= 2100 or not 1 <= number <= scheme.period_of(dt.date(year, 12, 31)):
+        raise ValidationError("请填写正确的考评年度和期次")
     if Assessment.objects(**{field: subject.pk}, year=year, number=number).first():
         raise ValidationError(f"{scheme.period_label(year, number)}已考评过")
     scores = read_scores(scheme.criteria, scheme.raters, raw_scores)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from mongoengine import DateTimeField, DictField, Document, IntField, ObjectIdField, StringField
 from mongoengine.connection import get_db
 from pymongo.errors import DuplicateKeyError
@@ -23,6 +24,9 @@ from documents.base import now
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATE_TITLES = {QUEUED: "排队中", RUNNING: "进行中", DONE: "已完成", FAILED: "失败"}
+# What each kind of job is called on its page and in the list of one's jobs; "files" jobs carry their own title.
+KIND_TITLES = {"import": _l("导入花名册"), "check": _l("检查花名册"), "cards": _l("承诺卡"), "archive": _l("年度归档包"),
+               "rollover": _l("年度结转"), "rollover_preview": _l("年度结转预览")}
 STALL_SECONDS = 60
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # kind -> function(job) doing the work; registered by the modules that own each kind of work.
@@ -53,6 +57,10 @@ class Job(Document):
     @property
     def state_title(self):
         return STATE_TITLES[self.state]
+
+    @property
+    def title(self):
+        return self.params.get("title") if self.kind == "files" else KIND_TITLES.get(self.kind, self.kind)
 
     @property
     def finished(self):

@@ -52,6 +52,10 @@ class ModelPost(OrgOwned, VersionedDocument):
     revoked_on = DateField(verbose_name=_l("撤销日期"))
     veto_ground = StringField(max_length=200, verbose_name=_l("一票否决情形"))
     vetoed_by = StringField(max_length=60, verbose_name=_l("决定人"))
+    awarded_year = IntField(verbose_name=_l("授牌命名年度"))
+    awarded_on = DateField(verbose_name=_l("授牌命名日期"))
+    awarded_by = StringField(max_length=60, verbose_name=_l("授牌命名人"))
+    reassess_year = IntField(verbose_name=_l("年底复评年度"))
     photo = ObjectIdField()
     member_names = ListField(StringField(), verbose_name=_l("岗内党员"))
 
@@ -62,7 +66,8 @@ class ModelPost(OrgOwned, VersionedDocument):
 
     @property
     def state_title(self):
-        return STATES[self.state]
+        """已批复 for an approved star post: only a 党员示范岗 is 授牌 on confirmation."""
+        return _l("已批复") if self.kind == "starpost" and self.state == "confirmed" else STATES[self.state]
 
     @property
     def kind_title(self):
@@ -130,12 +135,17 @@ def confirm(actor, post, on, *, votes_for=None, votes_cast=None, minute=""):
     return post
 
 
-def can_approve(user, post):
-    """星级示范岗 are approved (批复) by an organisation above the declaring one."""
+def is_above(user, org_id):
+    """True for an administrator or a user of an organisation above org_id (not org_id itself)."""
     if user.is_admin:
         return True
     own = ref_id(user, "organisation")
-    return own is not None and own != ref_id(post, "organisation") and access.can_see_org(user, ref_id(post, "organisation"))
+    return own is not None and own != org_id and access.can_see_org(user, org_id)
+
+
+def can_approve(user, post):
+    """星级示范岗 are approved (批复) by an organisation above the declaring one."""
+    return is_above(user, ref_id(post, "organisation"))
 
 
 def approve(actor, post, on, note=""):
@@ -254,6 +264,48 @@ def star_board(organisation, today=None):
         if not down:
             rows.append({"post": post, "stars": stars, "full": stars == post.scheme.max_stars, "pending": pending})
     return rows
+
+
+def year_end(actor, organisation, year, on):
+    """授牌命名 at the end of the period: five-star posts are named and awarded, the others marked for re-assessment.
+
+    Run by the level above, per organisation and year, for the approved star posts of the organisation and those
+    below it; stars count as they stand on the day (results still in publication do not). Running it again changes
+    nothing for posts already decided that year. Returns (awarded posts, posts for re-assessment).
+    """
+    if on is None:
+        raise ValidationError("请填写授牌日期")
+    if on.year != year:
+        raise ValidationError(f"授牌日期应在{year}年内")
+    if not is_above(actor, organisation.pk):
+        raise ValidationError("年终授牌命名须由上级党组织办理")
+    awarded, reassess = [], []
+    for post in sorted(ModelPost.objects(org_path=organisation.pk, kind="starpost", state="confirmed"),
+                       key=lambda p: (p.organisation_name or "", p.title)):
+        if year in (post.awarded_year, post.reassess_year):
+            (awarded if post.awarded_year == year else reassess).append(post)
+            continue
+        stars, down = star_state(post, on)
+        before = audit.snapshot(post)
+        if not down and stars >= post.scheme.max_stars:
+            post.awarded_year, post.awarded_on, post.awarded_by = year, on, str(actor)
+            post.save_checked(post.version, _log(actor, "年终授牌命名", before,
+                                                 f"{year}年挂满{stars}星，授牌命名{post.kind_title}“{post.title}”"))
+            awarded.append(post)
+        else:
+            post.reassess_year = year
+            post.save_checked(post.version, _log(actor, "列入年底复评", before,
+                                                 f"{year}年{'已摘牌' if down else f'{stars}星'}，未挂满"
+                                                 f"{post.scheme.max_stars}星，年底复评“{post.title}”"))
+            reassess.append(post)
+    return awarded, reassess
+
+
+def awards_of(organisation, year):
+    """(awarded, marked for re-assessment) star posts of an organisation and those below it in a year."""
+    posts = sorted(ModelPost.objects(org_path=organisation.pk, kind="starpost"),
+                   key=lambda p: (p.organisation_name or "", p.title))
+    return [p for p in posts if p.awarded_year == year], [p for p in posts if p.reassess_year == year]
 
 
 def leave_opinion(post, text, contact, address, secret):

@@ -143,12 +143,13 @@ class Pledge(OrgOwned, VersionedDocument):
         self.search_text = "\n".join(p for p in parts if p)
 
     def display_rows(self):
-        """(section, [(label, text)]) for every stored value, retired fields included, unknown keys last."""
+        """(section, [(label, text)]) for every stored value and every live field that applies, unknown keys last."""
         template, shown, groups = self.template, set(), []
+        applying = {f.key for f in template.shown_fields(self.values, self.member_categories)}
         for section, fields in template.grouped():
             rows = []
             for field in fields:
-                if field.key in self.values or not field.retired:
+                if field.key in self.values or field.key in applying:
                     label = f"{field.label}（已停用）" if field.retired else field.label
                     rows.append((label, field.display(self.values.get(field.key))))
                     shown.add(field.key)

@@ -56,7 +56,7 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
         raise PledgeErrors({None: f"该承诺当前状态为“{pledge.state_title}”，已锁定，不能修改"})
     template = pledge.template
     categories = member.categories if member else ()
-    values, value_errors = template.parse_values(raw_values)
+    values, value_errors = template.parse_values(raw_values, categories)
     items, item_errors, count_error = template.parse_items(raw_items, categories)
     errors.update(value_errors)
     errors.update(item_errors)
@@ -67,9 +67,7 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     if errors:
         raise PledgeErrors(errors)
     before = audit.snapshot(pledge) if pledge.pk else {}
-    # Values of fields retired since the pledge was made are kept, never dropped.
-    kept = {k: v for k, v in pledge.values.items() if template.field(k) is None or template.field(k).retired}
-    pledge.values = {**kept, **values}
+    pledge.values = template.merged_values(pledge.values, values)
     pledge.items = [PledgeItem(**item) for item in items]
     if oral and not pledge.oral:
         pledge.recorded_by, pledge.recorded_at = str(actor), now()

@@ -23,6 +23,8 @@ FIELD_TYPES = {
     "choice": _l("单选"), "multi": _l("多选"), "bool": _l("是/否"), "member": _l("成员"), "org": _l("组织"),
 }
 DEFAULT_SECTIONS = ["政治承诺", "履职承诺", "实事承诺"]
+MEMBER_SCOPES = ("member", "card")  # filled in for one member, whose categories a field's condition may name
+CONTROL_TYPES = ("choice", "multi", "bool")  # the kinds of field whose value another field's display may depend on
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 
@@ -58,10 +60,28 @@ class TemplateField(EmbeddedDocument):
     default = StringField(max_length=200, verbose_name=_l("默认值"))
     retired = BooleanField(default=False, verbose_name=_l("已停用"),
                            help_text=_l("停用后新填写时不再出现，已填的内容仍然显示"))
+    show_categories = ListField(StringField(max_length=40), verbose_name=_l("仅对这些党员类别显示"),
+                                help_text=_l("不选表示对所有党员显示"))
+    show_field = StringField(max_length=40, verbose_name=_l("当另一字段取某值时显示"),
+                             help_text=_l("选择本模板中的一个单选、多选或是/否字段；不选表示总是显示"))
+    show_values = StringField(verbose_name=_l("……取这些值时显示（每行一个）"),
+                              help_text=_l("是/否字段填“是”或“否”"))
 
     @property
     def options(self):
         return [line.strip() for line in (self.options_text or "").splitlines() if line.strip()]
+
+    @property
+    def wanted_values(self):
+        """The values of the other field that make this one shown."""
+        return [line.strip() for line in (self.show_values or "").splitlines() if line.strip()]
+
+    def takes(self, value, wanted):
+        """True when this field's stored value is one of the wanted texts (a yes/no value reads 是 or 否)."""
+        if value is None:
+            return False
+        texts = [str(v) for v in value] if isinstance(value, list) else [self.display(value)]
+        return bool(set(texts) & set(wanted))
 
     def parse(self, raw):
         """Turn submitted text into a stored value; return (value, Chinese error or None)."""
@@ -181,9 +201,28 @@ class PledgeTemplate(VersionedDocument):
     def allows_oral(self, categories):
         return bool(set(self.oral_categories) & set(categories or ()))
 
+    def applies(self, field, values, categories=(), _seen=()):
+        """True when the field's conditions hold for a member with these categories and these stored values."""
+        if field.show_categories and not set(field.show_categories) & set(categories or ()):
+            return False
+        if not field.show_field:
+            return True
+        control = self.field(field.show_field)
+        return (control is not None and not control.retired and control.key not in _seen
+                and self.applies(control, values, categories, (*_seen, field.key))
+                and control.takes(values.get(control.key), field.wanted_values))
+
+    def shown_fields(self, values, categories=(), fields=None):
+        """The fields (live ones unless given) that apply to this member and these values."""
+        return [f for f in (self.live_fields() if fields is None else fields) if self.applies(f, values, categories)]
+
     # -- checking ----------------------------------------------------------------------------
-    def parse_values(self, raw):
-        """Read submitted values for the live fields; return (values, {key: error})."""
+    def parse_values(self, raw, categories=()):
+        """Read submitted values for the live fields that apply; return (values, {key: error}).
+
+        A field whose condition does not hold (member category, another field's value) is
+        neither checked nor kept, whatever was posted for it.
+        """
         values, errors = {}, {}
         for field in self.live_fields():
             value, error = field.parse(raw.get(field.key))
@@ -191,7 +230,14 @@ class PledgeTemplate(VersionedDocument):
                 errors[field.key] = error
             elif value is not None:
                 values[field.key] = value
-        return values, errors
+        shown = {f.key for f in self.shown_fields(values, categories)}
+        return ({k: v for k, v in values.items() if k in shown},
+                {k: e for k, e in errors.items() if k in shown})
+
+    def merged_values(self, stored, values):
+        """New values, keeping the stored ones of fields retired since or gone from the template."""
+        kept = {k: v for k, v in (stored or {}).items() if self.field(k) is None or self.field(k).retired}
+        return {**kept, **values}
 
     def parse_items(self, raw_items, categories=()):
         """Read submitted pledge items; return (items, {(index, key): error}, overall error)."""
@@ -258,11 +304,52 @@ class PledgeTemplate(VersionedDocument):
                     problems.append(f"{name}的最早日期晚于最晚日期")
                 if field.default and field.type in ("choice",) and field.default not in field.options:
                     problems.append(f"{name}的默认值不在选项中")
+        conditions = {f"fields-{i}-{part}": f"字段“{f.label or f.key}”的显示条件：{problem}"
+                      for i, f in enumerate(self.fields) for part, problem in self._condition_problems(f)}
         for rule in self.item_rules:
             if rule.min_items is not None and rule.max_items is not None and rule.min_items > rule.max_items:
                 problems.append(f"承诺事项条数规则“{rule.category or '默认'}”的最少条数大于最多条数")
-        if problems:
-            raise ValidationError("；".join(problems), field_name="fields")
+        if problems or conditions:
+            # Each condition problem is also keyed by its field's place in the list, so the editor shows it there.
+            raise ValidationError("；".join([*problems, *conditions.values()]), field_name="fields",
+                                  errors={**({"fields": ValidationError("；".join(problems))} if problems else {}),
+                                          **{k: ValidationError(m, field_name=k) for k, m in conditions.items()}})
+
+    def _condition_problems(self, field):
+        """[(part, problem)] of what is wrong with the field's display conditions."""
+        problems = []
+        if field.show_categories and self.scope not in MEMBER_SCOPES:
+            kind = SCOPES.get(self.scope, self.scope)
+            problems.append(("show_categories", f"“{kind}”不是为某位党员填写的，不能按党员类别显示"))
+        value_problem = self._value_condition_problem(field)
+        return problems + ([("show_field", value_problem)] if value_problem else [])
+
+    def _value_condition_problem(self, field):
+        """What is wrong with the field's 'shown when another field has a value' condition, or None."""
+        if not field.show_field:
+            return "填写了取值，但没有选择依据的字段" if field.wanted_values else None
+        control = self.field(field.show_field)
+        if control is None:
+            return f"依据的字段“{field.show_field}”不存在"
+        if control is field:
+            return "不能依据字段自己"
+        if control.retired:
+            return f"依据的字段“{control.label}”已停用"
+        if control.type not in CONTROL_TYPES:
+            return f"依据的字段“{control.label}”不是单选、多选或是/否字段"
+        allowed = ["是", "否"] if control.type == "bool" else control.options
+        if not field.wanted_values:
+            return f"没有填写“{control.label}”取哪些值时显示"
+        bad = [v for v in field.wanted_values if v not in allowed]
+        if bad:
+            return f"“{'、'.join(bad)}”不是“{control.label}”的可选值（{'、'.join(allowed)}）"
+        chain, current = [field], control
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.field(current.show_field) if current.show_field else None
+        if current is field:
+            return "循环：" + " → ".join(f"“{f.label}”" for f in [*chain, field])
+        return None
 
 
 def parse_date(text):

@@ -2,7 +2,8 @@
 import base64
 
 from documents.card import MemberCard
-from documents.modelpost import ModelPost
+from documents.organisation import Organisation
+from documents.modelpost import ModelPost, awards_of
 from documents.zone import ResponsibilityZone
 from documents.progress import Attachment
 from exporters.pdf import render
@@ -20,6 +21,13 @@ def plaque_pdf(post):
     """One plaque: title, post, name(s), the standards or the motto; a revoked post's plaque says it is withdrawn."""
     return render("plaque.html", post=post, scheme=post.scheme, photo=photo_uri(post),
                   header=f"{post.organisation.name} · {post.scheme.plaque_title or post.kind_title}")
+
+
+def award_list_pdf(organisation, year):
+    """The year's 授牌命名 list of star posts: those named with five stars, then those re-assessed at year end."""
+    awarded, reassess = awards_of(organisation, year)
+    return render("star_awards.html", organisation=organisation, year=year, awarded=awarded, reassess=reassess,
+                  header=f"{organisation.name} · {year}年星级党员示范岗授牌名单")
 
 
 def posts_of_year(organisation, year):
@@ -43,8 +51,9 @@ def cards_pdf(card):
 
 
 def archive_tasks(organisation, year):
-    """Archive tasks for the year's plaques, zone boards and cards of an organisation and those below it."""
+    """Archive tasks for the year's plaques, star award list, zone boards and cards of an organisation and below it."""
     return ([("plaque", post.pk) for post in posts_of_year(organisation, year)]
+            + ([("awards", organisation.pk, year)] if any(awards_of(organisation, year)) else [])
             + [("zone", pk) for pk in ResponsibilityZone.objects(org_path=organisation.pk).scalar("pk")]
             + [("card", pk) for pk in MemberCard.objects(org_path=organisation.pk, year=year).scalar("pk")])
 
@@ -52,11 +61,13 @@ def archive_tasks(organisation, year):
 RENDERERS = {
     "plaque": (ModelPost, lambda p: (f"示范岗标牌/{p.organisation.code}_{p.title}_{p.pk}.pdf", plaque_pdf(p))),
     "zone": (ResponsibilityZone, lambda z: (f"责任标牌/{z.organisation.code}_{z.name}_{z.pk}.pdf", zone_board_pdf(z))),
+    "awards": (Organisation, lambda o, year: (f"示范岗标牌/{o.code}_{year}_星级党员示范岗授牌名单.pdf",
+                                              award_list_pdf(o, year))),
     "card": (MemberCard, lambda c: (f"创建卡/{c.organisation.code}_{c.member.name}_{c.year}_{c.pk}.pdf", cards_pdf(c))),
 }
 
 
 def render_task(task):
-    """(name in the zip, bytes) of one plaque, zone board or set of cards."""
+    """(name in the zip, bytes) of one plaque, award list, zone board or set of cards."""
     document, render_one = RENDERERS[task[0]]
-    return render_one(document.objects(pk=task[1]).order_by().first())
+    return render_one(document.objects(pk=task[1]).order_by().first(), *task[2:])

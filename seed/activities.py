@@ -1,5 +1,13 @@
-"""The activity schemes the seeds describe (004: 党员示范岗, 责任区; 003: 星级党员示范岗, 创建卡), with their forms."""
-from documents.activity import ActivityScheme, Criterion, RaterWeight
+"""The activity schemes the seeds describe (004: 党员示范岗, 责任区; 003: 星级党员示范岗, 创建卡), with their forms,
+and a few demo records of each system."""
+import datetime as dt
+
+from documents import Member, Organisation, User, audit
+from documents.activity import KINDS, ActivityScheme, Criterion, RaterWeight, scheme_for
+from documents.card import CardRecord, MemberCard
+from documents.modelpost import ModelPost, approve, assess, confirm, not_party_members
+from documents.organisation import ref_id
+from documents.zone import Duty, ResponsibilityZone, write_log
 from documents.template import PledgeTemplate, TemplateField
 from documents.template_versions import save_edit
 from documents.vocabulary import Vocabulary
@@ -93,3 +101,80 @@ def load():
         ActivityScheme(name=name, kind=kind, form_template=form, **settings).save_checked(None)
         created += 1
     return created
+
+
+def _party_members(code):
+    """The party members on the roll of a demo branch, in roll order (activists and non-party staff left out)."""
+    return [m for m in Member.objects(organisation=Organisation.objects(code=code).first(), status="在册")
+            if not not_party_members([m])]
+
+
+def _new(actor, record, raw):
+    """Store a new record with its template's typed values and a 新建 audit entry, as the admin form does."""
+    template = record.scheme.template()
+    values, errors = template.parse_values(raw)
+    if errors:
+        raise ValueError(errors)
+    record.template, record.values = template, values
+    record.save_checked(None, lambda doc: audit.entry(actor, "新建", doc, {}, audit.snapshot(doc),
+                                                      organisation_id=ref_id(doc, "organisation")))
+    return record
+
+
+def _all_scores(scheme, score):
+    return {(r.rater, c.label): str(score) for r in scheme.raters for c in scheme.criteria}
+
+
+def load_demo():
+    """A few live records of each system, made by the operations the pages use; nothing is added twice."""
+    if ModelPost.objects(title="楼院调解岗").first():
+        return 0
+    users = {u.username: u for u in User.objects(username__in=["sq_clerk", "jd_reviewer", "admin"])}
+    clerk, street = users["sq_clerk"], users["jd_reviewer"]
+    today = dt.date.today()
+    schemes = {kind: scheme_for(kind) for kind in KINDS}
+    org = {code: Organisation.objects(code=code).first() for code in ("SQ01", "QY01", "SY01", "JG01")}
+    # An individual post confirmed by the members' vote, with last quarter assessed and passed.
+    quarter_start = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    last_quarter = quarter_start - dt.timedelta(days=1)
+    post = _new(clerk, ModelPost(organisation=org["SQ01"], scheme=schemes["modelpost"], title="楼院调解岗",
+                                 members=_party_members("SQ01")[-1:], motto="邻里有事找我，小事不出楼院",
+                                 standards_met=list(schemes["modelpost"].standards)),
+                {"duty": "调解邻里纠纷，收集楼院居民意见", "office": "社区调解室"})
+    confirm(clerk, post, last_quarter.replace(day=1) - dt.timedelta(days=60), votes_for=11, votes_cast=13)
+    assess(clerk, post, last_quarter.year, (last_quarter.month - 1) // 3 + 1, last_quarter - dt.timedelta(days=5),
+           {**_all_scores(schemes["modelpost"], 92), ("org", "对照六个标准的表现"): "88"})
+    # A collective post of an office, declared and waiting for the leadership's decision.
+    _new(users["admin"], ModelPost(organisation=org["JG01"], scheme=schemes["modelpost"], title="便民服务大厅",
+                                   collective=True, members=_party_members("JG01")[2:4],
+                                   standards_met=list(schemes["modelpost"].standards)),
+         {"duty": "一窗受理、限时办结、首问负责", "office": "便民服务大厅"})
+    # A star window approved by the street, its last month assessed and standing: one star on the public board.
+    star = _new(users["admin"], ModelPost(organisation=org["SY01"], scheme=schemes["starpost"], title="导诊服务台",
+                                          members=_party_members("SY01")[2:3], motto="多问一句，多走一步，让患者少跑一趟"),
+                {"window": "门诊大厅导诊台", "duty": "导诊分诊、预约挂号、老年人就医帮办"})
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    approve(street, star, last_month.replace(day=1), "同意创建")
+    assess(street, star, last_month.year, last_month.month, last_month.replace(day=15),
+           _all_scores(schemes["starpost"], 90))
+    # A zone with its head, tasks and duties, and one entry in its work log.
+    workers = _party_members("QY01")
+    zone = _new(users["admin"], ResponsibilityZone(
+        organisation=org["QY01"], scheme=schemes["zone"], section="装配车间", name="总装一线", head=workers[0],
+        tasks="安全生产、质量把关、帮带青年职工",
+        duties=[Duty(member=workers[0], duty="全车间安全生产巡查和隐患整改"),
+                Duty(member=workers[2], duty="总装线关键工序质量把关"),
+                Duty(member=workers[3], duty="结对帮带两名青年职工")]),
+        {"scope": "总装一线及配套仓库"})
+    write_log(users["admin"], zone, today - dt.timedelta(days=3), "巡查总装线，整改安全隐患2处，更换破损防护栏1段",
+              author=workers[0].name)
+    # One member's three cards: standard proposed, discussed, fixed and posted; one record against it.
+    member = _party_members("JG01")[0]
+    _new(users["admin"], MemberCard(
+        organisation=org["JG01"], member=member, year=today.year, scheme=schemes["card"],
+        proposed="窗口办件当日受理、限时办结，群众满意率不低于95%", proposed_on=dt.date(today.year, 1, 10),
+        public_views="希望午休时间也能办理", fixed="窗口办件当日受理、限时办结，午间轮岗不断档，群众满意率不低于95%",
+        fixed_on=dt.date(today.year, 1, 20), posted_on=dt.date(today.year, 1, 22),
+        records=[CardRecord(on=dt.date(today.year, 1, 31), text="本月办件126件，全部按时办结")]),
+        {"post": "便民服务窗口", "five_good": ["工作好", "作风好"]})
+    return 5

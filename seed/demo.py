@@ -148,6 +148,7 @@ def load():
         "评议方案": reference["评议方案"],
         "活动方案": reference["活动方案"],
         "承诺": pledges.load(),
+        "示范岗、责任区与创建卡": activities.load_demo(),
     }
     summary.rebuild()
     return report

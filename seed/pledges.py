@@ -37,7 +37,8 @@ MEMBER_STATES = ["draft", "submitted", "approved", "published", "fulfilling", "p
 
 def _raw(template, org_type, year, count):
     values = {f.key: VALUES[org_type].get(f.key, f.default or "") for f in template.live_fields()}
-    values.update({"post_duty": "做好本职工作，发挥先锋模范作用", "practical_count": "6", "consulted": "y"})
+    values.update({"post_duty": "做好本职工作，发挥先锋模范作用", "practical_count": "6", "consulted": "y",
+                   "reported": "y", "home_community": "幸福里社区", "home_post": "楼院文明劝导员"})
     items = [{"content": c, "owner": o, "deadline": f"{year}-{d}", "expected": e, "kind": "实事承诺"}
              for c, o, d, e in (ITEMS[org_type] * 3)[:count]]
     return values, items

@@ -32,6 +32,16 @@ MEMBER_FIELDS = {
     "两新组织": [("staff_problem", "帮助职工解决的实际问题", "textarea", "实事承诺", True, {})],
 }
 
+# A work unit's in-service members (在职党员) also pledge where they live: a yes/no shown only to them reveals
+# the community details. The community's own template needs none: there, the community is where they live.
+RESIDENCE = [
+    ("reported", "已到居住地社区报到", "bool", "实事承诺", False, {"show_categories": ["在职党员"]}),
+    ("home_community", "居住地社区", "text", "实事承诺", True, {"max_length": 40, "show_field": "reported",
+                                                               "show_values": "是"}),
+    ("home_post", "在居住地认领的服务岗位", "text", "实事承诺", False, {
+        "max_length": 40, "show_field": "reported", "show_values": "是", "help_text": "如：楼院长、文明劝导员"}),
+]
+
 
 def _fields(specs, member):
     common = [TemplateField(key="political", label="政治承诺", type="textarea", section="政治承诺",
@@ -56,8 +66,8 @@ def load():
     for org_type in ORG_FIELDS:
         for scope, specs, rules in (
             ("org", ORG_FIELDS[org_type], [ItemRule(category="", min_items=3, max_items=15)]),
-            ("member", MEMBER_FIELDS[org_type], [ItemRule(category="", min_items=2, max_items=6),
-                                                 ItemRule(category="党员领导干部", min_items=3, max_items=8)]),
+            ("member", MEMBER_FIELDS[org_type] + (RESIDENCE if org_type != "社区" else []),
+             [ItemRule(category="", min_items=2, max_items=6), ItemRule(category="党员领导干部", min_items=3, max_items=8)]),
         ):
             name = f"{org_type}{'党组织' if scope == 'org' else '党员'}公开承诺"
             if PledgeTemplate.objects(name=name).first():

@@ -6,7 +6,7 @@ import subprocess
 
 from openpyxl import load_workbook
 
-from documents import AuditEntry, Pledge, User, summary
+from documents import AuditEntry, Pledge, User, jobs, rollover, summary
 from documents.calendar import PublicationDeadline
 from documents.cycle import transition
 from documents.notices import Notice
@@ -161,7 +161,8 @@ def test_pledges_outside_the_proposal_window_need_an_administrators_reason(seede
     assert clerk.get(url).status_code == 200, "inside the window a clerk records pledges as before"
 
 
-def test_year_rollover_previews_then_creates_next_years_set_once_with_links_both_ways(seeded, login_as):
+def test_year_rollover_previews_then_creates_next_years_set_once_in_a_job_with_links_both_ways(seeded, login_as,
+                                                                                                  monkeypatch):
     admin = login_as("admin")
     with seeded.app_context():
         jd, sq = org("JD01"), org("SQ01")
@@ -170,32 +171,65 @@ def test_year_rollover_previews_then_creates_next_years_set_once_with_links_both
         PledgeTemplate.objects(pk=template.pk).update_one(set__years=[YEAR])
         PublicationDeadline(organisation=jd, year=YEAR, deadline=dt.date(YEAR, 5, 31)).save_checked(None)
         item = pledge.items[0].content
+    launched = []
+    monkeypatch.setattr(jobs, "launch", lambda job_id, attempt: launched.append(job_id))
 
     def state():
         with seeded.app_context():
             return (Pledge.objects(year=YEAR + 1).count(), PublicationDeadline.objects(year=YEAR + 1).count(),
                     sum(a.startswith("年度结转") for a in AuditEntry.objects.scalar("action")))
 
+    def twice(path, page, **fields):
+        """Post a page's form as it stands, twice as a double click does; return where each post led."""
+        nonce = re.search(r'name="nonce" value="([^"]+)"', admin.get(page).get_data(as_text=True)).group(1)
+        form = {"csrf_token": admin.token(page), "nonce": nonce, **fields}
+        return [admin.client.post(path, data=form).headers["Location"] for _ in "12"]
+
+    def previewed():
+        """Work out the preview in its job (run here, not in a process of its own); return the page showing it."""
+        [job_url] = set(twice("/admin/rollover/preview/", "/admin/rollover/", year=str(YEAR)))
+        assert launched[-1] == job_url.split("/")[-2] and job_url.startswith(f"/admin/job/rollover-preview:{YEAR}:")
+        with seeded.app_context():
+            jobs.run(launched[-1])
+        back = re.search(r'href="([^"]+)">查看预览并确认结转', admin.get(job_url).get_data(as_text=True)).group(1)
+        return back.replace("&amp;", "&"), admin.get(back.replace("&amp;", "&")).get_data(as_text=True)
+
     assert login_as("sq_clerk").get("/admin/rollover/").status_code == 403
-    preview = admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True)
+    url, preview = previewed()
     assert str(template) in preview and cn(dt.date(YEAR + 1, 5, 31)) in preview and item in preview
-    assert state() == (0, 0, 0), "the preview changes nothing"
-    token = admin.token(f"/admin/rollover/?year={YEAR}")
-    nonce = re.search(r'name="nonce" value="([^"]+)"', preview).group(1)
-    done = admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": token, "nonce": nonce},
-                             follow_redirects=True).get_data(as_text=True)
-    assert f"已结转到{YEAR + 1}年" in done and f"{YEAR}年已全部结转" in done
+    assert "幸福里社区党支部" in preview.split("<tbody>")[1].split("</tbody>")[0], "items summed up by organisation"
+    assert state() == (0, 0, 0) and len(launched) == 1, "the preview changes nothing; a double click, one job"
+
+    # The request only starts the job; a double click, and another form, find the same job.
+    first = twice(f"/admin/rollover/run/?year={YEAR}", url)
+    assert first == [f"/admin/job/rollover:{YEAR}:1/"] * 2 and launched[-1] == f"rollover:{YEAR}:1"
+    waiting = admin.get(url).get_data(as_text=True)
+    assert "年度结转正在进行" in waiting and 'name="nonce"' not in waiting and state() == (0, 0, 0)
+    with seeded.app_context():
+        again = rollover.start_job(User.objects(username="admin").first(), YEAR)  # from another tab's form
+        assert again.id == f"rollover:{YEAR}:1" and launched[-1] == again.id and len(launched) == 2
+        jobs.run(again.id)
     once = state()
+    done = admin.get(first[0]).get_data(as_text=True)
+    assert f"已结转到{YEAR + 1}年：延用模板 1 个，复制期限和时间 1 条" in done and "新建草稿承诺" in done
+    assert admin.get(first[0] + "status.json").get_json()["state"] == "done"
+    listed = admin.get("/admin/job/").get_data(as_text=True)
+    assert "年度结转预览" in listed and "年度结转</a>" in listed and "年度归档包" not in listed, "my jobs, by name"
+    assert re.search(r"<td>\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d</td>", listed), "started when, in Chinese"
+    assert "已完成 · 已完成" not in done, "the state is said once"
     assert once[0] > 0 and once[1] == 1
     with seeded.app_context():
         assert YEAR + 1 in PledgeTemplate.objects(pk=template.pk).first().years
         nxt = Pledge.objects(member=pledge.member.pk, year=YEAR + 1).first()
         assert nxt.state == "draft" and any(c["pledge"] == pledge.pk and c["index"] == 0 for c in nxt.carried_from)
         assert item in [i.content for i in nxt.items]
-    again = re.search(r'name="nonce" value="([^"]+)"', admin.get(f"/admin/rollover/?year={YEAR}").get_data(as_text=True))
-    assert again is None, "nothing left to roll over: no button"
-    admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": token, "nonce": "x" * 20})
-    assert state() == once, "running it twice changes nothing"
+    _url, finished = previewed()
+    assert f"{YEAR}年已全部结转" in finished and 'id="rollover-confirm"' not in finished, "nothing left to do: no button"
+    admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": admin.token("/admin/"),
+                                                                 "nonce": "x" * 20})
+    with seeded.app_context():
+        jobs.run(launched[-1])
+    assert launched[-1] == f"rollover:{YEAR}:2" and state() == once, "running it twice changes nothing"
     old_page = admin.get(f"/admin/pledge/details/?id={pledge.pk}").get_data(as_text=True)
     new_page = admin.get(f"/admin/pledge/details/?id={nxt.pk}").get_data(as_text=True)
     assert "已结转至" in old_page and f"details/?id={nxt.pk}" in old_page

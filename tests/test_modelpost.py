@@ -56,8 +56,8 @@ def test_model_post_year_from_refused_collective_to_veto(seeded, login_as):
     response = send(clerk, "/admin/modelpost/new/", post_form(scheme, [first]))
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     with seeded.app_context():
-        assert ModelPost.objects.count() == 1
-        post = ModelPost.objects.first()
+        assert ModelPost.objects(title="便民服务窗口").count() == 1
+        post = ModelPost.objects(title="便民服务窗口").get()
         assert post.values["duty"] == "户籍办理、便民咨询" and post.state == "declared"
     details = f"/admin/modelpost/details/?id={post.pk}"
     # The members' vote: a minority is refused, a majority confirms the post with the figures recorded.
@@ -68,7 +68,7 @@ def test_model_post_year_from_refused_collective_to_veto(seeded, login_as):
                token_from=details)
     page = clerk.get(details).get_data(as_text=True)
     assert "已授牌" in page and "赞成 9 票 / 投票 12 人" in page
-    assert "已授牌 1 个 · 待确认 0 个" in clerk.get("/admin/").get_data(as_text=True)
+    assert "已授牌 2 个 · 待确认 0 个" in clerk.get("/admin/").get_data(as_text=True)  # and the demo's 楼院调解岗
     # Pass, fail (a problem: one line in the 整改台账), pass: no reward yet; a second pass in a row earns it.
     assert assess(clerk, post, 1, 92, 88).status_code == 302
     assess(clerk, post, 2, 60, 70, problems="窗口午休时段无人值守")
@@ -95,7 +95,7 @@ def test_model_post_year_from_refused_collective_to_veto(seeded, login_as):
     assert "已授牌 0 个" in other.get("/admin/").get_data(as_text=True)
     with seeded.app_context():
         names = [archive.render_task(t)[0] for t in archive.archive_tasks(org("SQ01"), YEAR, "") if t[0] == "plaque"]
-        assert names == [f"示范岗标牌/SQ01_便民服务窗口_{post.pk}.pdf"]
+        assert f"示范岗标牌/SQ01_便民服务窗口_{post.pk}.pdf" in names and all("/SQ01_" in n for n in names)
     # 一票否决: the title goes at once, with ground, date and who decided; the plaque says it is withdrawn.
     clerk.post(f"/admin/modelpost/veto/?id={post.pk}", {"ground": scheme.veto_grounds[2], "on": f"{YEAR}-11-20",
                                                         "decided_by": "局领导班子会议"}, token_from=details)
@@ -133,7 +133,7 @@ def test_administrator_changes_standard_weight_and_reward_rule_in_the_browser(se
     form.setlist("standards_met", standards)
     send(clerk, "/admin/modelpost/new/", form)
     with seeded.app_context():
-        post = ModelPost.objects.first()
+        post = ModelPost.objects(title="便民服务窗口").get()
         assert "熟悉政策，精通业务，群众办事“最多跑一次”" in post.standards_met
         # The post's form is a template: edited once a post uses it, it becomes a new version; the post keeps its own.
         used = post.template

@@ -31,18 +31,26 @@ def pledge_of(name, items):
                        raw_values=VALUES, raw_items=items)
 
 
+def crafted_scene():
+    """Two submitted pledges in SQ01: 提示党员's (a vague item with no deadline, one copied from last year, one that
+    韩梅 and 钱进 also wrote, a concrete one) and 周全's good one; return both."""
+    for name in ("韩梅", "钱进"):
+        pledge_of(name, [item(SHARED), item(f"{name}每周陪护2位独居老人就医")])
+    member = make_member(name="提示党员", organisation=org("SQ01"))
+    for year, items in ((YEAR - 1, [item(COPIED), item("为8号楼安装12盏声控灯")]),
+                        (YEAR, [item("努力做好本职工作", expected="群众满意", deadline=""), item(COPIED),
+                                item(SHARED), item("每月15日为楼院12户居民代缴水电费")])):
+        crafted = save_pledge(user("sq_clerk"), organisation=org("SQ01"), member=member, year=year,
+                              raw_values=VALUES, raw_items=items)
+    good = pledge_of("周全", [item("每月15日为8号楼12户居民代缴水电费"), item("年底前调解邻里纠纷5起")])
+    for pledge in (crafted, good):
+        transition(user("sq_clerk"), pledge.pk, "submit")
+    return crafted, good
+
+
 def test_hints_point_at_their_items_and_never_block(sent, seeded, login_as):
     with seeded.app_context():
-        for name in ("韩梅", "钱进"):
-            pledge_of(name, [item(SHARED), item(f"{name}每周陪护2位独居老人就医")])
-        member = make_member(name="提示党员", organisation=org("SQ01"))
-        for year, items in ((YEAR - 1, [item(COPIED), item("为8号楼安装12盏声控灯")]),
-                            (YEAR, [item("努力做好本职工作", expected="群众满意", deadline=""), item(COPIED),
-                                    item(SHARED)])):
-            crafted = save_pledge(user("sq_clerk"), organisation=org("SQ01"), member=member, year=year,
-                                  raw_values=VALUES, raw_items=items)
-        good = pledge_of("周全", [item("每月15日为楼院12户居民代缴水电费"), item("年底前调解邻里纠纷5起")])
-        transition(user("sq_clerk"), crafted.pk, "submit")
+        crafted, good = crafted_scene()
 
         commands, found = sent.during(lambda: [(h.where, h.text) for h in hints(crafted)])
         reads = [body for name, body in commands if name == "find"]

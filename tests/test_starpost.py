@@ -2,10 +2,14 @@
 import datetime as dt
 import io
 
+from documents import AuditEntry, User, modelpost
 from documents.activity import ActivityScheme
-from documents.modelpost import ModelPost, star_state
+from documents.base import cn_date
+from documents.modelpost import ModelPost, approve, star_state
 from documents.opinion import Opinion
-from tests.clock import TODAY
+from exporters import archive
+from tests.clock import TODAY, YEAR
+from tests.test_exports import pdf_text
 from tests.factories import org
 from tests.htmlform import as_multidict
 from tests.test_modelpost import send, sq_people
@@ -30,7 +34,7 @@ def test_star_post_declared_approved_assessed_monthly_and_on_the_public_board(se
                          ("members", str(member.pk))])
     assert send(clerk, "/admin/modelpost/new/", form).status_code == 302
     with seeded.app_context():
-        post = ModelPost.objects.first()
+        post = ModelPost.objects(title="党员服务窗口").get()
         assert (post.kind, post.state, post.values["window"]) == ("starpost", "declared", "社区服务大厅1号窗口")
     details = f"/admin/modelpost/details/?id={post.pk}"
     # The declaring branch cannot approve its own post; the street above it can.
@@ -39,7 +43,7 @@ def test_star_post_declared_approved_assessed_monthly_and_on_the_public_board(se
     assert "星级党员示范岗须由上级党组织批复" in page
     login_as("jd_reviewer").post(f"/admin/modelpost/approve/?id={post.pk}", {"on": TODAY.isoformat(), "note": "同意"},
                                  token_from=details)
-    assert "已授牌" in clerk.get(details).get_data(as_text=True)
+    assert "已批复" in clerk.get(details).get_data(as_text=True)
     # Six passed months give five stars (the cap), a failed month takes one away.
     for k in range(7, 1, -1):
         assert assess(clerk, post, TODAY - dt.timedelta(days=31 * k), 90).status_code == 302
@@ -81,3 +85,55 @@ def test_star_post_declared_approved_assessed_monthly_and_on_the_public_board(se
 def _token(client, url):
     from tests.conftest import csrf_from
     return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def test_year_end_names_five_star_posts_and_marks_the_others_for_reassessment(seeded, login_as, client):
+    with seeded.app_context():
+        scheme = ActivityScheme.objects(kind="starpost").first()
+        (full, short), _activist = sq_people()
+        admin = User.objects(username="admin").first()
+        posts = []
+        for member, title, passes in ((full, "户籍窗口", 5), (short, "社保窗口", 3)):
+            post = ModelPost(organisation=org("SQ01"), scheme=scheme, title=title, members=[member])
+            post.save_checked(None)
+            approve(admin, post, TODAY - dt.timedelta(days=250))
+            for k in range(passes + 1, 1, -1):
+                day = TODAY - dt.timedelta(days=31 * k)
+                modelpost.assess(admin, post, day.year, day.month, day,
+                                 {(r.rater, c.label): "90" for r in scheme.raters for c in scheme.criteria})
+            posts.append(post)
+    awards = f"/admin/modelpost/awards/?org={org('SQ01').pk}&year={YEAR}"
+    # The branch itself cannot name its own posts; the street above it can.
+    clerk = login_as("sq_clerk")
+    page = clerk.post(awards, {"on": TODAY.isoformat()}, follow_redirects=True).get_data(as_text=True)
+    assert "年终授牌命名须由上级党组织办理" in page and "授牌命名（0 个）" in page
+    street = login_as("jd_reviewer")
+    page = street.post(awards, {"on": TODAY.isoformat()}, follow_redirects=True).get_data(as_text=True)
+    assert "年终授牌命名已完成" in page and "授牌命名（1 个）" in page and "年底复评（1 个）" in page
+    named, later = page.split("年底复评（1 个）")
+    assert "户籍窗口" in named and cn_date(TODAY) in named and "张明" in named and "社保窗口" in later
+    # Recorded with date and who, in the post's timeline; running it again changes nothing.
+    street.post(awards, {"on": TODAY.isoformat()})
+    with seeded.app_context():
+        entries = AuditEntry.objects(record_id=posts[0].pk, action="年终授牌命名")
+        assert entries.count() == 1 and entries.first().actor.startswith("张明")
+        assert AuditEntry.objects(record_id=posts[1].pk, action="列入年底复评").count() == 1
+        assert posts[0].reload().awarded_on == TODAY and posts[1].reload().reassess_year == YEAR
+    details = clerk.get(f"/admin/modelpost/details/?id={posts[0].pk}").get_data(as_text=True)
+    assert f"{YEAR}年挂满星，授牌命名" in details and "年终授牌命名" in details
+    assert f"{YEAR}年未挂满星，年底复评" in clerk.get(f"/admin/modelpost/details/?id={posts[1].pk}").get_data(as_text=True)
+    # The public board says which post was named; the printed list names both, each under its heading.
+    board = client.get("/board/SQ01/stars").get_data(as_text=True)
+    named_card = board.split(f'id="p{posts[0].pk}"')[1].split('class="post"')[0]
+    assert "授牌命名" in named_card and "授牌命名" not in board.split(f'id="p{posts[1].pk}"')[1].split("</details>")[0]
+    text = pdf_text(clerk.get(f"/admin/modelpost/awards/pdf/?org={org('SQ01').pk}&year={YEAR}").data)
+    named, later = text.split("未挂满五星，年底复评")
+    assert "户籍窗口" in named and full.name in named and cn_date(TODAY) in named
+    assert "社保窗口" in later and short.name in later
+    with seeded.app_context():
+        tasks = [t for t in archive.archive_tasks(org("SQ01"), YEAR, "") if t[0] == "awards"]
+        name, data = archive.render_task(tasks[0])
+        assert name == f"示范岗标牌/SQ01_{YEAR}_星级党员示范岗授牌名单.pdf" and "户籍窗口" in pdf_text(data)
+    other = login_as("qy_clerk")
+    assert other.get(awards).status_code == 404
+    assert other.get(f"/admin/modelpost/awards/pdf/?org={org('SQ01').pk}&year={YEAR}").status_code == 404

@@ -9,7 +9,7 @@
       bar.style.width = pct + "%";
       bar.setAttribute("aria-valuenow", pct);
       bar.textContent = job.total ? job.done + " / " + job.total : String(job.done);
-      text.textContent = job.state_title + " · " + job.message;
+      text.textContent = job.message && job.message !== job.state_title ? job.state_title + " · " + job.message : job.state_title;
       if (job.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
     }).catch(function () { setTimeout(poll, 3000); });
   }

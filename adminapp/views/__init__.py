@@ -30,6 +30,7 @@ from adminapp.views.supervision import LeaderCommentView, RectificationView, Sup
 from adminapp.views.template import TemplateView
 from adminapp.views.zone import ZoneCoverageView, ZoneView
 from documents.activity import ActivityScheme
+from documents.base import cn_minute
 from documents.card import MemberCard
 from documents.zone import ResponsibilityZone
 from documents.modelpost import ModelPost
@@ -84,6 +85,7 @@ def init_admin(app):
     admin.add_view(AuditView(AuditEntry, name=_l("操作日志"), endpoint="audit", category=system))
     admin.add_view(SettingsView(name=_l("系统设置"), endpoint="settings", category=system))
     app.add_template_global(loopback_warning, "qr_warning")
+    app.add_template_filter(cn_minute, "cn_minute")
     admin.add_view(JobView(name=_l("后台任务"), endpoint="job"))
     admin.add_view(StatisticsView(name=_l("统计"), endpoint="statistics"))
     admin.add_view(PledgeCardView(name=_l("承诺卡"), endpoint="pledgecard"))

@@ -8,6 +8,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from adminapp.views.base import LoginRequired, object_id_or_404
+from adminapp.views.dashboard import list_url
 from adminapp.views.settings import base_url
 from documents import access, jobs
 from documents.organisation import Organisation
@@ -15,9 +16,11 @@ from exporters import archive
 
 
 def visible_job_or_404(job_id):
-    """The job, resumed if its process died, when the user started it or it belongs to their organisations; else 404."""
+    """The job, resumed if its process died, when the user started it, it belongs to their organisations or the user
+    is an administrator (another's rollover belongs to no organisation); else 404."""
     job = jobs.load(job_id)
-    if job is None or not (job.owner == current_user.pk or access.can_see_org(current_user, job.organisation)):
+    if job is None or not (job.owner == current_user.pk or current_user.is_admin
+                           or access.can_see_org(current_user, job.organisation)):
         abort(404)
     return jobs.resume_if_stalled(job)
 
@@ -70,4 +73,8 @@ def _back_link(job):
         return url_for("member.index_view")
     if job.kind == "files" and job.params["tasks"][0]["task"][0] == "letter":
         return url_for("pledge.index_view")
+    if job.kind == "rollover_preview":
+        return url_for("rollover.index", year=job.params["year"], preview=job.id)
+    if job.kind == "rollover":
+        return list_url("pledge", year=str(job.params["year"] + 1), state="draft")
     return url_for("organisation.details_view", id=job.organisation)

@@ -12,21 +12,22 @@ from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectMultipleField, widgets
+from wtforms.validators import StopValidation
 from wtforms.fields.choices import Choice, SelectChoice
 
-from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores, scheme_args, schemes_of
-from adminapp.views.base import ScopedModelView, year_arg
+from adminapp.views.activity import TemplateFieldsMixin, act, chosen_org, raw_scores, scheme_args
+from adminapp.views.base import ScopedModelView, object_ids, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter
 from documents import access
 from documents.activity import KINDS, ON_FAIL, RATERS, ActivityScheme
 from documents.member import Member
 from documents.organisation import ref_id
-from documents.modelpost import (CONFIRM_METHODS, STATES, approve, assess, assessments_of, can_approve, confirm,
-                                 reward_list, set_photo, star_state, veto)
+from documents.modelpost import (CONFIRM_METHODS, STATES, approve, assess, assessments_of, awards_of, can_approve,
+                                 confirm, is_above, reward_list, set_photo, star_state, veto, year_end)
 from documents.progress import ATTACHMENT_MAX
 from documents.store.claims import new_nonce
 from documents.template import parse_date
-from exporters.plaques import plaque_pdf
+from exporters.plaques import award_list_pdf, plaque_pdf
 
 
 class ScopedMembersField(SelectMultipleField):
@@ -56,21 +57,18 @@ class ScopedMembersField(SelectMultipleField):
         self.data = list(value or [])
 
     def process_formdata(self, valuelist):
-        found = [self._queryset().filter(pk=pk).first() for pk in dict.fromkeys(valuelist)]
-        self._invalid = any(m is None for m in found)
+        ids = object_ids(valuelist)
+        found = [self._queryset().filter(pk=pk).first() for pk in dict.fromkeys(ids)]
+        self._invalid = len(ids) != len(valuelist) or any(m is None for m in found)
         self.data = [m for m in found if m is not None]
 
     def pre_validate(self, form):
         if getattr(self, "_invalid", False):
-            raise ValueError(_("请从列表中选择"))
-
-
-def _post_schemes():
-    return schemes_of(("modelpost", "starpost"))
+            raise StopValidation(_("请从列表中选择"))
 
 
 class StandardsField(SelectMultipleField):
-    """The standards of the post schemes as tick boxes; the post checks them against its own scheme."""
+    """The standards of the post's scheme as tick boxes (set by ModelPostView.fit_form); the post checks them."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -78,9 +76,7 @@ class StandardsField(SelectMultipleField):
     def __init__(self, label=None, validators=None, **kwargs):
         for unused in ("field_class", "min_entries"):
             kwargs.pop(unused, None)
-        standards = lambda: [SelectChoice(s, s) for s in dict.fromkeys(  # noqa: E731
-            s for scheme in _post_schemes() for s in scheme.standards)]
-        super().__init__(label, validators, choices=standards, validate_choice=False, **kwargs)
+        super().__init__(label, validators, choices=[], validate_choice=False, **kwargs)
 
 
 def _stars(view, context, model, name):
@@ -98,7 +94,7 @@ def _stars(view, context, model, name):
 class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     column_list = ("kind", "title", "member_names", "organisation_name", "state", "confirmed_on", "stars")
     column_labels = {"stars": _l("星级")}
-    column_formatters = {"kind": lambda v, c, m, n: KINDS[m.kind], "state": lambda v, c, m, n: STATES[m.state],
+    column_formatters = {"kind": lambda v, c, m, n: KINDS[m.kind], "state": lambda v, c, m, n: m.state_title,
                          "member_names": lambda v, c, m, n: "、".join(m.member_names), "stars": _stars}
     column_filters = (OrgSubtreeFilter("organisation"),
                       ListValueFilter("state", _l("状态"), values=list(STATES)),
@@ -106,11 +102,15 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
     column_searchable_list = ("title", "motto")
     form_columns = ("organisation", "scheme", "title", "collective", "members", "motto", "standards_met")
     form_overrides = {"members": ScopedMembersField, "standards_met": StandardsField}
-    column_details_list = ("organisation_name", "scheme", "created_at")
+    column_details_list = ("scheme",)
     details_template = "admin/modelpost_details.html"
     scheme_kinds = ("modelpost", "starpost")
     form_args = scheme_args(scheme_kinds)
     can_delete = False
+
+    def fit_form(self, form, scheme):
+        """Offer the standards of the post's own scheme only."""
+        form.standards_met.choices = [SelectChoice(s, s) for s in scheme.standards] if scheme else []
 
     # -- one post and its life cycle -------------------------------------------------------------
     @expose("/details/")
@@ -179,3 +179,30 @@ class ModelPostView(TemplateFieldsMixin, ScopedModelView):
         year = year_arg()
         posts = self.get_query().filter(kind="modelpost", state="confirmed")
         return self.render("admin/modelpost_rewards.html", year=year, rows=reward_list(posts, year))
+
+    @expose("/awards/")
+    def awards_view(self):
+        """年终授牌命名 of star posts for one organisation and year: who was named, who is re-assessed at year end."""
+        year = year_arg()
+        orgs, organisation = chosen_org()
+        awarded, reassess = awards_of(organisation, year) if organisation else ([], [])
+        today = dt.date.today()
+        return self.render("admin/star_awards.html", year=year, orgs=orgs, organisation=organisation, awarded=awarded,
+                           reassess=reassess, nonce=new_nonce(), may_award=organisation and is_above(current_user,
+                                                                                                  organisation.pk),
+                           default_on=today if today.year == year else dt.date(year, 12, 31))
+
+    @expose("/awards/", methods=("POST",))
+    def award_view(self):
+        year = year_arg()
+        organisation = chosen_org()[1] or abort(404)
+        back = url_for(".awards_view", org=organisation.pk, year=year)
+        return act(organisation, _("年终授牌命名"), lambda: year_end(
+            current_user, organisation, year, parse_date(request.form.get("on", ""))), back)
+
+    @expose("/awards/pdf/")
+    def awards_pdf_view(self):
+        year = year_arg()
+        organisation = chosen_org()[1] or abort(404)
+        return send_file(io.BytesIO(award_list_pdf(organisation, year)), mimetype="application/pdf",
+                         as_attachment=True, download_name=f"{organisation.code}_{year}年星级党员示范岗授牌名单.pdf")

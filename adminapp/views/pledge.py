@@ -13,7 +13,7 @@ from mongoengine.errors import ValidationError
 from adminapp.views.base import ScopedModelView, object_id_or_404, submission, year_arg
 from adminapp.views.filters import ListValueFilter, OrgSubtreeFilter, with_default
 from adminapp.views.paging import OrgWalk
-from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors
+from adminapp.views.pledge_form import build_form_class, form_data_of, raw_items, raw_values, show_errors, shown_keys
 from documents import access, audit_view, progress, review_hints, rollover, suggestion, summary, window
 from documents.base import StaleRecord
 from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, transition_many
@@ -232,6 +232,7 @@ class PledgeView(ScopedModelView):
         return self.render("admin/pledge_form.html", form=form, tpl=template, organisation=organisation,
                            member=member, year=year, pledge=pledge, low=low, high=high,
                            oral_allowed=bool(member) and template.allows_oral(categories),
+                           categories=list(categories), shown=shown_keys(form, template, categories),
                            item_columns=ITEM_COLUMNS, outside=outside)
 
     # -- details -------------------------------------------------------------------------------
@@ -254,6 +255,7 @@ class PledgeView(ScopedModelView):
                            statuses=progress.STATUSES, today=dt.date.today(), notes=notes,
                            rectifications=Rectification.objects(pledge=pledge.pk),
                            opinions=Opinion.objects(pledge=pledge.pk), carried_to=rollover.carried_to(pledge),
+                           carried_from=rollover.carried_from(pledge),
                            suggestions=suggestion.open_for(pledge) if pledge.state in EDITABLE_STATES else [],
                            taken=suggestion.taken_into(pledge), typed=typed or {})
 

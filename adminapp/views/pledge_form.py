@@ -74,6 +74,12 @@ def raw_values(form, template):
     return {spec.key: form[f"v_{spec.key}"].data for spec in template.live_fields()}
 
 
+def shown_keys(form, template, categories):
+    """Keys of the fields the form shows now: those whose conditions hold for the member and what is filled in."""
+    values, _errors = template.parse_values(raw_values(form, template), categories)
+    return {spec.key for spec in template.shown_fields(values, categories)}
+
+
 def raw_items(form):
     return [entry.form.data for entry in form.items.entries]
 

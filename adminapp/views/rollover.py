@@ -1,30 +1,42 @@
-"""年度结转 (administrators): preview what the next year's working set will be, then create it."""
-from flask import flash, redirect, url_for
+"""年度结转 (administrators): work out a preview of the next year's working set, then create it, each in a job."""
+from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from adminapp.views.accounts import AdminOnly
 from adminapp.views.base import LoginRequired, submission, year_arg
-from documents import rollover
+from documents import jobs, rollover
 from documents.store.claims import form_key, new_nonce, once
 
 
 class RolloverView(AdminOnly, LoginRequired, BaseView):
     @expose("/")
     def index(self):
+        """The year to roll over; a running rollover; or a finished preview (?preview=its job) with the confirm form."""
         year = year_arg()
-        return self.render("admin/rollover.html", year=year, plan=rollover.plan(year), nonce=new_nonce())
+        latest, _number = rollover.latest_job(year)
+        running = latest if latest is not None and not latest.finished else None
+        preview = None
+        if request.args.get("preview") and not running:
+            preview = jobs.load(request.args["preview"])
+            if preview is None or preview.kind != "rollover_preview" or preview.params["year"] != year:
+                abort(404)
+        return self.render("admin/rollover.html", year=year, running=running, nonce=new_nonce(),
+                           preview=preview.result if preview is not None and preview.state == jobs.DONE else None)
+
+    @expose("/preview/", methods=("POST",))
+    def preview(self):
+        """Start the preview's job (a second click of the same form finds it) and show its progress."""
+        year = request.form.get("year", type=int)
+        year = year if year is not None and 2000 <= year <= 2100 else year_arg()
+        job_id = once(form_key(current_user.pk, submission(), "rollover-preview", year),
+                      lambda: rollover.start_preview(current_user, year, new_nonce()).id)
+        return redirect(url_for("job.details", job_id=job_id))
 
     @expose("/run/", methods=("POST",))
     def run(self):
+        """Start the job, or find the one this form or another administrator already started; show its progress."""
         year = year_arg()
-        summary_text = once(form_key(current_user.pk, submission(), "rollover", year), lambda: _done(year))
-        flash(summary_text, "success")
-        return redirect(url_for(".index", year=year))
-
-
-def _done(year):
-    done = rollover.run(current_user, year)
-    return _("已结转到%(y)s年：延用模板 %(t)s 个，复制期限和时间 %(s)s 条，未完成事项 %(i)s 条",
-             y=year + 1, t=len(done.templates), s=len(done.settings), i=len(done.carried_lines()))
+        job_id = once(form_key(current_user.pk, submission(), "rollover", year),
+                      lambda: rollover.start_job(current_user, year).id)
+        return redirect(url_for("job.details", job_id=job_id))

@@ -2,16 +2,14 @@
 import datetime as dt
 import io
 
-from flask import abort, request, send_file, url_for
+from flask import request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from adminapp.views.activity import TemplateFieldsMixin, act, raw_scores, scheme_args
-from adminapp.views.base import LoginRequired, ScopedModelView, object_id_or_404
+from adminapp.views.activity import TemplateFieldsMixin, act, chosen_org, raw_scores, scheme_args
+from adminapp.views.base import LoginRequired, ScopedModelView
 from adminapp.views.filters import OrgSubtreeFilter
-from documents import access
 from documents.activity import RATERS
-from documents.organisation import ref_id
 from documents.store.claims import new_nonce
 from documents.template import parse_date
 from documents.zone import LOG_KINDS, assess, assessments_of, coverage, logs_of, write_log
@@ -23,7 +21,7 @@ class ZoneView(TemplateFieldsMixin, ScopedModelView):
     column_filters = (OrgSubtreeFilter("organisation"),)
     column_searchable_list = ("name", "section", "tasks")
     form_columns = ("organisation", "scheme", "section", "name", "head", "tasks", "duties")
-    column_details_list = ("scheme", "created_at")
+    column_details_list = ("scheme",)
     details_template = "admin/zone_details.html"
     scheme_kinds = ("zone",)
     form_args = scheme_args(scheme_kinds)
@@ -69,14 +67,7 @@ class ZoneCoverageView(LoginRequired, BaseView):
 
     @expose("/")
     def index(self):
-        orgs = sorted(access.org_queryset(current_user).only("name", "code"), key=lambda o: o.code)
-        chosen = request.args.get("org")
-        if chosen:
-            pk = object_id_or_404(chosen)
-            organisation = next((o for o in orgs if o.pk == pk), None) or abort(404)
-        else:
-            own = ref_id(current_user, "organisation")
-            organisation = next((o for o in orgs if o.pk == own), orgs[0] if orgs else None)
+        orgs, organisation = chosen_org()
         zones, uncovered = coverage(organisation) if organisation else ([], [])
         return self.render("admin/zone_coverage.html", orgs=orgs, organisation=organisation, zones=zones,
                            uncovered=uncovered)
