@@ -14,10 +14,6 @@ def _pattern(term):
     return {"$regex": re.escape(normalise.search_term(term)), "$options": "i"}
 
 
-def contains(field, term):
-    return Q(__raw__={field: _pattern(term)})
-
-
 def any_contains(fields, term):
     """Match documents where any of the fields contains the term, case-insensitively.
 
