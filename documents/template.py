@@ -352,6 +352,12 @@ class PledgeTemplate(VersionedDocument):
         return None
 
 
+def categories_of(record):
+    """The member categories a record's field conditions read: its member's, when it is filled in for one member."""
+    member = getattr(record, "member", None)
+    return member.categories if member else ()
+
+
 def parse_date(text):
     """A typed date, or None when it is blank or cannot be read (documents/normalise.py says why)."""
     try:

@@ -8,7 +8,7 @@ from documents.card import CardRecord, MemberCard
 from documents.modelpost import ModelPost, approve, assess, confirm, not_party_members
 from documents.organisation import ref_id
 from documents.zone import Duty, ResponsibilityZone, write_log
-from documents.template import PledgeTemplate, TemplateField
+from documents.template import PledgeTemplate, TemplateField, categories_of
 from documents.template_versions import save_edit
 from documents.vocabulary import Vocabulary
 
@@ -112,7 +112,7 @@ def _party_members(code):
 def _new(actor, record, raw):
     """Store a new record with its template's typed values and a 新建 audit entry, as the admin form does."""
     template = record.scheme.template()
-    values, errors = template.parse_values(raw)
+    values, errors = template.parse_values(raw, categories_of(record))
     if errors:
         raise ValueError(errors)
     record.template, record.values = template, values

@@ -12,6 +12,7 @@ from documents.activity import KINDS, PERIODS, ActivityScheme
 from documents.organisation import ref_id
 from documents.base import StaleRecord
 from documents.store.claims import form_key, once
+from documents.template import categories_of
 
 
 class ActivitySchemeView(AdminOnly, ScopedModelView):
@@ -105,8 +106,7 @@ class TemplateFieldsMixin:
         if template is None:
             return
         raw = {key[2:]: field.data for key, field in form._fields.items() if key.startswith("v_")}
-        member = getattr(model, "member", None)
-        values, errors = template.parse_values(raw, member.categories if member else ())
+        values, errors = template.parse_values(raw, categories_of(model))
         if errors:
             raise ValidationError(_("请更正标出的字段"), errors={f"v_{k}": ValidationError(m, field_name=f"v_{k}")
                                                              for k, m in errors.items()})
