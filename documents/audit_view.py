@@ -16,6 +16,7 @@ from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumen
 from mongoengine.base.common import _document_registry
 
 from documents import audit
+from documents.base import cn_date
 from documents.organisation import Organisation, ref_id
 from documents.pledge import STATE_TITLES, Pledge, State
 from documents.supervision import SupervisionNote
@@ -104,12 +105,8 @@ def local_time(at):
 
 
 def cn_minute(at):
-    """2026年6月3日 09:31."""
-    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}" if at else ""
-
-
-def cn_day(day):
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+    """2026年6月3日 09:31, for a time already in local time."""
+    return f"{cn_date(at)} {at:%H:%M}" if at else ""
 
 
 class Names:
@@ -363,9 +360,9 @@ def _cn_date_text(value):
     if not value:
         return ""
     if isinstance(value, dt.date):
-        return cn_day(value)
+        return cn_date(value)
     try:
-        return cn_day(dt.date.fromisoformat(str(value)[:10]))
+        return cn_date(dt.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
 
@@ -403,7 +400,7 @@ def _note(round_, note, names):
     rows = [Change(str(field.verbose_name), "", _text(field, getattr(note, key), names, key))
             for key, field in SupervisionNote._fields.items()
             if key in ("highlight", "criticised", "problem", "rectify_by") and getattr(note, key)]
-    return Rendered(at=dt.datetime.combine(day, dt.time()), when=cn_day(day), actor="",
+    return Rendered(at=dt.datetime.combine(day, dt.time()), when=cn_date(day), actor="",
                     record_type=RECORD_TYPES["supervision_round"], organisation=round_.organisation_name or "",
-                    sentence=_("%(when)s %(round)s 点评：%(comment)s", when=cn_day(day), round=str(round_),
+                    sentence=_("%(when)s %(round)s 点评：%(comment)s", when=cn_date(day), round=str(round_),
                                comment=note.comment or ""), changes=rows)
