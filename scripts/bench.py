@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,10 +45,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from adminapp import create_app, db, embedded_db  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
-from documents import AuditEntry, Member, Organisation, Pledge, User, Vocabulary, audit, idcard, summary  # noqa: E402
+from documents import AuditEntry, Member, Organisation, Pledge, User, Vocabulary, audit, audit_view, idcard, summary  # noqa: E402
 from documents.base import now  # noqa: E402
 from documents.organisation import OrgOwned  # noqa: E402
 from documents.pledge import PledgeItem  # noqa: E402
+from documents.template import PledgeTemplate  # noqa: E402
 from documents.pledging import template_for  # noqa: E402
 from documents.summary import OPTIONAL_CATEGORIES  # noqa: E402
 from seed import demo, pledges as seed_pledges  # noqa: E402
@@ -214,6 +216,7 @@ def build_audit(size, members, pledges, admin, rng):
     scale, building 150,000 AuditEntry objects took most of the builder's time.
     """
     orgs = {o.pk: o for o in Organisation.objects.no_dereference()}
+    known = {str(d.pk): d.name for d in [*orgs.values(), *members, *PledgeTemplate.objects.only("name")]}
     start, wanted = now() - dt.timedelta(days=365), max(0, size["audit"] - AuditEntry.objects.count())
     records = ([(p, "新建承诺") for p in pledges] + [(m, "新建") for m in members])[:wanted]
     collection = AuditEntry._get_collection()
@@ -221,13 +224,15 @@ def build_audit(size, members, pledges, admin, rng):
         entries = []
         for doc, action in records[first:first + 1000]:
             at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
-            org = orgs[doc.organisation.pk]
-            entries.append({
-                "_id": ObjectId(), "at": at, "month": at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m"),
+            org, local = orgs[doc.organisation.pk], at.replace(tzinfo=dt.timezone.utc).astimezone()
+            entry = {
+                "_id": ObjectId(), "at": at, "month": local.strftime("%Y-%m"), "day": local.strftime("%Y-%m-%d"),
                 "pledge_id": doc.pk if isinstance(doc, Pledge) else None, "actor": str(admin), "action": action,
                 "collection": doc._get_collection_name(), "record_id": doc.pk, "organisation_id": org.pk,
                 "org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name, "summary": str(doc),
-                "before": {}, "after": {k: v for k, v in audit.snapshot(doc).items() if v is not None}})
+                "before": {}, "after": {k: v for k, v in audit.snapshot(doc).items() if v is not None},
+                "template_id": doc.template.pk if isinstance(doc, Pledge) else None}
+            entries.append({**entry, "names": audit_view.names_in(types.SimpleNamespace(**entry), known)})
         collection.insert_many(entries, ordered=False)
 
 

@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo import monitoring
 
 from adminapp.views import forms
-from documents import Member, Organisation, Pledge, User
+from documents import Member, Organisation, Pledge, User, audit
 from documents.pledging import save_pledge, template_for
 from documents.supervision import LeaderComment
 from seed.pledges import _raw
@@ -167,6 +167,36 @@ def test_list_pages_send_as_many_commands_for_200_rows_as_for_20(sent, login_as,
         large[url] = len(commands)
         assert html.count("测试楼院党小组") >= 30, url
     assert large == small
+
+
+def test_the_audit_list_sends_as_many_commands_for_200_entries_as_for_60(sent, login_as, seeded):
+    admin = login_as("admin")
+    with seeded.app_context():
+        actor, members = User.objects(username="admin").first(), list(Member.objects.order_by()[:40])
+        pledge = Pledge.objects(organisation=org("SQ01").pk, scope="member").first()
+
+    def entries(count, among):
+        with seeded.app_context():
+            for n in range(count):  # each names members, as a pledge handed over would
+                audit.record(actor, "修改承诺", pledge, {"member": str(members[n % among].pk)},
+                             {"member": str(members[(n + 1) % among].pk)})
+
+    url = "/admin/audit/?search=修改承诺"
+
+    def handed_from(html):
+        return set(re.findall(r'<th scope="row">党员</th><td><div class="pd-audit-value">([^<]+)</div>', html))
+
+    entries(60, 2)
+    get_ok(admin, url)
+    small, html = sent.during(lambda: get_ok(admin, url))
+    assert {m.name for m in members[:2]} == handed_from(html) - {"—"}
+    entries(140, 40)
+    large, html = sent.during(lambda: get_ok(admin, url))
+    assert {m.name for m in members} <= handed_from(html)
+    assert len(large) == len(small), [(n, b.get("find"), b.get("filter")) for n, b in small]
+    listed = [body["filter"] for name, body in large if name == "find" and body["find"] == "audit"]
+    assert len(listed) == 1 and {"month": dt.datetime.now().strftime("%Y-%m"),
+                                 "day": dt.datetime.now().strftime("%Y-%m-%d")}.items() <= listed[0].items()
 
 
 def test_moving_an_organisation_rewrites_the_paths_below_it(sent, login_as, seeded):
