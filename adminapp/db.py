@@ -2,10 +2,11 @@
 import mongoengine
 from mongoengine.connection import get_db
 
-from documents.store import claims, indexes
+from documents.store import claims, indexes, reading
 
 
 def init_db(app):
+    reading.share_field_copies()
     mongoengine.disconnect_all()
     mongoengine.connect(host=app.config["MONGODB_URI"], uuidRepresentation="standard",
                         serverSelectionTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000), tz_aware=False)

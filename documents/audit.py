@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
 
 from documents.base import now
-from documents.organisation import OrgOwned
+from documents.organisation import OrgOwned, ref_id
 
 
 class AuditEntry(OrgOwned, Document):
@@ -19,13 +19,19 @@ class AuditEntry(OrgOwned, Document):
     before = DictField(verbose_name=_l("修改前"))
     after = DictField(verbose_name=_l("修改后"))
     claim = StringField(verbose_name=_l("写入凭据"))  # the claim of the change it records: appended once, with it
-    # For lists filtered by equality: the local month ("2026-06") and the pledge the record belongs to.
+    # For lists filtered by equality: the local month ("2026-06") and day ("2026-06-30"), and the pledge the record
+    # belongs to.
     month = StringField(verbose_name=_l("月份"))
+    day = StringField()
     pledge_id = ObjectIdField()
+    # Stamped when written, so a page of entries reads no other record: {id: name} of the records its changes
+    # name, and a pledge's template (its content is labelled by the template's fields).
+    names = DictField()
+    template_id = ObjectIdField()
 
     owner_field = "organisation_id"
     meta = {"collection": "audit",
-            "indexes": ["record_id", "organisation_id", "-at", "org_path", "actor", "collection", "month", "pledge_id"]}
+            "indexes": ["record_id", "organisation_id", "-at", "org_path", "actor", "collection", "month", "day", "pledge_id"]}
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
@@ -73,24 +79,47 @@ def _build(actor, action, doc, before, after, organisation_id, summary):
     keys = sorted(set(before) | set(after))
     changed = [k for k in keys if before.get(k) != after.get(k)]
     collection = doc._get_collection_name()
-    return AuditEntry(
+    local = dt.datetime.now()
+    built = AuditEntry(
         actor=str(actor) if actor else "系统",
         action=action,
         collection=collection,
         record_id=doc.pk,
-        month=dt.datetime.now().strftime("%Y-%m"),
+        month=local.strftime("%Y-%m"),
+        day=local.strftime("%Y-%m-%d"),
         pledge_id=doc.pk if collection == "pledge" else _pledge_of(doc),
         organisation_id=organisation_id,
         summary=summary or str(doc),
         before={k: before.get(k) for k in changed if k in before},
         after={k: after.get(k) for k in changed if k in after},
+        template_id=ref_id(doc, "template") if collection == "pledge" else None,
     )
+    from documents.audit_view import names_in  # the renderer decides which ids it names
+    built.names = names_in(built)
+    return built
 
 
 def _pledge_of(doc):
     """The pledge a record belongs to (progress, rectification, opinion …), or None."""
     value = doc._data.get("pledge") if "pledge" in doc._fields else None
     return getattr(value, "pk", None) or getattr(value, "id", value)
+
+
+def month_page(query, month, first, count, newest=True):
+    """Entries first…first+count of a month's query, newest (or oldest) first, read one day at a time.
+
+    FerretDB fetches and sorts in Go everything a filter matched: a month is a thousand entries, a day a few
+    dozen, so a page reads only the days it shows (at most the days of the month, whatever the number of entries).
+    """
+    year, number = map(int, month.split("-"))
+    days = [dt.date(year, number, 1) + dt.timedelta(days=n) for n in range(31)]
+    days = [d.isoformat() for d in days if d.month == number and d <= dt.date.today()]
+    found = []
+    for day in reversed(days) if newest else days:
+        found += sorted(query.filter(day=day).order_by(), key=lambda e: e.at, reverse=newest)
+        if len(found) >= first + count:
+            break
+    return found[first:first + count]
 
 
 def timeline(doc):
@@ -103,13 +132,13 @@ PLEDGE_PARTS = {"progress": "ProgressEntry", "rectification": "Rectification", "
 
 
 def backfill():
-    """Stamp entries written before the month and pledge stamps with both (idempotent); their content stays as is."""
+    """Stamp entries written before the month, day and pledge stamps with them (idempotent); their content stays as is."""
     from mongoengine.base import get_document
     stamped, pledges = 0, {}
     collection = AuditEntry._get_collection()
-    for row in collection.find({"month": None}, {"at": 1, "collection": 1, "record_id": 1}):
-        at = row.get("at")
-        stamps = {"month": at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m") if at else ""}
+    for row in collection.find({"$or": [{"month": None}, {"day": None}]}, {"at": 1, "collection": 1, "record_id": 1}):
+        local = row["at"].replace(tzinfo=dt.timezone.utc).astimezone() if row.get("at") else None
+        stamps = {"month": local.strftime("%Y-%m") if local else "", "day": local.strftime("%Y-%m-%d") if local else ""}
         kind, record = row.get("collection"), row.get("record_id")
         if kind == "pledge":
             stamps["pledge_id"] = record

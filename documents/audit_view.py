@@ -16,6 +16,7 @@ from mongoengine import (BooleanField, DateField, DateTimeField, EmbeddedDocumen
 from mongoengine.base.common import _document_registry
 
 from documents import audit
+from documents.base import cn_date
 from documents.organisation import Organisation, ref_id
 from documents.pledge import STATE_TITLES, Pledge, State
 from documents.supervision import SupervisionNote
@@ -104,21 +105,24 @@ def local_time(at):
 
 
 def cn_minute(at):
-    """2026年6月3日 09:31."""
-    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}" if at else ""
-
-
-def cn_day(day):
-    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+    """2026年6月3日 09:31, for a time already in local time."""
+    return f"{cn_date(at)} {at:%H:%M}" if at else ""
 
 
 class Names:
-    """Names of referenced records, each loaded once by `_id` equality and remembered while rendering."""
+    """Names of referenced records: those an entry was stamped with, else each loaded once by `_id` equality."""
 
-    def __init__(self):
+    def __init__(self, known=None):
         self._found = {}
+        self._stamped = known or {}  # {id: name} of the entry being rendered (or what a builder already knows)
+
+    def learn(self, entry):
+        """Name records as the entry about to be rendered was stamped when written."""
+        self._stamped = getattr(entry, "names", None) or {}
 
     def of(self, document, pk):
+        if str(pk) in self._stamped:
+            return self._stamped[str(pk)]
         key = (document.__name__, str(pk))
         if key not in self._found:
             found = document.objects(pk=ObjectId(str(pk))).no_dereference().first() if ObjectId.is_valid(str(pk)) \
@@ -127,15 +131,38 @@ class Names:
         return self._found[key]
 
     def template(self, entry):
-        """The template of a pledge's entry: the one named in the entry, else the pledge's own."""
-        template_id = (entry.after or {}).get("template") or (entry.before or {}).get("template")
-        key = ("template", str(template_id or entry.record_id))
+        """The template of a pledge's entry: the one named in the entry, stamped on it, else the pledge's own."""
+        template_id = ((entry.after or {}).get("template") or (entry.before or {}).get("template")
+                       or getattr(entry, "template_id", None))
+        if template_id is None:  # an entry written before templates were stamped
+            pledge = Pledge.objects(pk=entry.record_id).only("template").no_dereference().first()
+            template_id = ref_id(pledge, "template") if pledge else None
+        key = ("template", str(template_id))
         if key not in self._found:
-            if template_id is None:
-                pledge = Pledge.objects(pk=entry.record_id).only("template").no_dereference().first()
-                template_id = ref_id(pledge, "template") if pledge else None
             self._found[key] = PledgeTemplate.objects(pk=ObjectId(str(template_id))).first() if template_id else None
         return self._found[key]
+
+
+class _Stamping(Names):
+    """Names as an entry is written: keeps those it gave; pledge content needs no template to find them."""
+
+    def __init__(self, known=None):
+        super().__init__(known)
+        self.named = {}
+
+    def of(self, document, pk):
+        name = self.named[str(pk)] = super().of(document, pk)
+        return name
+
+    def template(self, entry):
+        return None
+
+
+def names_in(entry, known=None):
+    """{id: name} of every record an entry's changes name, looked up when it is written (unless known) so lists never do."""
+    names = _Stamping(known)
+    entry_changes(entry, names)
+    return names.named
 
 
 def document_of(collection):
@@ -149,6 +176,7 @@ def document_of(collection):
 def render(entry, names=None):
     """One audit entry as a sentence and its changed fields."""
     names = names or Names()
+    names.learn(entry)
     at = local_time(entry.at)
     kind = RECORD_TYPES.get(entry.collection, "记录")
     obj = entry.summary or kind
@@ -332,9 +360,9 @@ def _cn_date_text(value):
     if not value:
         return ""
     if isinstance(value, dt.date):
-        return cn_day(value)
+        return cn_date(value)
     try:
-        return cn_day(dt.date.fromisoformat(str(value)[:10]))
+        return cn_date(dt.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
 
@@ -372,7 +400,7 @@ def _note(round_, note, names):
     rows = [Change(str(field.verbose_name), "", _text(field, getattr(note, key), names, key))
             for key, field in SupervisionNote._fields.items()
             if key in ("highlight", "criticised", "problem", "rectify_by") and getattr(note, key)]
-    return Rendered(at=dt.datetime.combine(day, dt.time()), when=cn_day(day), actor="",
+    return Rendered(at=dt.datetime.combine(day, dt.time()), when=cn_date(day), actor="",
                     record_type=RECORD_TYPES["supervision_round"], organisation=round_.organisation_name or "",
-                    sentence=_("%(when)s %(round)s 点评：%(comment)s", when=cn_day(day), round=str(round_),
+                    sentence=_("%(when)s %(round)s 点评：%(comment)s", when=cn_date(day), round=str(round_),
                                comment=note.comment or ""), changes=rows)

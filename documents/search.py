@@ -10,14 +10,14 @@ from mongoengine import Q
 from documents import normalise
 
 
-def contains(field, term):
-    return Q(__raw__={field: {"$regex": re.escape(normalise.search_term(term)), "$options": "i"}})
+def _pattern(term):
+    return {"$regex": re.escape(normalise.search_term(term)), "$options": "i"}
 
 
 def any_contains(fields, term):
-    """Match documents where any of the fields contains the term, case-insensitively."""
-    query = None
-    for field in fields:
-        q = contains(field, term)
-        query = q if query is None else query | q
-    return query
+    """Match documents where any of the fields contains the term, case-insensitively.
+
+    One raw `$or`, not an OR of queries: MongoEngine then keeps the list's equalities (org_path, month …) at the
+    top of the filter beside it, where FerretDB pushes them down, instead of wrapping everything in an `$and`.
+    """
+    return Q(__raw__={"$or": [{field: _pattern(term)} for field in fields]})

@@ -38,7 +38,7 @@ def field_key(label, taken=()):
     while candidate in taken:
         candidate, n = f"{key}_{n}", n + 1
     return candidate
-ITEM_COLUMNS = [("content", "承诺事项"), ("owner", "履行责任人"), ("deadline", "完成时限"), ("expected", "预期效果")]
+ITEM_COLUMNS = [("content", _l("承诺事项")), ("owner", _l("履行责任人")), ("deadline", _l("完成时限")), ("expected", _l("预期效果"))]
 
 
 class TemplateField(EmbeddedDocument):

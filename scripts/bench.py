@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,10 +45,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from adminapp import create_app, db, embedded_db  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
-from documents import AuditEntry, Member, Organisation, Pledge, User, Vocabulary, audit, idcard, summary  # noqa: E402
+from documents import AuditEntry, Member, Organisation, Pledge, User, Vocabulary, audit, audit_view, idcard, summary  # noqa: E402
 from documents.base import now  # noqa: E402
 from documents.organisation import OrgOwned  # noqa: E402
 from documents.pledge import PledgeItem  # noqa: E402
+from documents.template import PledgeTemplate  # noqa: E402
 from documents.pledging import template_for  # noqa: E402
 from documents.summary import OPTIONAL_CATEGORIES  # noqa: E402
 from seed import demo, pledges as seed_pledges  # noqa: E402
@@ -214,6 +216,7 @@ def build_audit(size, members, pledges, admin, rng):
     scale, building 150,000 AuditEntry objects took most of the builder's time.
     """
     orgs = {o.pk: o for o in Organisation.objects.no_dereference()}
+    known = {str(d.pk): d.name for d in [*orgs.values(), *members, *PledgeTemplate.objects.only("name")]}
     start, wanted = now() - dt.timedelta(days=365), max(0, size["audit"] - AuditEntry.objects.count())
     records = ([(p, "新建承诺") for p in pledges] + [(m, "新建") for m in members])[:wanted]
     collection = AuditEntry._get_collection()
@@ -221,13 +224,15 @@ def build_audit(size, members, pledges, admin, rng):
         entries = []
         for doc, action in records[first:first + 1000]:
             at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
-            org = orgs[doc.organisation.pk]
-            entries.append({
-                "_id": ObjectId(), "at": at, "month": at.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m"),
+            org, local = orgs[doc.organisation.pk], at.replace(tzinfo=dt.timezone.utc).astimezone()
+            entry = {
+                "_id": ObjectId(), "at": at, "month": local.strftime("%Y-%m"), "day": local.strftime("%Y-%m-%d"),
                 "pledge_id": doc.pk if isinstance(doc, Pledge) else None, "actor": str(admin), "action": action,
                 "collection": doc._get_collection_name(), "record_id": doc.pk, "organisation_id": org.pk,
                 "org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name, "summary": str(doc),
-                "before": {}, "after": {k: v for k, v in audit.snapshot(doc).items() if v is not None}})
+                "before": {}, "after": {k: v for k, v in audit.snapshot(doc).items() if v is not None},
+                "template_id": doc.template.pk if isinstance(doc, Pledge) else None}
+            entries.append({**entry, "names": audit_view.names_in(types.SimpleNamespace(**entry), known)})
         collection.insert_many(entries, ordered=False)
 
 
@@ -261,47 +266,65 @@ def cache_dir(scale):
 
 
 def dump(database, target):
+    """Write every collection to target; return {collection: documents} (FerretDB counts only by reading them all)."""
     target.mkdir(parents=True, exist_ok=True)
+    counts = {}
     for name in database.list_collection_names():
         with gzip.open(target / f"{name}.bson.gz", "wb") as out:
+            counts[name] = 0
             for doc in database[name].find():
                 out.write(bson.encode(doc))
+                counts[name] += 1
+    return counts
 
 
 def restore(database, source):
+    """Load the collections dump() wrote; return {collection: documents}."""
+    counts = {}
     for path in sorted(source.glob("*.bson.gz")):
+        name, batch = path.name[:-8], []
+        counts[name] = 0
         with gzip.open(path, "rb") as src:
-            batch = []
             for doc in bson.decode_file_iter(src):
                 batch.append(doc)
+                counts[name] += 1
                 if len(batch) == 1000:
-                    database[path.name[:-8]].insert_many(batch)
+                    database[name].insert_many(batch)
                     batch = []
             if batch:
-                database[path.name[:-8]].insert_many(batch)
+                database[name].insert_many(batch)
+    return counts
 
 
-def ensure_data(scale, uri):
-    """Fill the database from the cached dump, or build it and save the dump; return a description.
+def ensure_data(scale, uri, source=None, reuse=False):
+    """Fill the database from the cached dump (source, else the one of documents/' tree), or build it and save the
+    dump; return a description. With reuse, a database an earlier run filled from the same dump is kept as it is.
 
     Runs in the app context of an app connected to uri, as the builder uses the documents.
     """
     client = MongoClient(uri)
     database = client.get_default_database()
-    client.drop_database(database.name)
-    source = cache_dir(scale)
+    source = Path(source) if source else cache_dir(scale)
+    marker = {"_id": "bench", "source": str(source.resolve())}
     t0 = time.perf_counter()
-    if (source / "done").exists():
-        restore(database, source)
-        info = {"restored from": str(source.relative_to(ROOT)), "seconds": round(time.perf_counter() - t0, 1)}
+    found = database.bench_source.find_one({"_id": "bench"}) if reuse else None
+    reused = found is not None and found["source"] == marker["source"]
+    if reused:
+        info = {"reused": os.path.relpath(source, ROOT), "counts": found.get("counts")}
+    elif (source / "done").exists():
+        client.drop_database(database.name)
+        counts = restore(database, source)
+        info = {"restored from": os.path.relpath(source, ROOT), "seconds": round(time.perf_counter() - t0, 1)}
     else:
+        client.drop_database(database.name)
         timings = build(scale)
         info = {"built": {k: round(v, 1) for k, v in timings.items()}, "seconds": round(time.perf_counter() - t0, 1)}
         shutil.rmtree(source, ignore_errors=True)
-        dump(database, source)
+        counts = dump(database, source)
         (source / "done").write_text(json.dumps(info))
-    info["counts"] = {name: database[name].count_documents({}) for name in ("organisation", "member",
-                                                                                    "pledge", "audit")}
+    if not reused:
+        info["counts"] = {name: counts.get(name, 0) for name in ("organisation", "member", "pledge", "audit")}
+        database.bench_source.replace_one({"_id": "bench"}, {**marker, "counts": info["counts"]}, upsert=True)
     client.close()
     return info
 
@@ -489,12 +512,13 @@ def plan(app, database):
     pledge = database.pledge.find_one({"organisation": sq01["_id"], "year": YEAR, "state": "draft"})
     published = database.pledge.find_one({"organisation": sq01["_id"], "year": YEAR, "state": "published"})
 
-    all_orgs = [o["_id"] for o in database.organisation.find({}, {"_id": 1})]
+    # This year's count documents say how many members and pledges each organisation holds (counting them
+    # in FerretDB reads them all: minutes at county scale).
+    sizes = {c["organisation"]: c for c in database.org_year_count.find({"year": YEAR})}
 
-    def deep(endpoint, collection, org_ids, **match):
+    def deep(endpoint, field, org_ids):
         """The last page of the organisation (of org_ids, else of all) holding most of these records: ?org=…&page=…"""
-        counts = {o: database[collection].count_documents({"organisation": o, **match}) for o in org_ids or all_orgs}
-        org, rows = max(counts.items(), key=lambda item: item[1])
+        org, rows = max(((o, sizes[o].get(field, 0)) for o in org_ids or sizes if o in sizes), key=lambda item: item[1])
         return f"org={org}&page={max(0, math.ceil(rows / page_size(app, endpoint)) - 1)}"
 
     half_year_ago = (dt.date.today() - dt.timedelta(days=182)).strftime("%Y-%m")
@@ -510,12 +534,12 @@ def plan(app, database):
         ("操作日志 半年前", "admin", f"/admin/audit/?{filter_arg(app, 'audit', 'month')}={half_year_ago}", None),
         ("党员 列表第1页", "admin", "/admin/member/", "/admin/member/"),
         ("党员 列表第5页", "admin", "/admin/member/?page=4", "/admin/member/?page=4"),
-        ("党员 深页", "admin", f"/admin/member/?{deep('member', 'member', None)}", None),
+        ("党员 深页", "admin", f"/admin/member/?{deep('member', 'members_total', None)}", None),
         ("党员 按组织", "admin", f"/admin/member/?{m_org}={sq01['_id']}", None),
         ("党员 搜索姓名", "admin", f"/admin/member/?search={urllib.parse.quote(member['name'])}", None),
         ("承诺 列表第1页", "admin", "/admin/pledge/", "/admin/pledge/"),
         ("承诺 列表第5页", "admin", "/admin/pledge/?page=4", "/admin/pledge/?page=4"),
-        ("承诺 深页", "admin", f"/admin/pledge/?{deep('pledge', 'pledge', None, year=YEAR)}", None),
+        ("承诺 深页", "admin", f"/admin/pledge/?{deep('pledge', 'pledges', None)}", None),
         ("承诺 年度+状态", "admin", f"/admin/pledge/?{year}={YEAR}&{state}=published", None),
         ("承诺 按组织+年度", "admin", f"/admin/pledge/?{p_org}={sq01['_id']}&{year}={YEAR}", None),
         ("承诺 搜索", "admin", f"/admin/pledge/?search={search}", None),
@@ -530,9 +554,9 @@ def plan(app, database):
         pages += [
             ("首页", role, "/admin/", None),
             ("党员 列表第1页", role, "/admin/member/", None),
-            ("党员 深页", role, f"/admin/member/?{deep('member', 'member', ids)}", None),
+            ("党员 深页", role, f"/admin/member/?{deep('member', 'members_total', ids)}", None),
             ("承诺 列表第1页", role, "/admin/pledge/", None),
-            ("承诺 深页", role, f"/admin/pledge/?{deep('pledge', 'pledge', ids, year=YEAR)}", None),
+            ("承诺 深页", role, f"/admin/pledge/?{deep('pledge', 'pledges', ids)}", None),
             ("承诺 年度+状态", role, f"/admin/pledge/?{year}={YEAR}&{state}=published", None),
             ("承诺 搜索", role, f"/admin/pledge/?search={search}", None),
             ("承诺 详情", role, f"/admin/pledge/details/?id={pledge['_id']}", None),
@@ -699,7 +723,11 @@ def main():
                         help="with --uri: the PostgreSQL under that FerretDB, for the project's indexes")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument("--only", default="", help="time only pages whose 'page role' matches this regular expression")
-    parser.add_argument("--skip", default="", help="comma-separated: pages,concurrency,letter,archive,roster")
+    parser.add_argument("--data", type=Path, help="restore this cached build (a var/bench/<scale>-<tree> directory) "
+                        "instead of the one of documents/' current tree")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --uri: keep a database an earlier run filled from the same cached build")
+    parser.add_argument("--skip", default="", help="comma-separated: pages,stock,concurrency,letter,archive,roster")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and the database on kill too
     skip = set(filter(None, args.skip.split(",")))
@@ -723,7 +751,7 @@ def main():
         raw = MongoClient(uri)
         capture_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=work)))
         with app.app_context():
-            results["data"] = ensure_data(args.scale, uri)
+            results["data"] = ensure_data(args.scale, uri, args.data, args.reuse and bool(args.uri))
             db.init_db(app)  # the project's indexes again, as the data were loaded into a dropped database
             print(f"# data ready: {json.dumps(results['data'], ensure_ascii=False)}", flush=True)
             pages, letter_id = plan(app, raw.get_default_database())
@@ -740,7 +768,7 @@ def main():
                 try:
                     row = {"page": page, "role": role, **measure(
                         browsers[role], path, args.repeat, args.budget, raw, capture_dir,
-                        stock if stock_path else None, stock_path)}
+                        stock if stock_path and "stock" not in skip else None, stock_path)}
                 except Exception as exc:  # noqa: BLE001 - one broken page must not lose the others' figures
                     row = {"page": page, "role": role, "path": path, "n": 0, "status": f"error {exc!r}"[:80], "kb": 0}
                 rows.append(row)

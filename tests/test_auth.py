@@ -1,5 +1,6 @@
 """Logging in, the lock after repeated failures, CSRF, language."""
 import datetime as dt
+import re
 
 import time_machine
 
@@ -100,6 +101,23 @@ def test_english_can_be_selected(login_as):
     clerk.get("/lang/en")
     html = clerk.get("/admin/").get_data(as_text=True)
     assert "Log out" in html
+
+
+def test_english_covers_the_pledge_screens(login_as):
+    """The home page, pledge list, a pledge's details and the template editor speak English, data aside."""
+    admin = login_as("admin")
+    admin.get("/lang/en")
+    home = admin.get("/admin/").get_data(as_text=True)
+    assert "To do" in home and "Pledges waiting for my review" in home and "待办" not in home
+    listing = admin.get("/admin/pledge/").get_data(as_text=True)
+    assert "Pledge coverage" in listing and "承诺覆盖情况" not in listing
+    assert re.search(r"Current: [^<]+, \d+ records", listing) and "，共" not in listing
+    pledge = re.search(r'/admin/pledge/details/\?id=(\w+)', listing).group(1)
+    details = admin.get(f"/admin/pledge/details/?id={pledge}").get_data(as_text=True)
+    assert "Pledge items" in details and "Responsible person" in details and "履行责任人" not in details
+    template = re.search(r'/admin/template/edit/\?id=(\w+)', admin.get("/admin/template/").get_data(as_text=True))
+    editor = admin.get(f"/admin/template/edit/?id={template.group(1)}").get_data(as_text=True)
+    assert "Template name" in editor and "Number of pledge items" in editor and "模板名称" not in editor
 
 
 def test_passwords_are_hashed(seeded):

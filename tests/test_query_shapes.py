@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo import monitoring
 
 from adminapp.views import forms
-from documents import Member, Organisation, Pledge, User
+from documents import Member, Organisation, Pledge, User, audit
 from documents.pledging import save_pledge, template_for
 from documents.supervision import LeaderComment
 from seed.pledges import _raw
@@ -169,6 +169,36 @@ def test_list_pages_send_as_many_commands_for_200_rows_as_for_20(sent, login_as,
     assert large == small
 
 
+def test_the_audit_list_sends_as_many_commands_for_200_entries_as_for_60(sent, login_as, seeded):
+    admin = login_as("admin")
+    with seeded.app_context():
+        actor, members = User.objects(username="admin").first(), list(Member.objects.order_by()[:40])
+        pledge = Pledge.objects(organisation=org("SQ01").pk, scope="member").first()
+
+    def entries(count, among):
+        with seeded.app_context():
+            for n in range(count):  # each names members, as a pledge handed over would
+                audit.record(actor, "修改承诺", pledge, {"member": str(members[n % among].pk)},
+                             {"member": str(members[(n + 1) % among].pk)})
+
+    url = "/admin/audit/?search=修改承诺"
+
+    def handed_from(html):
+        return set(re.findall(r'<th scope="row">党员</th><td><div class="pd-audit-value">([^<]+)</div>', html))
+
+    entries(60, 2)
+    get_ok(admin, url)
+    small, html = sent.during(lambda: get_ok(admin, url))
+    assert {m.name for m in members[:2]} == handed_from(html) - {"—"}
+    entries(140, 40)
+    large, html = sent.during(lambda: get_ok(admin, url))
+    assert {m.name for m in members} <= handed_from(html)
+    assert len(large) == len(small), [(n, b.get("find"), b.get("filter")) for n, b in small]
+    listed = [body["filter"] for name, body in large if name == "find" and body["find"] == "audit"]
+    assert len(listed) == 1 and {"month": dt.datetime.now().strftime("%Y-%m"),
+                                 "day": dt.datetime.now().strftime("%Y-%m-%d")}.items() <= listed[0].items()
+
+
 def test_moving_an_organisation_rewrites_the_paths_below_it(sent, login_as, seeded):
     with seeded.app_context():
         jd, sq = org("JD01"), org("SQ01")
@@ -284,3 +314,28 @@ def test_deadlines_closings_and_rounds_are_found_by_equality(sent, seeded):
         used = {op for f in filters_of(sent.commands) for op in operators(f)}
     assert not used & {"$in", "$nin"}, used
     assert set(missing) <= {sq, jd}
+
+
+def test_coverage_lists_the_organisations_without_sorting_them_in_the_database(sent, login_as, seeded):
+    with seeded.app_context():
+        jd, sq, qy = org("JD01").pk, org("SQ01").pk, org("QY01").pk
+    reviewer = login_as("jd_reviewer")
+    commands, html = sent.during(lambda: get_ok(reviewer, "/admin/pledge/coverage/"))
+    assert not [body for name, body in commands if body.get("sort")], "FerretDB sorts every organisation it read"
+    assert not {op for f in filters_of(commands) for op in operators(f)}, filters_of(commands)
+    assert f'<option value="{jd}" selected>' in html and "幸福里社区党支部（SQ01）" in html
+    assert "尚未承诺的党组织" in html
+    html = get_ok(reviewer, f"/admin/pledge/coverage/?organisation={sq}")
+    assert f'<option value="{sq}" selected>' in html and "幸福里社区党支部尚未承诺的党员" in html
+    assert login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={qy}").status_code == 404
+
+
+def test_reading_without_dereferencing_copies_the_fields_once_and_still_sends_no_query_per_reference(sent, seeded):
+    with seeded.app_context():
+        sq = org("SQ01")
+        sent.commands.clear()
+        members = list(Member.objects(organisation=sq.pk).no_dereference())
+        assert len(members) > 1 and len({id(m._fields) for m in members}) == 1, "one shared copy, not one per member"
+        assert [m.organisation for m in members] and all(not isinstance(m.organisation, Organisation) for m in members)
+        assert [name for name, _body in sent.commands] == ["find"], "no query per reference"
+        assert Member.objects(pk=members[0].pk).first().organisation.name == sq.name, "plain reads still dereference"

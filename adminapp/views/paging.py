@@ -31,7 +31,7 @@ class OrgWalk:
         here = keys.index(self.current) if self.current in keys else -1
         self.previous = next((k for k, _l, n in reversed(self.choices[:max(here, 0)]) if n), None)
         self.next = next((k for k, _l, n in self.choices[here + 1:] if n), None)
-        self.label = next((f"{label}，{_('共 %(n)s 条', n=n)}" if counted else label
+        self.label = next((_("%(label)s，共 %(n)s 条", label=label, n=n) if counted else label
                            for k, label, n in self.choices if k == self.current), "")
 
     def narrow(self, query):
