@@ -8,6 +8,9 @@ os.environ.setdefault("PLEDGEDESK_TEST_TODAY", dt.datetime.now().replace(microse
 NOW = dt.datetime.fromisoformat(os.environ["PLEDGEDESK_TEST_TODAY"]).astimezone()
 TODAY = NOW.date()
 YEAR = TODAY.year
+# The session seeds its demo data a little before NOW, on the same day, so that whatever a test writes is newer
+# than the demo's records (the audit log lists the newest first) however long the seeding took.
+SEEDED = max(NOW - dt.timedelta(minutes=10), NOW.replace(hour=0, minute=0, second=0))
 
 
 def handover():

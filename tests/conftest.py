@@ -79,8 +79,8 @@ def unique_name(kind):
 def demo_snapshot(mongo_base, mongo_client, frozen_clock):
     """The demo data, loaded once per session, as {collection: (indexes, documents)} for tests to copy."""
     name = unique_name("template")
-    with make_app(mongo_base, name).app_context():
-        demo.load()
+    with time_machine.travel(clock.SEEDED, tick=True), make_app(mongo_base, name).app_context():
+        demo.load()  # at SEEDED, whichever test first asks for it (its own clock already runs from NOW)
     source = mongo_client[name]
     snapshot = {}
     for collection in source.list_collection_names():
