@@ -95,8 +95,7 @@ def test_a_job_whose_worker_died_is_resumed_by_the_next_visit(login_as, seeded, 
     clerk = login_as("sq_clerk")
     numbers = [make_id_number(f"198808{day:02d}") for day in (1, 2) for _ in range(750)]
     if crash_in == "updates":
-        # Imported here rather than by a job process: that process runs on the real clock, the test on the
-        # frozen one, and the rewrite keeps members saved "after" its read, as it would a clerk's edit.
+        # A finished first import, done in this process, for the crashing re-import below to update.
         url, _html = preview_of(clerk, upload(clerk, xlsx([row(f"续{i}", n) for i, n in enumerate(numbers)])))
         with seeded.test_request_context():
             first = ImportBatch.objects(pk=url.split("/")[-2]).first()
