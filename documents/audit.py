@@ -58,13 +58,25 @@ def _plain(value):
 
 
 def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at")):
-    return {k: _plain(v) for k, v in doc.to_mongo().to_dict().items() if k not in skip}
+    return plain_values(doc.to_mongo().to_dict(), skip)
 
 
-def entry(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):
-    """One audit entry as stored, for the store to append together with the change it records."""
-    built = _build(actor, action, doc, before, after, organisation_id, summary)
-    built.copy_owner()  # saved by the store, not by save(): copy the path here, or scoped lists never find it
+def plain_values(values, skip=()):
+    """Stored values (a document's or a raw one's) as an entry keeps them."""
+    return {k: _plain(v) for k, v in values.items() if k not in skip}
+
+
+def entry(actor, action, doc, before=None, after=None, organisation_id=None, summary="", known=None, owner=None):
+    """One audit entry as stored, for the store to append together with the change it records.
+
+    A bulk writer passes the names it already knows and the owner's {org_path, organisation_name}, so that
+    writing thousands of entries looks nothing up.
+    """
+    built = _build(actor, action, doc, before, after, organisation_id, summary, known)
+    if owner is None:
+        built.copy_owner()  # saved by the store, not by save(): copy the path here, or scoped lists never find it
+    else:
+        built.org_path, built.organisation_name = owner["org_path"], owner["organisation_name"]
     return built.to_mongo().to_dict()
 
 
@@ -73,7 +85,7 @@ def record(actor, action, doc, before=None, after=None, organisation_id=None, su
     return _build(actor, action, doc, before, after, organisation_id, summary).save()
 
 
-def _build(actor, action, doc, before, after, organisation_id, summary):
+def _build(actor, action, doc, before, after, organisation_id, summary, known=None):
     """An unsaved entry keeping only the keys that changed."""
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after))
@@ -95,7 +107,7 @@ def _build(actor, action, doc, before, after, organisation_id, summary):
         template_id=ref_id(doc, "template") if collection == "pledge" else None,
     )
     from documents.audit_view import names_in  # the renderer decides which ids it names
-    built.names = names_in(built)
+    built.names = names_in(built, known)
     return built
 
 

@@ -25,6 +25,8 @@ UNPUBLISHED_STATES = (State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.v
 PUBLIC_STATES = (State.PUBLISHED.value, State.FULFILLING.value, State.FULFILLED.value, State.LATE.value,
                  State.EXCUSED.value, State.EVALUATED.value)
 EARLIEST_KEPT = 8
+# What a recount reads of a member besides its organisation: a change to anything else leaves the summaries as they are.
+MEMBER_FIELDS = ("name", "status", "categories")
 FIRSTS_KEPT = 8
 
 
@@ -97,8 +99,7 @@ def recount(org_id, years):
     org = Organisation.objects(pk=org_id).order_by().only("name", "code", "parent", "ancestors").no_dereference().first()
     if org is None:
         return {}
-    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by()
-               .only("name", "status", "categories").as_pymongo()}
+    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by().only(*MEMBER_FIELDS).as_pymongo()}
     expected = {i for i, m in members.items()
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
     all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "member_name", "year",

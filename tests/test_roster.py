@@ -106,7 +106,8 @@ def test_bad_rows_are_listed_with_row_column_and_reason(login_as, seeded):
     assert found[(5, "姓名")] == "不能为空"
     assert "管辖范围" in found[(6, "组织代码")]
     assert "居住地社区" in found[(7, "居住地社区组织代码")]
-    assert confirm(clerk, url)["result"] == {"created": 1, "updated": 0, "rejected": 5, "batch": url.split("/")[-2]}
+    assert confirm(clerk, url)["result"] == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 5,
+                                            "batch": url.split("/")[-2]}
     with seeded.app_context():
         assert Member.objects(name="好党员").count() == 1
         assert Member.objects(name__in=["校验错", "未知组织", "越权", "在职无社区"]).count() == 0
@@ -220,7 +221,7 @@ def test_export_round_trips_through_import(login_as, seeded):
     url, html = preview_of(clerk, upload(clerk, data))
     with seeded.app_context():
         count = Member.objects(organisation=org("SQ01")).count()
-    assert f"将新增 0 人，更新 {count} 人" in html
+    assert f"将新增 0 人，更新 0 人，{count} 人无变化" in html and "无需导入" in html
 
 
 def test_rows_are_checked_in_a_job_whose_page_leads_to_the_preview(login_as, seeded):
