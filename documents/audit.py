@@ -1,5 +1,6 @@
 """Append-only audit trail: who did what to which record, with values before and after."""
 import datetime as dt
+import types
 
 from flask_babel import lazy_gettext as _l
 from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
@@ -66,18 +67,29 @@ def plain_values(values, skip=()):
     return {k: _plain(v) for k, v in values.items() if k not in skip}
 
 
-def entry(actor, action, doc, before=None, after=None, organisation_id=None, summary="", known=None, owner=None):
-    """One audit entry as stored, for the store to append together with the change it records.
-
-    A bulk writer passes the names it already knows and the owner's {org_path, organisation_name}, so that
-    writing thousands of entries looks nothing up.
-    """
-    built = _build(actor, action, doc, before, after, organisation_id, summary, known)
-    if owner is None:
-        built.copy_owner()  # saved by the store, not by save(): copy the path here, or scoped lists never find it
-    else:
-        built.org_path, built.organisation_name = owner["org_path"], owner["organisation_name"]
+def entry(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):
+    """One audit entry as stored, for the store to append together with the change it records."""
+    built = _build(actor, action, doc, before, after, organisation_id, summary)
+    built.copy_owner()  # saved by the store, not by save(): copy the path here, or scoped lists never find it
     return built.to_mongo().to_dict()
+
+
+def entries_of(actor, action, collection, changes, known):
+    """Entries as stored for many records of one collection, built without a document each (an import writes thousands).
+
+    `changes` are dicts with record_id, summary, organisation_id, owner ({org_path, organisation_name}) and the
+    before and after values of the changed keys only; `known` names every id those values hold.
+    """
+    from documents.audit_view import names_in
+    at, local = now(), dt.datetime.now()
+    common = {"at": at, "actor": str(actor) if actor else "系统", "action": action, "collection": collection,
+              "month": local.strftime("%Y-%m"), "day": local.strftime("%Y-%m-%d")}
+    for change in changes:
+        before, after = plain_values(change["before"]), plain_values(change["after"])
+        yield {**common, "record_id": change["record_id"], "organisation_id": change["organisation_id"],
+               "summary": change["summary"], "before": before, "after": after,
+               "names": names_in(types.SimpleNamespace(collection=collection, before=before, after=after), known),
+               **change["owner"]}
 
 
 def record(actor, action, doc, before=None, after=None, organisation_id=None, summary=""):
@@ -85,7 +97,7 @@ def record(actor, action, doc, before=None, after=None, organisation_id=None, su
     return _build(actor, action, doc, before, after, organisation_id, summary).save()
 
 
-def _build(actor, action, doc, before, after, organisation_id, summary, known=None):
+def _build(actor, action, doc, before, after, organisation_id, summary):
     """An unsaved entry keeping only the keys that changed."""
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after))
@@ -107,7 +119,7 @@ def _build(actor, action, doc, before, after, organisation_id, summary, known=No
         template_id=ref_id(doc, "template") if collection == "pledge" else None,
     )
     from documents.audit_view import names_in  # the renderer decides which ids it names
-    built.names = names_in(built, known)
+    built.names = names_in(built)
     return built
 
 

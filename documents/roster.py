@@ -487,8 +487,7 @@ def _stage(batch, members, actor, stamp, owners):
     moved = [i for i in rows if i not in stored]
     if moved:
         stored.update({d["_id"]: d for d in members.find(_any("_id", moved))})
-    known = {str(pk): o["organisation_name"] for pk, o in owners.items()}
-    items, counted, renamed = [], set(), []
+    items, counted, renamed, shown = [], set(), [], []
     for pk, row in rows.items():
         if pk not in stored:
             continue  # deleted since the preview
@@ -501,13 +500,15 @@ def _stage(batch, members, actor, stamp, owners):
             counted |= {old.get("organisation"), row["organisation"]}
         if "name" in changes:
             renamed.append(pk)
-        shown = {k: v for k, v in changes.items() if k not in _COPIES}
-        entry = shown and {**audit.entry(
-            actor, "导入花名册修改", Member(id=pk, name=row["name"], id_number=row["id_number"]),
-            audit.plain_values({k: b for k, (b, _a) in shown.items()}),
-            audit.plain_values({k: a for k, (_b, a) in shown.items()}),
-            organisation_id=row["organisation"], known=known, owner=owner), "_id": ObjectId()}
-        items.append({"doc": doc, "read_in": old.get("organisation"), "entry": entry or None})
+        items.append({"doc": doc, "read_in": old.get("organisation"), "entry": None})
+        if visible := {k: v for k, v in changes.items() if k not in _COPIES}:
+            shown.append((items[-1], {"record_id": pk, "summary": f"{row['name']}（{idcard.mask(row['id_number'])}）",
+                                      "organisation_id": row["organisation"], "owner": owner,
+                                      "before": {k: b for k, (b, _a) in visible.items()},
+                                      "after": {k: a for k, (_b, a) in visible.items()}}))
+    known = {str(pk): o["organisation_name"] for pk, o in owners.items()}
+    for (item, _change), entry in zip(shown, audit.entries_of(actor, "导入花名册修改", "member", [c for _i, c in shown], known)):
+        item["entry"] = {**entry, "_id": ObjectId()}
     for number, start in enumerate(range(0, len(items), CHUNK)):
         staging.insert_one({"_id": number, "items": zlib.compress(bson.encode({"items": items[start:start + CHUNK]}), 1)})
     plan = {"_id": "plan", "read_at": read_at, "counted": sorted(counted - {None}), "renamed": renamed}
