@@ -396,7 +396,7 @@ def commit(batch_id, actor, report=None):
         plan = _stage(batch, members, actor, stamp, owners)
         total = len(batch["creates"]) + len(plan["items"])
         report(done=done, total=total, message="正在写入更新")
-        lost = _replace(members, plan)
+        lost = _replace(members, plan, lambda written: report(done=done + written, total=total, message="正在写入更新"))
         _append_entries([i["entry"] for i in plan["items"] if i["entry"] and i["doc"]["_id"] not in lost])
         for member in filter(None, (Member.objects(pk=pk).order_by().first() for pk in plan["renamed"])):
             copies.refresh(member)
@@ -516,7 +516,7 @@ def _stage(batch, members, actor, stamp, owners):
     return {**plan, "items": items}
 
 
-def _replace(members, plan):
+def _replace(members, plan, progress):
     """Delete the old versions of the changed members as they were read and insert the new ones; safe to repeat.
 
     Return the `_id`s whose new version did not land: a clerk saved the member after the plan's read.
@@ -530,6 +530,7 @@ def _replace(members, plan):
     refused = []
     for start in range(0, len(plan["items"]), CHUNK):
         refused += _insert_new(members, [i["doc"] for i in plan["items"][start:start + CHUNK]])
+        progress(min(start + CHUNK, len(plan["items"])))
     present = _present(members, refused)
     return {i for i in refused if present.get(i) != planned[i]}
 
@@ -542,7 +543,7 @@ def _append_entries(entries):
 
 _FIELDS = [k for _, k in COLUMNS if k not in ("org_code", "residential_code")] + [
     "organisation", "residential_org", "month_only", "search_keys"]
-# Copies kept on a member for lists and look-ups: rewritten when they differ, but not what a clerk changed.
+# Kept on a member for lists, look-ups and showing dates: rewritten when they differ, but not a change a clerk reads.
 _COPIES = ("org_path", "organisation_name", "search_keys", "month_only")
 _COMPARED = _FIELDS + ["org_path", "organisation_name"]
 _LABELS = {**KEY_TO_HEADER, "organisation": KEY_TO_HEADER["org_code"], "residential_org": KEY_TO_HEADER["residential_code"]}
