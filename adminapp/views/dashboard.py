@@ -21,7 +21,7 @@ def dashboard_context(user, today=None):
         "org_count": len(orgs),
         "member_count": sum(s.members_total for s in latest.values()),
         "active_member_count": sum(s.members_active for s in latest.values()),
-        "orgs": orgs[:12],
+        "orgs": orgs[:chasing.ORGS_SHOWN],
         "notices": notices.unread(user),
         **chasing.todos(user, summaries, orgs, today),
         "posts": modelpost.dashboard(user, today),
