@@ -299,12 +299,21 @@ def _unpublished(summaries, today):
 def _overdue(summaries, today):
     """Items past their deadline and not done, soonest first, each naming whose pledge and which organisation.
 
-    The first SHOWN items lie among the SHOWN organisation-years whose own soonest item comes first: only their
-    lines are read.
+    Organisation-years are merged by their own soonest item, reading the lines of each only until SHOWN items come
+    before the next one's soonest.
     """
     late = sorted((s for s in summaries if s.first_open and s.first_open[:10] < today.isoformat()),
-                  key=lambda s: s.first_open)[:SHOWN]
-    items = [dict(i, deadline=dt.date.fromisoformat(i["deadline"]), pledge=ObjectId(str(i["pledge"])), org_name=s.name)
-             for s in late for i in summary.lines(s).earliest_open if i["deadline"] < today.isoformat()]
-    items.sort(key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
+                  key=lambda s: s.first_open)
+    items = []
+    for s in late:
+        if len(items) >= SHOWN and _item_key(items[SHOWN - 1]) < (s.first_open, 0):
+            break
+        items += [dict(i, deadline=dt.date.fromisoformat(i["deadline"]), pledge=ObjectId(str(i["pledge"])), org_name=s.name)
+                  for i in summary.lines(s).earliest_open if i["deadline"] < today.isoformat()]
+        items.sort(key=_item_key)
     return Lines(items[:SHOWN], sum(s.items_due_before(today) for s in summaries))
+
+
+def _item_key(item):
+    """An open item's place in deadline order, comparable with a summary's first_open."""
+    return f"{item['deadline'].isoformat()} {item['pledge']}", item["index"]
