@@ -211,7 +211,7 @@ class Lines(list):
 
 
 def todos(user, summaries, orgs, today=None):
-    """What waits for this user on the home page: per role, over what the user may see."""
+    """What waits for this user on the home page: per role, over what the user may see (orgs: a summary of each)."""
     today = today or dt.date.today()
     this_year = {s.organisation: s for s in summaries if s.year == today.year}
     quarter = str((today.month - 1) // 3 + 1)
@@ -233,7 +233,7 @@ def todos(user, summaries, orgs, today=None):
 
 def _no_round(orgs, this_year, quarter):
     """Organisations without a 督诺 round this quarter: the first ORGS_SHOWN named, all counted (the chase list has them all)."""
-    missing = [o for o in orgs if not (this_year.get(o.pk) and this_year[o.pk].rounds.get(quarter))]
+    missing = [o for o in orgs if not (this_year.get(o.organisation) and this_year[o.organisation].rounds.get(quarter))]
     return Lines(missing[:ORGS_SHOWN], len(missing))
 
 
