@@ -257,7 +257,23 @@ def visible(user):
 
 
 def _visible(user):
-    return list(access.scope(OrgYearSummary.objects, user).order_by())
+    return [Stored(raw) for raw in access.scope(OrgYearSummary.objects, user).order_by().as_pymongo()]
+
+
+class Stored(dict):
+    """A summary as stored, read without MongoEngine's conversion of every field: the home page of a county reads
+    hundreds (40 ms of CPU as documents, 7 ms as they come)."""
+    count = OrgYearSummary.count
+    items_due_before = OrgYearSummary.items_due_before
+
+    @property
+    def pk(self):
+        return self["_id"]
+
+    def __getattr__(self, name):
+        if name not in OrgYearSummary._fields:
+            raise AttributeError(name)
+        return self.get(OrgYearSummary._fields[name].db_field)
 
 
 def lines(summary):
