@@ -149,7 +149,7 @@ def test_each_role_sees_its_own_figures_linked_to_their_lists_and_printed(seeded
         assert re.search(rf"{grade}\s+{n}(?!\d)", text), grade
 
 
-def test_the_admin_home_reads_as_much_for_60_organisations_as_for_10(seeded, login_as):
+def test_the_admin_home_sends_as_many_commands_for_60_organisations_as_for_10_and_reads_lines_only_where_shown(seeded, login_as):
     admin = login_as("admin")
 
     def add_branches(count):
