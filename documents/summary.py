@@ -48,6 +48,7 @@ class OrgYearSummary(Document):
     rounds = DictField()  # {"1".."4": supervision rounds held that quarter}
     rectifications = DictField()  # {"open" | "closed": lines of the 整改台账 from this year's rounds or pledges}
     grades = ListField(DictField())  # [{label, min, count}] of this year's 年度 evaluation, best grade first, 未评 last
+    pages = IntField()  # list pages of this year's pledges by their stored page_no; None while some pledge has none
     refreshed_at = StringField()
 
     meta = {"collection": "org_year_summary", "indexes": ["org_path", "year"]}
@@ -76,13 +77,15 @@ class OrgYearCount(Document):
     pledges = IntField(default=0)
     members_total = IntField(default=0)
     members_active = IntField(default=0)
+    pages = IntField()
 
     meta = {"collection": "org_year_count", "indexes": ["org_path", "year"]}
 
     @classmethod
     def of(cls, summary):
         return cls(id=summary.pk, organisation=summary.organisation, org_path=summary.org_path, year=summary.year,
-                   pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active)
+                   pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active,
+                   pages=summary.pages)
 
 
 def key(org_id, year):
@@ -102,7 +105,7 @@ def recount(org_id, years):
     expected = {i for i, m in members.items()
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
     all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "member_name", "year",
-                                                                         "items").as_pymongo())
+                                                                         "items", "page_no").as_pymongo())
     open_items = unfinished_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
     all_rounds = list(supervision.SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter")
                       .as_pymongo())
@@ -129,8 +132,14 @@ def recount(org_id, years):
             rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)),
             rectifications={state: sum(y == year and closed == (state == "closed") for y, closed in rectifications)
                             for state in ("open", "closed")},
-            grades=grades.get(year, []), refreshed_at=now().isoformat())
+            grades=grades.get(year, []), pages=_pages(pledges), refreshed_at=now().isoformat())
     return found
+
+
+def _pages(pledges):
+    """How many list pages the stored page numbers of one organisation-year's pledges make, or None if some have none."""
+    numbers = [p.get("page_no") for p in pledges]
+    return None if None in numbers else max(numbers, default=-1) + 1
 
 
 def _rectification_years(org_id, rounds, pledges):
@@ -320,6 +329,12 @@ def unpledged_members(org_id, year):
     members = Member.objects(organisation=org_id, status="在册").order_by().no_dereference()
     return sorted((m for m in members if m.pk not in pledged and not set(m.categories) & OPTIONAL_CATEGORIES),
                   key=lambda m: m.name)
+
+
+def list_pages(org_id, year):
+    """How many list pages one organisation-year's pledges fill by their stored page numbers; None if not all have one."""
+    found = OrgYearCount.objects(pk=key(org_id, year)).order_by().only("pages").as_pymongo().first()
+    return found.get("pages") if found else None
 
 
 def org_counts(root, year=None, what="pledges"):

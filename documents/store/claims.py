@@ -63,6 +63,12 @@ class PendingClaim(Document):
     meta = {"collection": "claims_pending", "strict": False}
 
 
+class Ticket(Document):
+    """A number taken from a sequence ("<sequence>:<n>"), and the sequence's hint of where to look next ("<sequence>:next")."""
+    id = StringField(primary_key=True)
+    meta = {"collection": "tickets", "strict": False}
+
+
 class Receipt(Document):
     """The outcome of one submitted form, so that the same form sent again is answered, not redone."""
     id = StringField(primary_key=True)
@@ -197,6 +203,28 @@ def repair():
             complete(found["_id"], found.get("entry"))
         elif found["at"] < expired:
             release(found["_id"])
+
+
+def take_numbers(sequence, count=1):
+    """The next `count` numbers of a sequence (0, 1, 2…), ascending; no number is ever handed out twice.
+
+    Each number is an insert of its ticket, which only one taker wins even on FerretDB (a concurrent $inc
+    loses increments). The hint may lag behind under concurrency: that costs a refused insert or two, never a duplicate.
+    """
+    tickets, hint = Ticket._get_collection(), f"{sequence}:next"
+    n, taken = (tickets.find_one({"_id": hint}) or {}).get("n", 0), []
+    while len(taken) < count:
+        try:
+            tickets.insert_one({"_id": f"{sequence}:{n}", "at": _now()})
+            taken.append(n)
+        except DuplicateKeyError:
+            pass
+        n += 1
+    try:
+        tickets.update_one({"_id": hint}, {"$max": {"n": n}}, upsert=True)
+    except DuplicateKeyError:
+        pass  # another taker created the hint meanwhile; it is only a hint
+    return taken
 
 
 def form_key(actor_pk, nonce, *parts):
