@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 from flask import g, has_request_context
-from mongoengine import DictField, Document, IntField, ListField, ObjectIdField, StringField
+from mongoengine import BooleanField, DictField, Document, IntField, ListField, ObjectIdField, StringField
 
 from documents import access, evaluation, progress, supervision
 from documents.base import now
@@ -78,14 +78,15 @@ class OrgYearCount(Document):
     members_total = IntField(default=0)
     members_active = IntField(default=0)
     pages = IntField()
+    latest = BooleanField(default=False)  # the organisation's latest year: where lists read its roster size, one a branch
 
     meta = {"collection": "org_year_count", "indexes": ["org_path", "year"]}
 
     @classmethod
-    def of(cls, summary):
+    def of(cls, summary, latest):
         return cls(id=summary.pk, organisation=summary.organisation, org_path=summary.org_path, year=summary.year,
                    pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active,
-                   pages=summary.pages)
+                   pages=summary.pages, latest=latest)
 
 
 def key(org_id, year):
@@ -211,7 +212,7 @@ def refresh(org_id):
     fresh = recount(org_id, {dt.date.today().year})
     for summary in fresh.values():
         summary.save()
-        OrgYearCount.of(summary).save()
+        OrgYearCount.of(summary, summary.year == max(fresh)).save()
     for gone in stored - {s.pk for s in fresh.values()}:
         OrgYearSummary.objects(pk=gone).delete()
         OrgYearCount.objects(pk=gone).delete()
@@ -341,16 +342,16 @@ def org_counts(root, year=None, what="pledges"):
     """{organisation id: count} below root (everything if None), read from the small count documents by one equality.
 
     what is "pledges" (of `year`, or of every year when None) or a roster field of the latest year
-    ("members_total", "members_active"). List pages use it to step from one organisation to the next
-    and to say how many records each holds; the organisation tree shows the rosters.
+    ("members_total", "members_active"), read from one document an organisation (every year holds the same roster).
+    List pages use it to step from one organisation to the next and to say how many records each holds; the
+    organisation tree shows the rosters.
     """
     query = OrgYearCount.objects.order_by() if root is None else OrgYearCount.objects(org_path=root).order_by()
-    if year is not None and what == "pledges":
+    if what != "pledges":
+        return {c["organisation"]: c.get(what, 0) for c in query.filter(latest=True).only("organisation", what).as_pymongo()}
+    if year is not None:
         query = query.filter(year=int(year))
-    counts, latest = {}, {}
-    for c in query.as_pymongo():
-        if what == "pledges":
-            counts[c["organisation"]] = counts.get(c["organisation"], 0) + c.get("pledges", 0)
-        elif c["year"] >= latest.get(c["organisation"], 0):
-            latest[c["organisation"]], counts[c["organisation"]] = c["year"], c.get(what, 0)
+    counts = {}
+    for c in query.only("organisation", "pledges").as_pymongo():
+        counts[c["organisation"]] = counts.get(c["organisation"], 0) + c.get("pledges", 0)
     return counts

@@ -1,4 +1,5 @@
-"""A deep page of an organisation's pledges is one more equality on its stored page number, never a skip."""
+"""Big lists read little: a deep page of an organisation's pledges is one more equality on its stored page number,
+never a skip, and the member list reads one roster count per organisation, not one per organisation-year."""
 import datetime as dt
 import re
 import threading
@@ -6,7 +7,7 @@ import threading
 import pytest
 
 from adminapp.views.pledge import PledgeView
-from documents import Pledge, summary
+from documents import Member, Organisation, Pledge, summary
 from documents import pledge as pledge_module
 from documents.store.claims import Ticket, take_numbers
 from tests.factories import make_org, org
@@ -99,3 +100,17 @@ def test_numbers_taken_at_once_are_never_the_same(seeded):
     assert sorted(taken) == list(range(30))
     with seeded.app_context():
         assert take_numbers("test:race", 2) == [30, 31]
+
+
+def test_the_member_list_reads_one_roster_count_per_organisation(sent, login_as, seeded):
+    reviewer = login_as("jd_reviewer")
+    with seeded.app_context():
+        jd = org("JD01").pk
+        orgs = list(Organisation.objects(org_path=jd))
+        rosters = {o.pk: Member.objects(organisation=o.pk).count() for o in orgs}
+        assert summary.OrgYearCount.objects(org_path=jd).count() > len(orgs), "some organisations have several years"
+    commands, html = sent.during(lambda: get_ok(reviewer, "/admin/member/"))
+    counts = [body["filter"] for name, body in commands if name == "find" and body["find"] == "org_year_count"]
+    assert counts == [{"org_path": jd, "latest": True}]
+    for o in orgs:
+        assert f"{o.name}（{o.code}）（{rosters[o.pk]}）" in html, o.name
