@@ -99,6 +99,7 @@ def test_numbers_taken_at_once_are_never_the_same(seeded):
         thread.join()
     assert sorted(taken) == list(range(30))
     with seeded.app_context():
+        Ticket._get_collection().delete_one({"_id": "test:race:next"})  # a hint lost: the numbers taken still count
         assert take_numbers("test:race", 2) == [30, 31]
 
 
