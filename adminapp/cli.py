@@ -33,7 +33,8 @@ def seed_command(demo_data):
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path, the copied names, the member picker's keys and the audit stamps their values (safe to run again)."""
+    """Give records made before org_path, the copied names, the member picker's keys, the audit stamps and pledges'
+    list page numbers their values (safe to run again)."""
     paths, names, keys, entries = backfill_paths(), copies.backfill(), backfill_search_keys(), audit.backfill()
     pages = backfill_page_numbers()
     click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条，操作日志 {entries} 条，"
