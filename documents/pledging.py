@@ -1,6 +1,4 @@
 """Recording pledges: the operations the views and seed call."""
-from pymongo import UpdateOne
-
 from documents import audit, summary, window
 from documents.base import now
 from documents.pledge import Pledge, PledgeItem, State, page_of, slot_sequence
@@ -94,9 +92,10 @@ def backfill_page_numbers():
     for doc in pledges.find({"page_no": {"$exists": False}}, {"organisation": 1, "year": 1}):
         waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
     for (org_id, year), ids in waiting.items():
-        numbers = take_numbers(slot_sequence(org_id, year), len(ids))
-        pledges.bulk_write([UpdateOne({"_id": pk}, {"$set": {"slot": slot, "page_no": page_of(slot)}})
-                            for pk, slot in zip(sorted(ids), numbers)])
+        for pk, slot in zip(sorted(ids), take_numbers(slot_sequence(org_id, year), len(ids))):
+            # One update a command: FerretDB 1.24 keeps a PostgreSQL connection for each statement of a bulk update
+            # and hangs for everyone once its pool (50) is used up.
+            pledges.update_one({"_id": pk}, {"$set": {"slot": slot, "page_no": page_of(slot)}})
     for org_id in dict.fromkeys(org_id for org_id, _year in waiting):
         summary.refresh(org_id)
     return sum(map(len, waiting.values()))
