@@ -57,7 +57,7 @@ def _plain(value):
     return str(value)
 
 
-def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at")):
+def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at", "text_keys")):
     return {k: _plain(v) for k, v in doc.to_mongo().to_dict().items() if k not in skip}
 
 
