@@ -11,7 +11,6 @@ runs the regex on them only.
 import re
 
 from mongoengine import Q
-from pymongo import UpdateOne
 
 from documents import normalise
 
@@ -73,13 +72,13 @@ def term_key(term):
 
 
 def backfill(document, field, keys_of, fields):
-    """Give records stored before their search keys existed their keys, 1,000 writes at a time; return how many."""
-    collection, batch, count = document._get_collection(), [], 0
-    for doc in collection.find({field: {"$exists": False}}, dict.fromkeys(fields, 1)):
-        batch.append(UpdateOne({"_id": doc["_id"]}, {"$set": {field: keys_of(doc)}}))
-        if len(batch) == 1000:
-            count += collection.bulk_write(batch, ordered=False).modified_count
-            batch = []
-    if batch:
-        count += collection.bulk_write(batch, ordered=False).modified_count
-    return count
+    """Give records stored before their search keys existed their keys; safe to run again. Return how many.
+
+    The records are read in full before the first write, and written one update each: FerretDB 1.24 stopped
+    answering when a bulk of 1,000 updates ran beside an open cursor (its connections ran out).
+    """
+    collection = document._get_collection()
+    missing = list(collection.find({field: {"$exists": False}}, dict.fromkeys(fields, 1)))
+    for doc in missing:
+        collection.update_one({"_id": doc["_id"]}, {"$set": {field: keys_of(doc)}})
+    return len(missing)
