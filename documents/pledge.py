@@ -8,6 +8,9 @@ from mongoengine import (BooleanField, DateField, DateTimeField, DictField, Embe
 from documents.calendar import ensure_open
 from documents.organisation import OrgOwned, ref_id
 from documents.base import VersionedDocument
+from documents.store.claims import take_numbers
+
+PAGE_ROWS = 50  # pledges on one list page; a pledge's page within its organisation-year is stored with it (page_no)
 
 
 class State(str, enum.Enum):
@@ -34,6 +37,16 @@ STATE_TITLES = {
     State.FULFILLING: _l("践诺中"), State.FULFILLED: _l("已兑现"), State.LATE: _l("未按期兑现"),
     State.EXCUSED: _l("因客观原因未兑现"), State.EVALUATED: _l("已评议"),
 }
+
+
+def slot_sequence(org_id, year):
+    """The sequence the pledges of one organisation-year take their numbers from."""
+    return f"pledge:{org_id}:{int(year)}"
+
+
+def page_of(slot):
+    """The list page of an organisation-year that the pledge with this number shows on."""
+    return slot // PAGE_ROWS
 
 
 class PledgeItem(EmbeddedDocument):
@@ -82,14 +95,25 @@ class Pledge(OrgOwned, VersionedDocument):
     publish_days = IntField(verbose_name=_l("公示天数"))
     closing_note = StringField(verbose_name=_l("兑现说明"))
     carried_from = ListField(DictField(), verbose_name=_l("上年结转事项"))  # [{pledge, index, year, content}]
+    # Its number among its organisation-year's pledges, taken once when first stored, and the list page that puts it
+    # on: page N of an organisation-year is one equality, where a skip makes FerretDB read all of them.
+    slot = IntField()
+    page_no = IntField()
 
     meta = {
         "collection": "pledge",
-        "indexes": ["organisation", "member", "year", "template", "state", "org_path"],
+        "indexes": ["organisation", "member", "year", "template", "state", "org_path", "page_no"],
     }
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), self.year)
+
+    def _write(self, created, expected):
+        """Number a new pledge within its organisation-year as it is first stored (see slot)."""
+        if created and self.slot is None:
+            self.slot, = take_numbers(slot_sequence(ref_id(self, "organisation"), self.year))
+            self.page_no = page_of(self.slot)
+        super()._write(created, expected)
 
     def clean(self):
         """Copy the member's and template's names, which lists show without loading them."""

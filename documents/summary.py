@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 from flask import g, has_request_context
-from mongoengine import DictField, Document, IntField, ListField, ObjectIdField, StringField
+from mongoengine import BooleanField, DictField, Document, IntField, ListField, ObjectIdField, StringField
 
 from documents import access, evaluation, progress, supervision
 from documents.base import now
@@ -26,6 +26,8 @@ UNPUBLISHED_STATES = (State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.v
 PUBLIC_STATES = (State.PUBLISHED.value, State.FULFILLING.value, State.FULFILLED.value, State.LATE.value,
                  State.EXCUSED.value, State.EVALUATED.value)
 EARLIEST_KEPT = 8
+# What a recount reads of a member besides its organisation: a change to anything else leaves the summaries as they are.
+MEMBER_FIELDS = ("name", "status", "categories")
 FIRSTS_KEPT = 8
 ACROSS_YEARS = (State.SUBMITTED.value, State.RETURNED.value)  # states the home page counts over every year, not only this one
 
@@ -51,6 +53,7 @@ class OrgYearSummary(Document):
     grades = ListField(DictField())  # [{label, min, count}] of this year's 年度 evaluation, best grade first, 未评 last
     others = ListField(DictField())  # [{year, pledges, open_items, first_open}]: the organisation's other years, as far as
     # the home page adds them up (pledges only in ACROSS_YEARS), so that it reads one year's summaries only
+    pages = IntField()  # list pages of this year's pledges by their stored page_no; None while some pledge has none
     refreshed_at = StringField()
 
     # Not strict: summaries written before the to-do lines moved out still load until `flask rebuild-summaries`.
@@ -90,13 +93,16 @@ class OrgYearCount(Document):
     pledges = IntField(default=0)
     members_total = IntField(default=0)
     members_active = IntField(default=0)
+    pages = IntField()
+    latest = BooleanField(default=False)  # the organisation's latest year: where lists read its roster size, one a branch
 
     meta = {"collection": "org_year_count", "indexes": ["org_path", "year"]}
 
     @classmethod
-    def of(cls, summary):
+    def of(cls, summary, latest):
         return cls(id=summary.pk, organisation=summary.organisation, org_path=summary.org_path, year=summary.year,
-                   pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active)
+                   pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active,
+                   pages=summary.pages, latest=latest)
 
 
 def key(org_id, year):
@@ -111,12 +117,11 @@ def recount(org_id, years):
     org = Organisation.objects(pk=org_id).order_by().only("name", "code", "parent", "ancestors").no_dereference().first()
     if org is None:
         return {}
-    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by()
-               .only("name", "status", "categories").as_pymongo()}
+    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by().only(*MEMBER_FIELDS).as_pymongo()}
     expected = {i for i, m in members.items()
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
     all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "member_name", "year",
-                                                                         "items").as_pymongo())
+                                                                         "items", "page_no").as_pymongo())
     open_items = unfinished_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
     all_rounds = list(supervision.SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter")
                       .as_pymongo())
@@ -141,7 +146,7 @@ def recount(org_id, years):
             rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)),
             rectifications={state: sum(y == year and closed == (state == "closed") for y, closed in rectifications)
                             for state in ("open", "closed")},
-            grades=grades.get(year, []), refreshed_at=now().isoformat()), OrgYearLines(
+            grades=grades.get(year, []), pages=_pages(pledges), refreshed_at=now().isoformat()), OrgYearLines(
             id=key(org_id, year), firsts=_firsts(pledges, members, org.name, year),
             earliest_open=[{**{k: v for k, v in i.items() if k != "year"}, "whose": whose.get(i["pledge"], "")}
                            for i in items[:EARLIEST_KEPT]]))
@@ -155,6 +160,12 @@ def _digest(s):
     return {"year": s.year, "first_open": s.first_open, "open_items": s.open_items,
             "pledges": {scope: {state: n for state, n in counts.items() if state in ACROSS_YEARS}
                         for scope, counts in s.pledges.items()}}
+
+
+def _pages(pledges):
+    """How many list pages the stored page numbers of one organisation-year's pledges make, or None if some have none."""
+    numbers = [p.get("page_no") for p in pledges]
+    return None if None in numbers else max(numbers, default=-1) + 1
 
 
 def _rectification_years(org_id, rounds, pledges):
@@ -228,7 +239,7 @@ def refresh(org_id):
     for summary, lines in fresh.values():
         summary.save()
         lines.save()
-        OrgYearCount.of(summary).save()
+        OrgYearCount.of(summary, summary.year == max(fresh)).save()
     for gone in stored - {s.pk for s, _lines in fresh.values()}:
         for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
             kind.objects(pk=gone).delete()
@@ -291,7 +302,7 @@ def _visible(user, years):
 
 # Fields of a summary that differ from year to year; the others are the organisation's, the same in all its summaries.
 PER_YEAR = {"_id", "year", "pledges", "members_pledged", "open_items", "first_open", "rounds", "rectifications", "grades",
-            "others", "refreshed_at"}
+            "pages", "others", "refreshed_at"}
 
 
 class Stored(dict):
@@ -387,20 +398,26 @@ def unpledged_members(org_id, year):
                   key=lambda m: m.name)
 
 
+def list_pages(org_id, year):
+    """How many list pages one organisation-year's pledges fill by their stored page numbers; None if not all have one."""
+    found = OrgYearCount.objects(pk=key(org_id, year)).order_by().only("pages").as_pymongo().first()
+    return found.get("pages") if found else None
+
+
 def org_counts(root, year=None, what="pledges"):
     """{organisation id: count} below root (everything if None), read from the small count documents by one equality.
 
     what is "pledges" (of `year`, or of every year when None) or a roster field of the latest year
-    ("members_total", "members_active"). List pages use it to step from one organisation to the next
-    and to say how many records each holds; the organisation tree shows the rosters.
+    ("members_total", "members_active"), read from one document an organisation (every year holds the same roster).
+    List pages use it to step from one organisation to the next and to say how many records each holds; the
+    organisation tree shows the rosters.
     """
     query = OrgYearCount.objects.order_by() if root is None else OrgYearCount.objects(org_path=root).order_by()
-    if year is not None and what == "pledges":
+    if what != "pledges":
+        return {c["organisation"]: c.get(what, 0) for c in query.filter(latest=True).only("organisation", what).as_pymongo()}
+    if year is not None:
         query = query.filter(year=int(year))
-    counts, latest = {}, {}
-    for c in query.as_pymongo():
-        if what == "pledges":
-            counts[c["organisation"]] = counts.get(c["organisation"], 0) + c.get("pledges", 0)
-        elif c["year"] >= latest.get(c["organisation"], 0):
-            latest[c["organisation"]], counts[c["organisation"]] = c["year"], c.get(what, 0)
+    counts = {}
+    for c in query.only("organisation", "pledges").as_pymongo():
+        counts[c["organisation"]] = counts.get(c["organisation"], 0) + c.get("pledges", 0)
     return counts

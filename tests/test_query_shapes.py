@@ -295,7 +295,8 @@ def test_big_lists_read_one_organisation_per_page(sent, login_as, seeded):
 
     commands, html = sent.during(lambda: get_ok(reviewer, f"/admin/pledge/?org={sq}"))
     finds = [body["filter"] for name, body in commands if name == "find" and body["find"] == "pledge"]
-    assert finds and all(f == {"org_path": jd, "organisation": sq, "year": dt.date.today().year} for f in finds), finds
+    assert finds and all(f == {"org_path": jd, "organisation": sq, "year": dt.date.today().year, "page_no": 0}
+                                for f in finds), finds
     assert _rows(html, "pledge")
 
     commands, html = sent.during(lambda: get_ok(reviewer, "/admin/orgtree/"))
