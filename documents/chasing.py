@@ -24,6 +24,7 @@ from documents.window import WorkWindow, window_for
 
 NEAR, SOON = 7, 30
 SHOWN = 8
+ORGS_SHOWN = 12  # organisations named in one line of the home page; a county has hundreds
 BUCKETS = {"overdue": "已逾期", "due7": "7天内到期", "due30": "30天内到期", "undated": "未设期限"}
 KINDS = {"item": "承诺事项", "unsubmitted": "承诺未提交审核", "unpublished": "承诺未公示", "unpledged": "党员尚未承诺",
          "round": "季度督诺未开展", "evaluation": "年度评诺未开展"}
@@ -210,7 +211,7 @@ class Lines(list):
 
 
 def todos(user, summaries, orgs, today=None):
-    """What waits for this user on the home page: per role, over what the user may see."""
+    """What waits for this user on the home page: per role, over what the user may see (orgs: a summary of each)."""
     today = today or dt.date.today()
     this_year = {s.organisation: s for s in summaries if s.year == today.year}
     quarter = str((today.month - 1) // 3 + 1)
@@ -225,9 +226,15 @@ def todos(user, summaries, orgs, today=None):
         "overdue": _overdue(summaries, today),
         "due_soon": {days: sum(s.items_due_before(today + dt.timedelta(days=days + 1)) - s.items_due_before(today)
                                for s in this_year.values()) for days in (NEAR, SOON)},
-        "no_round": [o for o in orgs if not (this_year.get(o.pk) and this_year[o.pk].rounds.get(quarter))],
+        "no_round": _no_round(orgs, this_year, quarter),
         "window": window.proposal_text(today) if window else None,
     }
+
+
+def _no_round(orgs, this_year, quarter):
+    """Organisations without a 督诺 round this quarter: the first ORGS_SHOWN named, all counted (the chase list has them all)."""
+    missing = [o for o in orgs if not (this_year.get(o.organisation) and this_year[o.organisation].rounds.get(quarter))]
+    return Lines(missing[:ORGS_SHOWN], len(missing))
 
 
 def _to_review(user, summaries):
@@ -242,16 +249,27 @@ def _to_review(user, summaries):
         buckets = []
     buckets.sort(key=lambda b: (-b[0].year, b[0].code or ""))
     submitted = State.SUBMITTED.value
-    lines = [ToDo(f["id"], f["label"], submitted, s.name) for s, scope in buckets
-             for f in s.firsts.get(submitted, []) if f["scope"] == scope]
-    return Lines(lines[:SHOWN], sum(s.count(scope, (submitted,)) for s, scope in buckets))
+    return Lines(_named(buckets, (submitted,)), sum(s.count(scope, (submitted,)) for s, scope in buckets))
 
 
 def _in_state(summaries, state):
     """Pledges in one state (e.g. returned to the clerk), named from the summaries, latest year first."""
     ordered = sorted(summaries, key=lambda s: (-s.year, s.code or ""))
-    lines = [ToDo(f["id"], f["label"], state, s.name) for s in ordered for f in s.firsts.get(state, [])]
-    return Lines(lines[:SHOWN], sum(s.count(None, (state,)) for s in summaries))
+    return Lines(_named([(s, None) for s in ordered], (state,)), sum(s.count(None, (state,)) for s in summaries))
+
+
+def _named(buckets, states):
+    """The first SHOWN ToDo lines of pledges in these states over [(summary, scope or None)] in order, reading the
+    lines of only the organisation-years that hold them."""
+    lines = []
+    for s, scope in buckets:
+        if len(lines) >= SHOWN:
+            break
+        if s.count(scope, states):
+            firsts = summary.lines(s).firsts
+            lines += [ToDo(f["id"], f["label"], state, s.name) for state in states for f in firsts.get(state, [])
+                      if scope is None or f["scope"] == scope]
+    return lines[:SHOWN]
 
 
 def _opinions(user):
@@ -270,14 +288,32 @@ def _unpublished(summaries, today):
         if setting and bucket(setting.deadline, today) in ("overdue", "due7", "due30"):
             due.append((setting.deadline, s))
     due.sort(key=lambda d: (d[0], d[1].code or ""))
-    lines = [(ToDo(f["id"], f["label"], state, s.name), deadline, deadline < today) for deadline, s in due
-             for state in summary.UNPUBLISHED_STATES for f in s.firsts.get(state, [])]
+    lines = []
+    for deadline, s in due:
+        lines += [(todo, deadline, deadline < today) for todo in _named([(s, None)], summary.UNPUBLISHED_STATES)]
+        if len(lines) >= SHOWN:
+            break
     return Lines(lines[:SHOWN], sum(s.count(None, summary.UNPUBLISHED_STATES) for _d, s in due))
 
 
 def _overdue(summaries, today):
-    """Items past their deadline and not done, soonest first, each naming whose pledge and which organisation."""
-    items = [dict(i, deadline=dt.date.fromisoformat(i["deadline"]), pledge=ObjectId(str(i["pledge"])), org_name=s.name)
-             for s in summaries for i in s.earliest_open if i["deadline"] < today.isoformat()]
-    items.sort(key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
+    """Items past their deadline and not done, soonest first, each naming whose pledge and which organisation.
+
+    Organisation-years are merged by their own soonest item, reading the lines of each only until SHOWN items come
+    before the next one's soonest.
+    """
+    late = sorted((s for s in summaries if s.first_open and s.first_open[:10] < today.isoformat()),
+                  key=lambda s: s.first_open)
+    items = []
+    for s in late:
+        if len(items) >= SHOWN and _item_key(items[SHOWN - 1]) < (s.first_open, 0):
+            break
+        items += [dict(i, deadline=dt.date.fromisoformat(i["deadline"]), pledge=ObjectId(str(i["pledge"])), org_name=s.name)
+                  for i in summary.lines(s).earliest_open if i["deadline"] < today.isoformat()]
+        items.sort(key=_item_key)
     return Lines(items[:SHOWN], sum(s.items_due_before(today) for s in summaries))
+
+
+def _item_key(item):
+    """An open item's place in deadline order, comparable with a summary's first_open."""
+    return f"{item['deadline'].isoformat()} {item['pledge']}", item["index"]

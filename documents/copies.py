@@ -23,7 +23,7 @@ def _targets(source):
 
 
 def refresh(source):
-    """Rewrite every copy of the source's name, and the labels of pledges that show it."""
+    """Rewrite every copy of the source's name, and the labels and search keys of pledges that show it."""
     for document, ref, copy, attr in _targets(source):
         document._get_collection().update_many({document._fields[ref].db_field: source.pk},
                                                {"$set": {copy: getattr(source, attr)}})
@@ -31,8 +31,9 @@ def refresh(source):
     if type(source).__name__ in ("Organisation", "Member"):
         field = "organisation" if type(source).__name__ == "Organisation" else "member"
         for pledge in Pledge.objects(**{field: source.pk}).no_dereference().only(
-                "year", "scope", "member_name", "organisation_name"):
+                "year", "scope", "member_name", "organisation_name", "search_text"):
             refresh(pledge)
+            Pledge.objects(pk=pledge.pk).update_one(set__text_keys=pledge.search_keys())
 
 
 def renamed(doc, *fields):

@@ -14,13 +14,17 @@ from mongoengine import BinaryField, DateTimeField, Document, ObjectIdField, Str
 from documents.base import now
 
 
-def pack(creates, updates, rejects):
-    return zlib.compress(bson.encode({"creates": creates, "updates": updates, "rejects": rejects}), 1)
+def pack(creates, updates, rejects, unchanged=0):
+    return zlib.compress(bson.encode({"creates": creates, "updates": updates, "rejects": rejects,
+                                      "unchanged": unchanged}), 1)
 
 
 def unpack(blob):
-    """{"creates": [...], "updates": [...], "rejects": [...]} from a stored batch's rows."""
-    return bson.decode(zlib.decompress(blob)) if blob else {"creates": [], "updates": [], "rejects": []}
+    """{"creates": [...], "updates": [...], "rejects": [...], "unchanged": n} from a stored batch's rows.
+
+    Updates are the rows that change a known member; `unchanged` counts those that would change nothing.
+    """
+    return bson.decode(zlib.decompress(blob)) if blob else {"creates": [], "updates": [], "rejects": [], "unchanged": 0}
 
 
 class ImportBatch(Document):
@@ -57,3 +61,7 @@ class ImportBatch(Document):
     @property
     def rejects(self):
         return self.content["rejects"]
+
+    @property
+    def unchanged(self):
+        return self.content.get("unchanged", 0)

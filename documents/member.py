@@ -1,8 +1,8 @@
 """Party members (and activists, non-party staff) on an organisation's roster."""
 from flask_babel import lazy_gettext as _l
-from mongoengine import DateField, ListField, ReferenceField, StringField, ValidationError
+from mongoengine import DateField, ListField, Q, ReferenceField, StringField, ValidationError
 
-from documents import copies, idcard, normalise
+from documents import copies, idcard, normalise, search
 from documents.base import VersionedDocument
 from documents.organisation import OrgOwned
 from documents.vocabulary import Vocabulary
@@ -106,23 +106,26 @@ def search_keys(name, id_number):
 
 
 def search_key(term):
-    """A typed search term as the one key it can equal: an ID tail (4 or 6 characters, or a whole number) or part of a name."""
+    """A typed term as (the one key a match must hold, the text it must contain): an ID tail or part of a name."""
     number = normalise.compact(term)
-    if number[:-1].isdigit() and (number[-1].isdigit() or number[-1] == "X"):
-        return number[-6:]
-    return normalise.name(term).lower()[:PREFIX_CHARS]
+    if len(number) >= 4 and number[:-1].isdigit() and (number[-1].isdigit() or number[-1] == "X"):
+        return number[-6:] if len(number) >= 6 else number[-4:], number
+    text = normalise.name(term)
+    return text.lower()[:PREFIX_CHARS], text
+
+
+def search_filter(term):
+    """Members whose name contains, or whose ID number ends with, the term: one indexed equality, then the exact match."""
+    key, text = search_key(term)
+    return search.keyed_contains("search_keys", key, ("name", "id_number"), text) if key else Q(pk=None)
 
 
 def matching(queryset, term, limit=PICK_LIMIT):
-    """Members of the queryset whose name contains, or whose ID number ends with, the term: one indexed equality, a page at most."""
-    key = search_key(term)
-    return list(queryset.filter(search_keys=key, status="在册").no_dereference().limit(limit)) if key else []
+    """Members of the queryset found by search_filter, in service, a page at most."""
+    return list(queryset.filter(search_filter(term), status="在册").no_dereference().limit(limit))
 
 
 def backfill_search_keys():
     """Give members stored before the picker's keys existed their keys; safe to run again. Return how many."""
-    members, count = Member._get_collection(), 0
-    for doc in members.find({"search_keys": {"$exists": False}}, {"name": 1, "id_number": 1}):
-        members.update_one({"_id": doc["_id"]}, {"$set": {"search_keys": search_keys(doc.get("name"), doc.get("id_number"))}})
-        count += 1
-    return count
+    return search.backfill(Member, "search_keys", lambda doc: search_keys(doc.get("name"), doc.get("id_number")),
+                           ("name", "id_number"))

@@ -3,11 +3,15 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, DictField, EmbeddedDocument, EmbeddedDocumentField,
-                         IntField, ListField, ObjectIdField, ReferenceField, StringField)
+                         IntField, ListField, ObjectIdField, Q, ReferenceField, StringField)
 
+from documents import search
 from documents.calendar import ensure_open
 from documents.organisation import OrgOwned, ref_id
 from documents.base import VersionedDocument
+from documents.store.claims import take_numbers
+
+PAGE_ROWS = 50  # pledges on one list page; a pledge's page within its organisation-year is stored with it (page_no)
 
 
 class State(str, enum.Enum):
@@ -36,6 +40,20 @@ STATE_TITLES = {
 }
 
 
+def slot_sequence(org_id, year):
+    """The sequence the pledges of one organisation-year take their numbers from."""
+    return f"pledge:{org_id}:{int(year)}"
+
+
+def page_of(slot):
+    """The list page of an organisation-year that the pledge with this number shows on."""
+    return slot // PAGE_ROWS
+
+
+# What a pledge search looks in; text_keys hold the pairs of characters of the same.
+SEARCHED = ("member_name", "organisation_name", "search_text")
+
+
 class PledgeItem(EmbeddedDocument):
     content = StringField(verbose_name=_l("承诺事项"))
     owner = StringField(verbose_name=_l("履行责任人"))
@@ -53,6 +71,17 @@ class Review(EmbeddedDocument):
     guidance = StringField()
     values = DictField()
     items = ListField(DictField())
+
+
+def text_keys(member_name, organisation_name, search_text):
+    """A pledge's search keys from what SEARCHED names: each character of the names, pairs of characters of all."""
+    return search.text_keys((member_name, organisation_name), (search_text,))
+
+
+def search_filter(term):
+    """Pledges whose member's or organisation's name or whose content contains the term, by one indexed equality."""
+    key = search.term_key(term)
+    return search.keyed_contains("text_keys", key, SEARCHED, term) if key else Q(pk=None)
 
 
 class Pledge(OrgOwned, VersionedDocument):
@@ -73,6 +102,8 @@ class Pledge(OrgOwned, VersionedDocument):
     member_name = StringField(verbose_name=_l("党员"))
     template_name = StringField(verbose_name=_l("模板"))
     search_text = StringField()
+    # What the list's search matches by equality (see search.text_keys): pairs of characters of names and content.
+    text_keys = ListField(StringField())
     entered_by = StringField(verbose_name=_l("录入人"))
     entered_by_id = ObjectIdField()
     reviews = ListField(EmbeddedDocumentField(Review), verbose_name=_l("审核记录"))
@@ -82,19 +113,36 @@ class Pledge(OrgOwned, VersionedDocument):
     publish_days = IntField(verbose_name=_l("公示天数"))
     closing_note = StringField(verbose_name=_l("兑现说明"))
     carried_from = ListField(DictField(), verbose_name=_l("上年结转事项"))  # [{pledge, index, year, content}]
+    # Its number among its organisation-year's pledges, taken once when first stored, and the list page that puts it
+    # on: page N of an organisation-year is one equality, where a skip makes FerretDB read all of them.
+    slot = IntField()
+    page_no = IntField()
 
     meta = {
         "collection": "pledge",
-        "indexes": ["organisation", "member", "year", "template", "state", "org_path"],
+        "indexes": ["organisation", "member", "year", "template", "state", "org_path", "page_no", "text_keys"],
     }
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), self.year)
 
+    def _write(self, created, expected):
+        """Number a new pledge within its organisation-year as it is first stored (see slot)."""
+        if created and self.slot is None:
+            self.slot, = take_numbers(slot_sequence(ref_id(self, "organisation"), self.year))
+            self.page_no = page_of(self.slot)
+        super()._write(created, expected)
+
     def clean(self):
-        """Copy the member's and template's names, which lists show without loading them."""
+        """Copy the member's and template's names, which lists show without loading them, and the search keys."""
         self.member_name = self.member.name if self.member else None
         self.template_name = self.template.name if self.template else None
+        self.text_keys = self.search_keys()
+
+    def search_keys(self):
+        """The keys the list's search finds this pledge by: its member's and organisation's names and its content."""
+        organisation = self.organisation_name or (self.organisation.name if self.organisation else None)
+        return text_keys(self.member_name, organisation, self.search_text)
 
     def __str__(self):
         return f"{self.year}年 {self.pledger} 的{'党员' if self.scope == 'member' else '党组织'}公开承诺"
@@ -159,3 +207,8 @@ class Pledge(OrgOwned, VersionedDocument):
         if orphans:
             groups.append(("模板中已没有的字段", orphans))
         return groups
+
+
+def backfill_text_keys():
+    """Give pledges stored before the search's keys existed their keys; safe to run again. Return how many."""
+    return search.backfill(Pledge, "text_keys", lambda doc: text_keys(*(doc.get(f) for f in SEARCHED)), SEARCHED)

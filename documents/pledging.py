@@ -1,7 +1,8 @@
 """Recording pledges: the operations the views and seed call."""
 from documents import audit, summary, window
 from documents.base import now
-from documents.pledge import Pledge, PledgeItem, State
+from documents.pledge import Pledge, PledgeItem, State, page_of, slot_sequence
+from documents.store.claims import take_numbers
 from documents.template import applicable
 
 EDITABLE_STATES = (State.DRAFT.value, State.RETURNED.value, State.SUBMITTED.value)
@@ -83,3 +84,18 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     summary.refresh(organisation.pk)
     return pledge
 
+
+def backfill_page_numbers():
+    """Number the pledges stored before list pages were numbered, oldest first in each organisation-year, and recount
+    their organisations; safe to run again. Return how many were numbered."""
+    pledges, waiting = Pledge._get_collection(), {}
+    for doc in pledges.find({"page_no": {"$exists": False}}, {"organisation": 1, "year": 1}):
+        waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
+    for (org_id, year), ids in waiting.items():
+        for pk, slot in zip(sorted(ids), take_numbers(slot_sequence(org_id, year), len(ids))):
+            # One update a command: FerretDB 1.24 keeps a PostgreSQL connection for each statement of a bulk update
+            # and hangs for everyone once its pool (50) is used up.
+            pledges.update_one({"_id": pk}, {"$set": {"slot": slot, "page_no": page_of(slot)}})
+    for org_id in dict.fromkeys(org_id for org_id, _year in waiting):
+        summary.refresh(org_id)
+    return sum(map(len, waiting.values()))

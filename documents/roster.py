@@ -7,12 +7,14 @@ import zipfile
 import zlib
 from typing import NamedTuple
 
+import bson
 from bson import ObjectId
 from openpyxl import load_workbook
 
 from pymongo.errors import BulkWriteError
 
 from documents import access, audit, copies, idcard, jobs, normalise, summary
+from documents.audit import AuditEntry
 from documents.base import now
 from documents.importbatch import ImportBatch, pack, unpack
 from documents.member import GENDERS, IN_SERVICE, Member, search_keys
@@ -279,9 +281,10 @@ def check(user, filename, data, limits, report=None):
     report(message="正在核对已登记的党员")
     # One pass over the roster's id numbers: FerretDB scans the collection for any filter anyway,
     # and matching 10,000 documents against a 10,000-value $in costs more than reading them.
-    existing = {doc["id_number"]: doc for doc in Member._get_collection().find(
-        {}, {"id_number": 1, "organisation": 1}) if doc.get("id_number") in seen}
-    creates, updates = [], []
+    existing = {doc["id_number"]: doc for doc in Member._get_collection().find({}, dict.fromkeys(_COMPARED, 1))
+                if doc.get("id_number") in seen}
+    owners = _owners()
+    creates, updates, unchanged = [], [], 0
     for number, values in rows:
         found = existing.get(values["id_number"])
         stored = _storable(values)
@@ -290,10 +293,13 @@ def check(user, filename, data, limits, report=None):
         elif checker.visible is not None and found.get("organisation") not in checker.visible:
             rejects.append({"row": number, "column": "身份证号",
                             "reason": "该身份证号已登记在您管辖范围以外的组织，请联系上级组织办理转接"})
+        elif changes := _changes(found, stored, owners.get(stored["organisation"], {})):
+            updates.append({"row": number, "_id": found["_id"], "was_org": found.get("organisation"),
+                            "changed": changed_labels(changes), **stored})
         else:
-            updates.append({"row": number, "_id": found["_id"], "was_org": found.get("organisation"), **stored})
+            unchanged += 1
     rejects.sort(key=lambda r: r["row"])
-    return pack(creates, updates, rejects)
+    return pack(creates, updates, rejects, unchanged)
 
 
 def _check_job(job, report):
@@ -304,7 +310,7 @@ def _check_job(job, report):
     ImportBatch._get_collection().update_one({"_id": batch.pk}, {"$set": {"rows": rows}, "$unset": {"upload": 1}})
     unpacked = unpack(rows)
     return {"batch": str(batch.pk), "creates": len(unpacked["creates"]), "updates": len(unpacked["updates"]),
-            "rejected": len({r["row"] for r in unpacked["rejects"]})}
+            "unchanged": unpacked.get("unchanged", 0), "rejected": len({r["row"] for r in unpacked["rejects"]})}
 
 
 jobs.HANDLERS["check"] = _check_job
@@ -362,60 +368,84 @@ jobs.HANDLERS["import"] = _run_job
 
 
 def commit(batch_id, actor, report=None):
-    """Write a confirmed batch: new members inserted, known ones rewritten; every step can be redone.
+    """Write a confirmed batch: new members inserted, changed ones rewritten, unchanged ones left alone; every step can be redone.
 
-    FerretDB has no transactions, each filtered read, update or delete reads the whole collection,
-    and `$in` over many ids is slower still, so the rows are written in a few bulk operations: new
-    members by an unordered insert (on a rerun, rows already there are refused by their `_id`);
-    known members by rewriting their organisations' rosters: every member of those organisations
-    is parked, merged with its new values, in a staging collection of this batch, then the parked
-    ones are deleted by organisation and inserted again. If the process stops midway, running the
-    job again re-applies what was parked, so nothing is lost or duplicated.
+    FerretDB has no transactions, pushes down only equalities and scans the collection for each
+    update by `_id`, so the rows are written in a few bulk operations: new members by an unordered
+    insert (on a rerun, rows already there are refused by their `_id`); known members by reading
+    each organisation's roster with one equality, keeping only the rows that change something,
+    parking their new versions and audit entries as a plan in a staging collection of this batch,
+    then deleting their old versions and inserting the new ones. If the process stops midway,
+    running the job again re-applies the parked plan, so nothing is lost, duplicated or audited twice.
     """
     report = report or (lambda **_kw: None)
     stored = ImportBatch._get_collection().find_one({"_id": batch_id})
     batch = {**stored, **unpack(stored["rows"])}
-    members, stamp, owners = Member._get_collection(), now(), _owners()
-    total, done, conflicts = len(batch["creates"]) + len(batch["updates"]), 0, 0
+    members, stamp, owners = Member._get_collection(), _stamp(), _owners()
+    total, done, taken = len(batch["creates"]) + len(batch["updates"]), 0, 0
     for start in range(0, len(batch["creates"]), CHUNK):
         rows = batch["creates"][start:start + CHUNK]
-        conflicts += _insert_new(members, [{"_id": r["_id"], **_values(r), **owners.get(r["organisation"], {}),
-                                            "version": 1, "created_at": stamp, "updated_at": stamp} for r in rows])
+        docs = [{"_id": r["_id"], **_values(r), **owners.get(r["organisation"], {}), "version": 1, "created_at": stamp,
+                 "updated_at": stamp} for r in rows]
+        taken += len(_absent(members, _insert_new(members, docs)))
         done += len(rows)
         report(done=done, total=total, message="正在新增党员")
+    plan, lost = {"items": [], "counted": [], "renamed": []}, set()
     if batch["updates"]:
         report(message="正在核对要更新的党员")
-        plan = _stage(batch, members, stamp, owners)
-        report(message="正在写入更新")
-        _replace(members, plan)
+        plan = _stage(batch, members, actor, stamp, owners)
+        total = len(batch["creates"]) + len(plan["items"])
+        report(done=done, total=total, message="正在写入更新")
+        lost = _replace(members, plan, lambda written: report(done=done + written, total=total, message="正在写入更新"))
+        _append_entries([i["entry"] for i in plan["items"] if i["entry"] and i["doc"]["_id"] not in lost])
         for member in filter(None, (Member.objects(pk=pk).order_by().first() for pk in plan["renamed"])):
             copies.refresh(member)
         _staging(batch_id).drop()
     report(done=total, total=total, message="正在记录")
-    for org_id in {r.get(k) for r in batch["creates"] + batch["updates"] for k in ("organisation", "was_org")} - {None}:
+    for org_id in {r["organisation"] for r in batch["creates"]} | set(plan["counted"]):
         summary.refresh(org_id)
-    created, updated = len(batch["creates"]) - conflicts, len(batch["updates"])
-    rejected = len({r["row"] for r in batch["rejects"]}) + conflicts
-    audit.record(actor, "导入花名册", ImportBatch(id=batch_id, created_by=batch["created_by"], filename=batch["filename"]),
-                 after={"文件": batch["filename"], "新增": created, "更新": updated, "拒绝": rejected},
-                 organisation_id=batch.get("organisation"), summary=f"导入花名册 {batch['filename']}")
-    return {"created": created, "updated": updated, "rejected": rejected, "batch": str(batch_id)}
+    created, updated = len(batch["creates"]) - taken, len(plan["items"]) - len(lost)
+    unchanged = batch.get("unchanged", 0) + len(batch["updates"]) - len(plan["items"])
+    rejected = len({r["row"] for r in batch["rejects"]}) + taken + len(lost)
+    if created or updated:
+        record = ImportBatch(id=batch_id, created_by=batch["created_by"], filename=batch["filename"])
+        _append_entries([{**audit.entry(actor, "导入花名册", record, after={
+            "文件": batch["filename"], "新增": created, "更新": updated, "无变化": unchanged, "拒绝": rejected},
+            organisation_id=batch.get("organisation"), summary=f"导入花名册 {batch['filename']}"), "_id": batch_id}])
+    return {"created": created, "updated": updated, "unchanged": unchanged, "rejected": rejected,
+            "batch": str(batch_id)}
+
+
+def _stamp():
+    """Now, to the millisecond the database keeps, so a written version can be recognised when read back."""
+    stamp = now()
+    return stamp.replace(microsecond=stamp.microsecond // 1000 * 1000)
 
 
 def _insert_new(members, docs):
-    """Insert documents not yet stored; return how many were refused for another reason (an id number taken meanwhile)."""
+    """Insert documents not yet stored; return the `_id`s refused because one was already taken."""
     if not docs:
-        return 0
+        return []
     try:
         members.insert_many(docs, ordered=False)
     except BulkWriteError as exc:
         errors = exc.details["writeErrors"]
         if any(e["code"] != 11000 for e in errors):
             raise
-        refused = [e["op"]["_id"] for e in errors]
-        present = {d["_id"] for d in members.find(_any("_id", refused), {"_id": 1})}
-        return len([i for i in refused if i not in present])
-    return 0
+        return [e["op"]["_id"] for e in errors]
+    return []
+
+
+def _present(members, ids):
+    """{_id: (version, updated_at)} of those of these members that are stored."""
+    return {d["_id"]: (d.get("version"), d.get("updated_at"))
+            for d in members.find(_any("_id", ids), {"version": 1, "updated_at": 1})} if ids else {}
+
+
+def _absent(members, refused):
+    """The refused new members whose `_id` is not stored: their id number was taken meanwhile by someone else."""
+    present = _present(members, refused)
+    return [i for i in refused if i not in present]
 
 
 def _any(field, values):
@@ -424,49 +454,99 @@ def _any(field, values):
     return {field: values[0]} if len(values) == 1 else {field: {"$in": values}}
 
 
-def _stage(batch, members, stamp, owners):
-    """Park every member of the organisations concerned, merged with its new values; return the plan to apply.
+def _changes(stored, row, owner):
+    """{field: (before, after)} of what writing a row over a stored member would change; empty when nothing would."""
+    new = {**_values(row), **owner}
+    return {k: (stored.get(k), new.get(k)) for k in _COMPARED if (stored.get(k) or None) != (new.get(k) or None)}
 
-    The plan is the parked documents, the organisations whose whole roster was read, the members
-    found elsewhere (moved since the preview), those renamed (their name is copied onto pledges) and
-    the time of the read: what a clerk saves after it is newer and is neither deleted nor overwritten.
+
+def changed_labels(changes):
+    """The columns a clerk would see change, e.g. "岗位、联系电话"."""
+    return "、".join(dict.fromkeys(_LABELS[k] for k in changes if k in _LABELS))
+
+
+def _stage(batch, members, actor, stamp, owners):
+    """Read the members the rows name, keep those the rows change, park their new versions and entries; return the plan.
+
+    Each organisation's roster is read by one equality (members moved since the preview by `_id`). The plan
+    holds, per changed member, its new version, the organisation it was read in and its audit entry (with
+    its `_id` fixed here, so a rerun appends it once), the organisations whose summaries count what changed,
+    the renamed members and the time of the read: what a clerk saves after it is newer and is kept.
     """
     staging = _staging(batch["_id"])
     marker = staging.find_one({"_id": "plan"})
     if marker:
-        return {**marker, "docs": list(staging.find({"_id": {"$ne": "plan"}}))}
+        parts = sorted(staging.find({"_id": {"$ne": "plan"}}), key=lambda p: p["_id"])
+        return {**marker, "items": [i for p in parts for i in bson.decode(zlib.decompress(p["items"]))["items"]]}
+    staging.drop()  # parts of an attempt that stopped before its plan was complete
     rows = {r["_id"]: r for r in batch["updates"]}
-    orgs = sorted({r.get("was_org") for r in rows.values()})
-    read_at = now()
-    stored = {d["_id"]: d for d in members.find(_any("organisation", orgs))}
+    read_at = _stamp()
+    stored = {}
+    for org_id in sorted({r["was_org"] for r in rows.values()} - {None}):
+        stored.update({d["_id"]: d for d in members.find({"organisation": org_id}) if d["_id"] in rows})
     moved = [i for i in rows if i not in stored]
     if moved:
         stored.update({d["_id"]: d for d in members.find(_any("_id", moved))})
-    docs = [{**d, **_values(rows[i]), **owners.get(rows[i]["organisation"], {}), "version": d.get("version", 0) + 1,
-             "updated_at": stamp} if i in rows else d for i, d in stored.items()]
-    for start in range(0, len(docs), CHUNK):
-        try:
-            staging.insert_many(docs[start:start + CHUNK], ordered=False)
-        except BulkWriteError as exc:
-            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
-                raise
-    plan = {"_id": "plan", "orgs": orgs, "moved": [i for i in moved if i in stored], "read_at": read_at,
-            "renamed": [i for i in rows if i in stored and stored[i].get("name") != rows[i].get("name")]}
+    items, counted, renamed, shown = [], set(), [], []
+    for pk, row in rows.items():
+        if pk not in stored:
+            continue  # deleted since the preview
+        old, owner = stored[pk], owners.get(row["organisation"], {})
+        changes = _changes(old, row, owner)
+        if not changes:
+            continue
+        doc = {**old, **_values(row), **owner, "version": old.get("version", 0) + 1, "updated_at": stamp}
+        if set(changes) & {"organisation", *summary.MEMBER_FIELDS}:
+            counted |= {old.get("organisation"), row["organisation"]}
+        if "name" in changes:
+            renamed.append(pk)
+        items.append({"doc": doc, "read_in": old.get("organisation"), "entry": None})
+        if visible := {k: v for k, v in changes.items() if k not in _COPIES}:
+            shown.append((items[-1], {"record_id": pk, "summary": f"{row['name']}（{idcard.mask(row['id_number'])}）",
+                                      "organisation_id": row["organisation"], "owner": owner,
+                                      "before": {k: b for k, (b, _a) in visible.items()},
+                                      "after": {k: a for k, (_b, a) in visible.items()}}))
+    known = {str(pk): o["organisation_name"] for pk, o in owners.items()}
+    for (item, _change), entry in zip(shown, audit.entries_of(actor, "导入花名册修改", "member", [c for _i, c in shown], known)):
+        item["entry"] = {**entry, "_id": ObjectId()}
+    for number, start in enumerate(range(0, len(items), CHUNK)):
+        staging.insert_one({"_id": number, "items": zlib.compress(bson.encode({"items": items[start:start + CHUNK]}), 1)})
+    plan = {"_id": "plan", "read_at": read_at, "counted": sorted(counted - {None}), "renamed": renamed}
     staging.insert_one(plan)
-    return {**plan, "docs": docs}
+    return {**plan, "items": items}
 
 
-def _replace(members, plan):
-    """Delete the parked members as they were read and insert their parked versions; safe to repeat."""
-    members.delete_many({**_any("organisation", plan["orgs"]), "updated_at": {"$lte": plan["read_at"]}})
-    if plan["moved"]:
-        members.delete_many({**_any("_id", plan["moved"]), "updated_at": {"$lte": plan["read_at"]}})
-    for start in range(0, len(plan["docs"]), CHUNK):
-        _insert_new(members, plan["docs"][start:start + CHUNK])
+def _replace(members, plan, progress):
+    """Delete the old versions of the changed members as they were read and insert the new ones; safe to repeat.
+
+    Return the `_id`s whose new version did not land: a clerk saved the member after the plan's read.
+    """
+    by_org = {}
+    for item in plan["items"]:
+        by_org.setdefault(item["read_in"], []).append(item["doc"]["_id"])
+    for org_id, ids in by_org.items():
+        members.delete_many({"organisation": org_id, **_any("_id", ids), "updated_at": {"$lte": plan["read_at"]}})
+    planned = {i["doc"]["_id"]: (i["doc"]["version"], i["doc"]["updated_at"]) for i in plan["items"]}
+    refused = []
+    for start in range(0, len(plan["items"]), CHUNK):
+        refused += _insert_new(members, [i["doc"] for i in plan["items"][start:start + CHUNK]])
+        progress(min(start + CHUNK, len(plan["items"])))
+    present = _present(members, refused)
+    return {i for i in refused if present.get(i) != planned[i]}
+
+
+def _append_entries(entries):
+    """Append audit entries whose `_id`s were fixed beforehand; those a previous attempt appended are refused."""
+    if entries:
+        _insert_new(AuditEntry._get_collection(), entries)
 
 
 _FIELDS = [k for _, k in COLUMNS if k not in ("org_code", "residential_code")] + [
     "organisation", "residential_org", "month_only", "search_keys"]
+# Kept on a member for lists, look-ups and showing dates: rewritten when they differ, but not a change a clerk reads.
+_COPIES = ("org_path", "organisation_name", "search_keys", "month_only")
+_COMPARED = _FIELDS + ["org_path", "organisation_name"]
+_LABELS = {**KEY_TO_HEADER, "organisation": KEY_TO_HEADER["org_code"], "residential_org": KEY_TO_HEADER["residential_code"]}
 
 
 def _values(row):

@@ -1,7 +1,12 @@
-"""Text search that works on FerretDB and MongoDB alike.
+"""Text search that works on FerretDB and MongoDB alike, and stays fast on big lists.
 
 MongoEngine's icontains sends the regex options "iu", which FerretDB refuses; every text
 search goes through here and sends an escaped pattern with the option "i" only.
+
+FerretDB never pushes a regex down, so a regex alone reads the user's whole scope. Big lists
+store search keys on each record (an array field with a GIN index) and send one equality on
+the key the term must have beside the regex: PostgreSQL picks the few candidates, FerretDB
+runs the regex on them only.
 """
 import re
 
@@ -9,9 +14,16 @@ from mongoengine import Q
 
 from documents import normalise
 
+# Keys kept per record: the bigrams of a long pledge beyond this are not searchable, its start and names are.
+KEY_CAP = 1500
+
 
 def _pattern(term):
     return {"$regex": re.escape(normalise.search_term(term)), "$options": "i"}
+
+
+def _or(fields, term):
+    return [{field: _pattern(term)} for field in fields]
 
 
 def any_contains(fields, term):
@@ -20,4 +32,53 @@ def any_contains(fields, term):
     One raw `$or`, not an OR of queries: MongoEngine then keeps the list's equalities (org_path, month …) at the
     top of the filter beside it, where FerretDB pushes them down, instead of wrapping everything in an `$and`.
     """
-    return Q(__raw__={"$or": [{field: _pattern(term)} for field in fields]})
+    return Q(__raw__={"$or": _or(fields, term)})
+
+
+def keyed_contains(key_field, key, fields, term):
+    """As any_contains, among only the documents whose key_field holds key (an indexed equality FerretDB pushes down)."""
+    return Q(__raw__={key_field: key, "$or": _or(fields, term)})
+
+
+def _words(text):
+    return normalise.search_term(text).lower().split()
+
+
+def text_keys(names, texts):
+    """A record's keys: every character of its names and every pair of neighbouring characters of names and texts.
+
+    Chinese has no spaces between words, so any term of two characters or more contains a pair the record must
+    have; single characters are kept for names only (a pair of characters in a long text is selective, one is not).
+    """
+    keys = {}
+    for text in names:
+        for word in _words(text or ""):
+            keys.update(dict.fromkeys(word))
+    for text in (*names, *texts):
+        for word in _words(text or ""):
+            keys.update(dict.fromkeys(word[i:i + 2] for i in range(len(word) - 1)))
+            if len(keys) >= KEY_CAP:
+                return list(keys)[:KEY_CAP]
+    return list(keys)
+
+
+def term_key(term):
+    """The key a record must hold to contain the term: its longest word's last pair of characters, or the character."""
+    words = _words(term)
+    if not words:
+        return None
+    word = max(words, key=len)
+    return word[-2:]
+
+
+def backfill(document, field, keys_of, fields):
+    """Give records stored before their search keys existed their keys; safe to run again. Return how many.
+
+    The records are read in full before the first write, and written one update each: FerretDB 1.24 stopped
+    answering when a bulk of 1,000 updates ran beside an open cursor (its connections ran out).
+    """
+    collection = document._get_collection()
+    missing = list(collection.find({field: {"$exists": False}}, dict.fromkeys(fields, 1)))
+    for doc in missing:
+        collection.update_one({"_id": doc["_id"]}, {"$set": {field: keys_of(doc)}})
+    return len(missing)

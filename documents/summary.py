@@ -3,7 +3,8 @@
 FerretDB loses concurrent `$inc`s and pushes down only plain equality, so a summary is never
 incremented: refresh() recounts one organisation from its own records (one equality filter
 per collection) and replaces its summaries. Pages read summaries by one equality on
-`org_path` (or `year`) and add them up, instead of aggregating over all pledges.
+`org_path` (or `year`) and add them up, instead of aggregating over all pledges; the to-do lines
+that name pledges are kept beside them (OrgYearLines) and read by `_id` only where shown.
 """
 import datetime as dt
 from collections import Counter
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 from flask import g, has_request_context
-from mongoengine import DictField, Document, IntField, ListField, ObjectIdField, StringField
+from mongoengine import BooleanField, DictField, Document, IntField, ListField, ObjectIdField, StringField
 
 from documents import access, evaluation, progress, supervision
 from documents.base import now
@@ -25,7 +26,10 @@ UNPUBLISHED_STATES = (State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.v
 PUBLIC_STATES = (State.PUBLISHED.value, State.FULFILLING.value, State.FULFILLED.value, State.LATE.value,
                  State.EXCUSED.value, State.EVALUATED.value)
 EARLIEST_KEPT = 8
+# What a recount reads of a member besides its organisation: a change to anything else leaves the summaries as they are.
+MEMBER_FIELDS = ("name", "status", "categories")
 FIRSTS_KEPT = 8
+ACROSS_YEARS = (State.SUBMITTED.value, State.RETURNED.value)  # states the home page counts over every year, not only this one
 
 
 class OrgYearSummary(Document):
@@ -38,19 +42,22 @@ class OrgYearSummary(Document):
     name = StringField()
     year = IntField(required=True)
     pledges = DictField()  # {"member" | "org": {state: count}}
-    firsts = DictField()  # {state not yet published: [{id, scope, label}]}, the first few of each scope, for to-do lines
     members_total = IntField(default=0)
     members_active = IntField(default=0)  # 在册
     members_expected = IntField(default=0)  # 在册 and expected to pledge (not activists or non-party staff)
     members_pledged = IntField(default=0)  # of those expected, members with a member pledge here this year
     open_items = DictField()  # {"YYYY-MM-DD": items of published or fulfilling pledges not yet 已完成}
-    earliest_open = ListField(DictField())  # the EARLIEST_KEPT of those items with the soonest deadlines, with whose they are
+    first_open = StringField()  # "<deadline> <pledge id>" of the soonest of those items: which lines hold the earliest
     rounds = DictField()  # {"1".."4": supervision rounds held that quarter}
     rectifications = DictField()  # {"open" | "closed": lines of the 整改台账 from this year's rounds or pledges}
     grades = ListField(DictField())  # [{label, min, count}] of this year's 年度 evaluation, best grade first, 未评 last
+    others = ListField(DictField())  # [{year, pledges, open_items, first_open}]: the organisation's other years, as far as
+    # the home page adds them up (pledges only in ACROSS_YEARS), so that it reads one year's summaries only
+    pages = IntField()  # list pages of this year's pledges by their stored page_no; None while some pledge has none
     refreshed_at = StringField()
 
-    meta = {"collection": "org_year_summary", "indexes": ["org_path", "year"]}
+    # Not strict: summaries written before the to-do lines moved out still load until `flask rebuild-summaries`.
+    meta = {"collection": "org_year_summary", "indexes": ["org_path", "year"], "strict": False}
 
     def __str__(self):
         return f"{self.year}年 {self.name}"
@@ -66,6 +73,16 @@ class OrgYearSummary(Document):
         return sum(n for on, n in (self.open_items or {}).items() if on < day.isoformat())
 
 
+class OrgYearLines(Document):
+    """The to-do lines of one organisation-year, kept apart from its summary so that the home page reads, by `_id`,
+    only the few organisation-years whose lines it shows."""
+    id = StringField(primary_key=True)  # as the summary's
+    firsts = DictField()  # {state not yet published: [{id, scope, label}]}, the first few of each scope
+    earliest_open = ListField(DictField())  # the EARLIEST_KEPT open items with the soonest deadlines, with whose they are
+
+    meta = {"collection": "org_year_lines"}
+
+
 class OrgYearCount(Document):
     """The few figures list pages step by, per organisation-year: kept apart from the summary, whose to-do lines make
     it many times costlier for FerretDB to read."""
@@ -76,13 +93,16 @@ class OrgYearCount(Document):
     pledges = IntField(default=0)
     members_total = IntField(default=0)
     members_active = IntField(default=0)
+    pages = IntField()
+    latest = BooleanField(default=False)  # the organisation's latest year: where lists read its roster size, one a branch
 
     meta = {"collection": "org_year_count", "indexes": ["org_path", "year"]}
 
     @classmethod
-    def of(cls, summary):
+    def of(cls, summary, latest):
         return cls(id=summary.pk, organisation=summary.organisation, org_path=summary.org_path, year=summary.year,
-                   pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active)
+                   pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active,
+                   pages=summary.pages, latest=latest)
 
 
 def key(org_id, year):
@@ -90,19 +110,18 @@ def key(org_id, year):
 
 
 def recount(org_id, years):
-    """{year: summary} of one organisation, counted afresh from its pledges, progress, members and rounds.
+    """{year: (summary, its to-do lines)} of one organisation, counted afresh from its pledges, progress, members and rounds.
 
     Each collection is read once, by one equality on the organisation, whatever the number of years.
     """
     org = Organisation.objects(pk=org_id).order_by().only("name", "code", "parent", "ancestors").no_dereference().first()
     if org is None:
         return {}
-    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by()
-               .only("name", "status", "categories").as_pymongo()}
+    members = {m["_id"]: m for m in Member.objects(organisation=org_id).order_by().only(*MEMBER_FIELDS).as_pymongo()}
     expected = {i for i, m in members.items()
                 if m.get("status") == "在册" and not set(m.get("categories") or ()) & OPTIONAL_CATEGORIES}
     all_pledges = list(Pledge.objects(organisation=org_id).order_by().only("scope", "state", "member", "member_name", "year",
-                                                                         "items").as_pymongo())
+                                                                         "items", "page_no").as_pymongo())
     open_items = unfinished_items([p for p in all_pledges if p["state"] in progress.OPEN_STATES], org_id)
     all_rounds = list(supervision.SupervisionRound.objects(organisation=org_id).order_by().only("year", "quarter")
                       .as_pymongo())
@@ -114,23 +133,39 @@ def recount(org_id, years):
     found = {}
     for year in years:
         pledges = [p for p in all_pledges if p["year"] == year]
-        items = [i for i in open_items if i["year"] == year]
-        found[year] = OrgYearSummary(
+        items = sorted((i for i in open_items if i["year"] == year), key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
+        found[year] = (OrgYearSummary(
             id=key(org_id, year), organisation=org_id, parent=ref_id(org, "parent"),
             org_path=list(org.ancestors) + [org_id], code=org.code, name=org.name, year=year,
             pledges={scope: dict(Counter(p["state"] for p in pledges if p["scope"] == scope)) for scope in ("member", "org")},
-            firsts=_firsts(pledges, members, org.name, year),
             members_total=len(members), members_active=sum(m.get("status") == "在册" for m in members.values()),
             members_expected=len(expected),
             members_pledged=len(expected & {p.get("member") for p in pledges if p["scope"] == "member"}),
             open_items=dict(Counter(i["deadline"] for i in items)),
-            earliest_open=[{**{k: v for k, v in i.items() if k != "year"}, "whose": whose.get(i["pledge"], "")}
-                           for i in sorted(items, key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))][:EARLIEST_KEPT],
+            first_open=f"{items[0]['deadline']} {items[0]['pledge']}" if items else None,
             rounds=dict(Counter(str(r["quarter"]) for r in all_rounds if r["year"] == year)),
             rectifications={state: sum(y == year and closed == (state == "closed") for y, closed in rectifications)
                             for state in ("open", "closed")},
-            grades=grades.get(year, []), refreshed_at=now().isoformat())
+            grades=grades.get(year, []), pages=_pages(pledges), refreshed_at=now().isoformat()), OrgYearLines(
+            id=key(org_id, year), firsts=_firsts(pledges, members, org.name, year),
+            earliest_open=[{**{k: v for k, v in i.items() if k != "year"}, "whose": whose.get(i["pledge"], "")}
+                           for i in items[:EARLIEST_KEPT]]))
+    for year, (s, _lines) in found.items():
+        s.others = [_digest(other) for y, (other, _l) in sorted(found.items()) if y != year]
     return found
+
+
+def _digest(s):
+    """What the home page adds up of one organisation-year when it reads another year's summaries."""
+    return {"year": s.year, "first_open": s.first_open, "open_items": s.open_items,
+            "pledges": {scope: {state: n for state, n in counts.items() if state in ACROSS_YEARS}
+                        for scope, counts in s.pledges.items()}}
+
+
+def _pages(pledges):
+    """How many list pages the stored page numbers of one organisation-year's pledges make, or None if some have none."""
+    numbers = [p.get("page_no") for p in pledges]
+    return None if None in numbers else max(numbers, default=-1) + 1
 
 
 def _rectification_years(org_id, rounds, pledges):
@@ -198,15 +233,17 @@ def refresh(org_id):
         return []
     if has_request_context():
         g.pop("_visible_summaries", None)
+        g.pop("_summary_lines", None)
     stored = {s["_id"] for s in OrgYearSummary.objects(organisation=org_id).order_by().only("id").as_pymongo()}
     fresh = recount(org_id, {dt.date.today().year})
-    for summary in fresh.values():
+    for summary, lines in fresh.values():
         summary.save()
-        OrgYearCount.of(summary).save()
-    for gone in stored - {s.pk for s in fresh.values()}:
-        OrgYearSummary.objects(pk=gone).delete()
-        OrgYearCount.objects(pk=gone).delete()
-    return list(fresh.values())
+        lines.save()
+        OrgYearCount.of(summary, summary.year == max(fresh)).save()
+    for gone in stored - {s.pk for s, _lines in fresh.values()}:
+        for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
+            kind.objects(pk=gone).delete()
+    return [s for s, _lines in fresh.values()]
 
 
 def touched(record, before=None):
@@ -226,31 +263,70 @@ def rebuild():
     kept = []
     for org_id in Organisation.objects.order_by().scalar("pk"):
         kept += [s.pk for s in refresh(org_id)]
-    OrgYearSummary.objects(pk__nin=kept).delete()
-    OrgYearCount.objects(pk__nin=kept).delete()
+    for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
+        kind.objects(pk__nin=kept).delete()
     return len(kept)
 
 
-def visible(user):
+def visible(user, years=None):
     """The summaries of every organisation-year a user may see: one equality on org_path, none for an admin.
 
-    Kept for the rest of the request (the home page's to-dos and charts both read them) until a refresh.
+    With years (the first one a year every organisation has a summary of, as the current one), only those years'
+    summaries are read, by one more equality each; the other years come from the digests each summary carries, with
+    the figures the home page adds up over every year. Kept for the rest of the request until a refresh.
     """
     cache = g.setdefault("_visible_summaries", {}) if has_request_context() else {}
-    if user.pk not in cache:
-        cache[user.pk] = _visible(user)
-    return cache[user.pk]
+    cache_key = (user.pk, tuple(dict.fromkeys(years or ())))
+    if cache_key not in cache:
+        cache[cache_key] = _visible(user, cache_key[1])
+    return cache[cache_key]
 
 
-def _visible(user):
-    ids = access.visible_org_ids(user)
-    if ids is None:
-        return list(OrgYearSummary.objects.order_by())
-    own = ref_id(user, "organisation")
-    if own is None:
-        return []
-    allowed = set(ids)
-    return [s for s in OrgYearSummary.objects(org_path=own).order_by() if s.organisation in allowed]
+def _visible(user, years):
+    query = access.scope(OrgYearSummary.objects, user).order_by()
+    if not years:
+        return [Stored(raw) for raw in query.as_pymongo()]
+    read = [raw for year in years for raw in query.filter(year=int(year)).as_pymongo()]
+    if any("others" not in raw for raw in read):  # written before summaries carried their other years
+        return _visible(user, ())
+    found, digested = [Stored(raw) for raw in read], set()
+    for raw in read:
+        if raw["organisation"] in digested:
+            continue
+        digested.add(raw["organisation"])
+        org_fields = {k: v for k, v in raw.items() if k not in PER_YEAR}
+        found += [Stored(org_fields, _id=key(raw["organisation"], other["year"]), **other)
+                  for other in raw["others"] if other["year"] not in years]
+    return found
+
+
+# Fields of a summary that differ from year to year; the others are the organisation's, the same in all its summaries.
+PER_YEAR = {"_id", "year", "pledges", "members_pledged", "open_items", "first_open", "rounds", "rectifications", "grades",
+            "pages", "others", "refreshed_at"}
+
+
+class Stored(dict):
+    """A summary as stored, read without MongoEngine's conversion of every field: the home page of a county reads
+    hundreds (40 ms of CPU as documents, 7 ms as they come)."""
+    count = OrgYearSummary.count
+    items_due_before = OrgYearSummary.items_due_before
+
+    @property
+    def pk(self):
+        return self["_id"]
+
+    def __getattr__(self, name):
+        if name not in OrgYearSummary._fields:
+            raise AttributeError(name)
+        return self.get(OrgYearSummary._fields[name].db_field)
+
+
+def lines(summary):
+    """The to-do lines of one summary, read by `_id` once per request and only when a to-do box shows them."""
+    cache = g.setdefault("_summary_lines", {}) if has_request_context() else {}
+    if summary.pk not in cache:
+        cache[summary.pk] = OrgYearLines.objects(pk=summary.pk).order_by().first() or OrgYearLines(id=summary.pk)
+    return cache[summary.pk]
 
 
 def subtree(org_id, year):
@@ -322,20 +398,26 @@ def unpledged_members(org_id, year):
                   key=lambda m: m.name)
 
 
+def list_pages(org_id, year):
+    """How many list pages one organisation-year's pledges fill by their stored page numbers; None if not all have one."""
+    found = OrgYearCount.objects(pk=key(org_id, year)).order_by().only("pages").as_pymongo().first()
+    return found.get("pages") if found else None
+
+
 def org_counts(root, year=None, what="pledges"):
     """{organisation id: count} below root (everything if None), read from the small count documents by one equality.
 
     what is "pledges" (of `year`, or of every year when None) or a roster field of the latest year
-    ("members_total", "members_active"). List pages use it to step from one organisation to the next
-    and to say how many records each holds; the organisation tree shows the rosters.
+    ("members_total", "members_active"), read from one document an organisation (every year holds the same roster).
+    List pages use it to step from one organisation to the next and to say how many records each holds; the
+    organisation tree shows the rosters.
     """
     query = OrgYearCount.objects.order_by() if root is None else OrgYearCount.objects(org_path=root).order_by()
-    if year is not None and what == "pledges":
+    if what != "pledges":
+        return {c["organisation"]: c.get(what, 0) for c in query.filter(latest=True).only("organisation", what).as_pymongo()}
+    if year is not None:
         query = query.filter(year=int(year))
-    counts, latest = {}, {}
-    for c in query.as_pymongo():
-        if what == "pledges":
-            counts[c["organisation"]] = counts.get(c["organisation"], 0) + c.get("pledges", 0)
-        elif c["year"] >= latest.get(c["organisation"], 0):
-            latest[c["organisation"]], counts[c["organisation"]] = c["year"], c.get(what, 0)
+    counts = {}
+    for c in query.only("organisation", "pledges").as_pymongo():
+        counts[c["organisation"]] = counts.get(c["organisation"], 0) + c.get("pledges", 0)
     return counts

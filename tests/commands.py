@@ -1,9 +1,15 @@
 """Record the commands pages send to the database, to count them and read their filters."""
 from contextlib import contextmanager
 
+import bson
 from pymongo import monitoring
 
 READS = {"find": "filter", "count": "query", "aggregate": None, "distinct": "query"}
+
+
+class Commands(list):
+    """[(command, collection, filter)] of the reads sent, and `replied`: the bytes of every reply (cursor batches too)."""
+    replied = 0
 
 
 class _Recorder(monitoring.CommandListener):
@@ -17,7 +23,8 @@ class _Recorder(monitoring.CommandListener):
                                   event.command.get(key) if key else event.command.get("pipeline")))
 
     def succeeded(self, event):
-        pass
+        if self.commands is not None:
+            self.commands.replied += len(bson.encode(event.reply))
 
     def failed(self, event):
         pass
@@ -31,7 +38,7 @@ monitoring.register(_RECORDER)
 @contextmanager
 def recorded():
     """Collect [(command, collection, filter)] for every read sent inside the block."""
-    _RECORDER.commands = []
+    _RECORDER.commands = Commands()
     try:
         yield _RECORDER.commands
     finally:

@@ -223,6 +223,8 @@ def test_year_rollover_previews_then_creates_next_years_set_once_in_a_job_with_l
         nxt = Pledge.objects(member=pledge.member.pk, year=YEAR + 1).first()
         assert nxt.state == "draft" and any(c["pledge"] == pledge.pk and c["index"] == 0 for c in nxt.carried_from)
         assert item in [i.content for i in nxt.items]
+        slots = sorted(Pledge.objects(organisation=sq.pk, year=YEAR + 1).scalar("slot"))
+        assert slots == list(range(len(slots))), "next year's drafts are numbered for the pledge list's pages"
     _url, finished = previewed()
     assert f"{YEAR}年已全部结转" in finished and 'id="rollover-confirm"' not in finished, "nothing left to do: no button"
     admin.client.post(f"/admin/rollover/run/?year={YEAR}", data={"csrf_token": admin.token("/admin/"),

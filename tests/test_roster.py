@@ -5,11 +5,12 @@ import time
 
 from openpyxl import Workbook, load_workbook
 
-from documents import ImportBatch, Member
-from documents.roster import COLUMNS
+from documents import AuditEntry, ImportBatch, Member, User
+from documents.roster import COLUMNS, Limits, commit, prepare
 from documents.summary import OrgYearSummary, key
 from tests.clock import YEAR
 from tests.factories import make_id_number, org
+from tests.test_query_shapes import sent  # noqa: F401 - the command listener fixture
 
 HEADERS = [h for h, _k in COLUMNS]
 
@@ -106,7 +107,8 @@ def test_bad_rows_are_listed_with_row_column_and_reason(login_as, seeded):
     assert found[(5, "姓名")] == "不能为空"
     assert "管辖范围" in found[(6, "组织代码")]
     assert "居住地社区" in found[(7, "居住地社区组织代码")]
-    assert confirm(clerk, url)["result"] == {"created": 1, "updated": 0, "rejected": 5, "batch": url.split("/")[-2]}
+    assert confirm(clerk, url)["result"] == {"created": 1, "updated": 0, "unchanged": 0, "rejected": 5,
+                                            "batch": url.split("/")[-2]}
     with seeded.app_context():
         assert Member.objects(name="好党员").count() == 1
         assert Member.objects(name__in=["校验错", "未知组织", "越权", "在职无社区"]).count() == 0
@@ -220,7 +222,7 @@ def test_export_round_trips_through_import(login_as, seeded):
     url, html = preview_of(clerk, upload(clerk, data))
     with seeded.app_context():
         count = Member.objects(organisation=org("SQ01")).count()
-    assert f"将新增 0 人，更新 {count} 人" in html
+    assert f"将新增 0 人，更新 0 人，{count} 人无变化" in html and "无需导入" in html
 
 
 def test_rows_are_checked_in_a_job_whose_page_leads_to_the_preview(login_as, seeded):
@@ -233,3 +235,68 @@ def test_rows_are_checked_in_a_job_whose_page_leads_to_the_preview(login_as, see
     page = clerk.get(job_url).get_data(as_text=True)
     assert "检查完成：可新增 1 人，可更新 0 人，1 行有问题" in page and f"/admin/member/import/{batch_id}/" in page
     assert "将新增 1 人" in clerk.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_reimport_writes_and_audits_only_the_rows_that_change(login_as, seeded):
+    """The same file again changes nothing and says 无变化; a file changing two rows updates and audits exactly those."""
+    clerk = login_as("sq_clerk")
+    numbers = [make_id_number("19640404") for _ in range(6)]
+    rows = [row(f"再导入{i}", n) for i, n in enumerate(numbers)]
+    url, _html = preview_of(clerk, upload(clerk, xlsx(rows)))
+    assert confirm(clerk, url)["result"]["created"] == 6
+    with seeded.app_context():
+        written = {m.id_number: (m.version, m.updated_at) for m in Member.objects(id_number__in=numbers)}
+        entries = set(AuditEntry.objects.scalar("id"))
+        sq_summary = OrgYearSummary.objects(pk=key(org("SQ01").pk, YEAR)).first().refreshed_at
+
+    url, html = preview_of(clerk, upload(clerk, xlsx(rows)))
+    assert "将新增 0 人，更新 0 人，6 人无变化" in html and "无需导入" in html and 'value="commit"' not in html
+    job = confirm(clerk, url)
+    assert (job["result"]["created"], job["result"]["updated"], job["result"]["unchanged"]) == (0, 0, 6)
+    assert "导入完成：无变化，6 人与已登记的信息一致，没有修改任何记录" in clerk.get(f"/admin/job/{job['id']}/").get_data(as_text=True)
+    with seeded.app_context():
+        assert {m.id_number: (m.version, m.updated_at) for m in Member.objects(id_number__in=numbers)} == written
+        assert set(AuditEntry.objects.scalar("id")) == entries, "an import that changed nothing leaves no audit entry"
+        assert OrgYearSummary.objects(pk=key(org("SQ01").pk, YEAR)).first().refreshed_at == sq_summary
+
+    rows[1] = row("再导入1", numbers[1], post="网格员")
+    rows[4] = row("再导入四", numbers[4])
+    url, html = preview_of(clerk, upload(clerk, xlsx(rows)))
+    assert "将新增 0 人，更新 2 人，4 人无变化" in html and "<td>岗位</td>" in html and "<td>姓名</td>" in html
+    job = confirm(clerk, url)
+    page = clerk.get(f"/admin/job/{job['id']}/").get_data(as_text=True)
+    assert "导入完成：新增 0 人，更新 2 人，拒绝 0 行；4 人与已登记的信息一致，无变化" in page
+    with seeded.app_context():
+        now_stored = {m.id_number: m for m in Member.objects(id_number__in=numbers)}
+        changed = {n for n in numbers if (now_stored[n].version, now_stored[n].updated_at) != written[n]}
+        assert changed == {numbers[1], numbers[4]}
+        assert now_stored[numbers[1]].post == "网格员" and now_stored[numbers[4]].name == "再导入四"
+        assert {now_stored[n].version for n in changed} == {2}
+        new_entries = [e for e in AuditEntry.objects.order_by() if e.pk not in entries]
+        assert sorted(e.record_id for e in new_entries if e.action == "导入花名册修改") == sorted(
+            now_stored[n].pk for n in changed)
+        assert [e.after["更新"] for e in new_entries if e.action == "导入花名册"] == [2]
+        moved_to_grid = now_stored[numbers[1]].pk
+    timeline = clerk.get(f"/admin/member/details/?id={moved_to_grid}").get_data(as_text=True)
+    assert "导入花名册时修改了党员“再导入1" in timeline and "楼院长" in timeline and "网格员" in timeline
+
+
+def test_a_reimport_sends_as_many_commands_for_500_rows_as_for_50(sent, seeded):
+    """Re-importing a two-branch roster whose every row changed: members read by one equality per organisation, no $in,
+    and no command per row."""
+    counts = {}
+    with seeded.test_request_context():
+        admin = User.objects(username="admin").first()
+        limits = Limits(10 ** 8, 10 ** 9, 1000)
+        for n, birth in ((50, "19550505"), (500, "19560606")):
+            numbers = [make_id_number(birth) for _ in range(n)]
+            for post in ("楼院长", "网格员"):
+                rows = [row(f"量{i}", m, org_code=("SQ01", "QY01")[i % 2], post=post) for i, m in enumerate(numbers)]
+                batch = prepare(admin, "r.xlsx", xlsx(rows), limits)
+                commands, outcome = sent.during(lambda: commit(batch.pk, admin))
+            assert (outcome["created"], outcome["updated"]) == (0, n)
+            assert Member.objects(id_number__in=numbers, post="网格员").count() == n
+            member_finds = [c for name, c in commands if name == "find" and c["find"] == "member"]
+            assert member_finds and all("$in" not in str(c.get("filter")) for c in member_finds), member_finds
+            counts[n] = len(commands)
+    assert counts[50] == counts[500], counts

@@ -152,6 +152,8 @@ class ScopedModelView(LoginRequired, ModelView):
         if walk is not None:
             query = walk.narrow(query)
         count = None if self.simple_list_pager else query.count()
+        if walk is not None and walk.pages is not None and not sort_column:
+            return count, walk.stored_page(query.no_dereference(), page or 0)
         narrow = walk or subtree or filters or search or not current_user.is_admin or self.sort_unfiltered
         if sort_column:
             query = query.order_by(("-" if sort_desc else "") + sort_column)

@@ -1,7 +1,9 @@
 """What the admin home shows: the user's organisations at a glance and what needs attention now.
 
 Every figure and every named line comes from the organisation-year summaries the user may see
-(documents/summary.py), so the number of queries does not grow with the number of pledges.
+(documents/summary.py), so the number of queries does not grow with the number of pledges; every
+organisation has a summary of the current year, so they also say which organisations there are, and
+only the current year's (and the chosen year's) are read: each carries what the page adds up of the others.
 """
 import datetime as dt
 
@@ -12,18 +14,17 @@ from documents import access, chasing, modelpost, notices, statistics, summary, 
 
 def dashboard_context(user, today=None):
     today = today or dt.date.today()
-    orgs = list(access.org_queryset(user).only("name", "code", "level", "org_type"))
-    summaries = summary.visible(user)
+    summaries = summary.visible(user, (today.year,))
     latest = {}
     for s in sorted(summaries, key=lambda s: s.year):
         latest[s.organisation] = s
     return {
-        "org_count": len(orgs),
+        "org_count": len(latest),
         "member_count": sum(s.members_total for s in latest.values()),
         "active_member_count": sum(s.members_active for s in latest.values()),
-        "orgs": orgs[:12],
+        "orgs": list(access.org_queryset(user).only("name", "code", "level", "org_type").limit(chasing.ORGS_SHOWN)),
         "notices": notices.unread(user),
-        **chasing.todos(user, summaries, orgs, today),
+        **chasing.todos(user, summaries, sorted(latest.values(), key=lambda s: s.code or ""), today),
         "posts": modelpost.dashboard(user, today),
         "zones": zone.counts(user, today.year),
     }

@@ -4,7 +4,9 @@ FerretDB pushes down equalities only, and sorts, skips and applies a limit after
 the filter matched, so a list of a whole street costs what the street holds, whatever the page.
 These lists instead step through the organisations in code order (counts from the read models), an
 indexed equality; the key travels in the URL next to Flask-Admin's own page number, which then pages
-within that one organisation.
+within that one organisation. A list whose records store their page number (pledges: `page_no`, per
+organisation-year) reads page N by one more equality instead of having FerretDB skip N pages in Go;
+sorted by a column or narrowed by other filters, it pages by skipping as before.
 """
 from flask import request
 from flask_babel import gettext as _
@@ -16,6 +18,7 @@ class OrgWalk:
     """One organisation of the user's scope (or of the chosen subtree) at a time, in code order."""
 
     param = "org"
+    pages = None  # how many stored pages the current organisation's records fill, when they store their page number
 
     def __init__(self, root, counts, counted=True):
         """root: the organisation whose subtree is listed (None: all); counts: {org id: records} or None.
@@ -37,3 +40,7 @@ class OrgWalk:
     def narrow(self, query):
         """The records of the current organisation: one more indexed equality on the scoped query."""
         return query.filter(organisation=self.current) if self.current else query.none()
+
+    def stored_page(self, query, page, field="page_no", order="slot"):
+        """Page `page` of the narrowed query by its stored number, one more equality, in the order rows were numbered."""
+        return sorted(query.filter(**{field: page}), key=lambda row: getattr(row, order))

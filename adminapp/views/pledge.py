@@ -20,7 +20,7 @@ from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, tran
 from documents.member import PICK_LIMIT, Member, matching
 from documents.organisation import Organisation, ref_id
 from documents.opinion import Opinion
-from documents.pledge import State
+from documents.pledge import PAGE_ROWS, SEARCHED, State, search_filter
 from documents.pledging import EDITABLE_STATES, PledgeErrors, save_pledge, template_for
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import Rectification, SupervisionRound
@@ -106,9 +106,10 @@ def _pick_label(member, org_id):
 
 
 class PledgeView(ScopedModelView):
+    page_size = PAGE_ROWS
     column_list = ("organisation_name", "member_name", "year", "scope", "template_name", "state", "first_item")
     column_labels = {"first_item": _l("第一条承诺事项"), "search_text": _l("承诺内容")}
-    column_searchable_list = ("search_text",)
+    column_searchable_list = SEARCHED
     column_formatters = {
         "scope": lambda v, c, m, n: _("党员") if m.scope == "member" else _("党组织"),
         "state": lambda v, c, m, n: m.state_title,
@@ -130,12 +131,23 @@ class PledgeView(ScopedModelView):
         """This year's pledges unless the user chose a year (or every year): a clerk's list stays narrow."""
         return with_default(self, super()._get_list_filter_args() or [], YearFilter, str(dt.date.today().year))
 
+    def _search(self, query, search_term):
+        """By the pledges' text keys (one indexed equality), not a regex over the whole scope."""
+        return query.filter(search_filter(search_term))
+
     def walk(self, root, filters):
-        """One organisation at a time, with each one's pledges of the chosen year counted from the read models."""
+        """One organisation at a time, with each one's pledges of the chosen year counted from the read models.
+
+        Within one organisation-year, unfiltered, a page is read by its stored number (documents/pledge.py PAGE_ROWS).
+        """
         index = next(i for i, f in enumerate(self._filters) if isinstance(f, YearFilter))
         year = next((v for i, _name, v in filters if i == index), YearFilter.ALL)
+        year = None if year == YearFilter.ALL else int(year)
         counted = all(isinstance(self._filters[i], (YearFilter, OrgSubtreeFilter)) for i, _name, _v in filters)
-        return OrgWalk(root, summary.org_counts(root, None if year == YearFilter.ALL else int(year)), counted)
+        walk = OrgWalk(root, summary.org_counts(root, year), counted)
+        if counted and year is not None and walk.current:
+            walk.pages = summary.list_pages(walk.current, year)
+        return walk
 
     def on_model_delete(self, model):
         if model.state not in (State.DRAFT.value, State.RETURNED.value):

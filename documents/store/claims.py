@@ -25,9 +25,10 @@ from bson import ObjectId
 from flask import current_app, has_app_context
 from mongoengine import Document, StringField
 from mongoengine.connection import get_db
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DEFAULT_LEASE_SECONDS = 30
+DUPLICATE_KEY = 11000
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,96}$")
 
 
@@ -61,6 +62,12 @@ class PendingClaim(Document):
     """A claim whose audit entry is not yet appended: what the repair pass looks at."""
     id = StringField(primary_key=True)
     meta = {"collection": "claims_pending", "strict": False}
+
+
+class Ticket(Document):
+    """A number taken from a sequence ("<sequence>:<n>"), and the sequence's hint of where to look next ("<sequence>:next")."""
+    id = StringField(primary_key=True)
+    meta = {"collection": "tickets", "strict": False}
 
 
 class Receipt(Document):
@@ -197,6 +204,32 @@ def repair():
             complete(found["_id"], found.get("entry"))
         elif found["at"] < expired:
             release(found["_id"])
+
+
+def take_numbers(sequence, count=1):
+    """The next `count` numbers of a sequence (0, 1, 2…), ascending; no number is ever handed out twice.
+
+    Each number is an insert of its ticket, which only one taker wins even on FerretDB (a concurrent $inc
+    loses increments). The hint may lag behind under concurrency: that costs a refused insert or two, never a duplicate.
+    """
+    tickets, hint = Ticket._get_collection(), f"{sequence}:next"
+    n, taken = (tickets.find_one({"_id": hint}) or {}).get("n", 0), []
+    while len(taken) < count:
+        block = range(n, n + count - len(taken))
+        try:  # in order, in one command: the first number already taken stops the rest
+            tickets.insert_many([{"_id": f"{sequence}:{i}", "at": _now()} for i in block])
+            done = len(block)
+        except BulkWriteError as exc:
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
+                raise
+            done = exc.details["nInserted"]
+        taken += block[:done]
+        n = block.start + done + 1  # past the number somebody else holds
+    try:
+        tickets.update_one({"_id": hint}, {"$max": {"n": taken[-1] + 1}}, upsert=True)
+    except DuplicateKeyError:
+        pass  # another taker created the hint meanwhile; it is only a hint
+    return taken
 
 
 def form_key(actor_pk, nonce, *parts):

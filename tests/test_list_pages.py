@@ -1,0 +1,117 @@
+"""Big lists read little: a deep page of an organisation's pledges is one more equality on its stored page number,
+never a skip, and the member list reads one roster count per organisation, not one per organisation-year."""
+import datetime as dt
+import re
+import threading
+
+import pytest
+
+from adminapp.views.pledge import PledgeView
+from documents import Member, Organisation, Pledge, summary
+from documents import pledge as pledge_module
+from documents.store.claims import Ticket, take_numbers
+from tests.factories import make_org, org
+from tests.test_query_shapes import _add_members_with_pledges, get_ok, sent  # noqa: F401 - sent is a fixture
+
+ROWS = 5
+YEAR = dt.date.today().year
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of five rows, so that a few pledges fill several pages."""
+    monkeypatch.setattr(pledge_module, "PAGE_ROWS", ROWS)
+    monkeypatch.setattr(PledgeView, "page_size", ROWS)
+
+
+def _rows(html):
+    return re.findall(r"/admin/pledge/details/\?id=(\w+)", html)
+
+
+def _pledge_finds(commands):
+    return [body for name, body in commands if name == "find" and body["find"] == "pledge"]
+
+
+def test_a_deep_page_is_one_equality_and_keeps_its_rows_when_others_are_deleted(sent, small_pages, login_as, seeded):
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        sq = org("SQ01").pk
+        branch = make_org(name="分页测试党小组", parent=org("SQ01"))
+        _add_members_with_pledges(12, branch)
+        made = [str(pk) for pk in sorted(Pledge.objects(organisation=branch.pk).scalar("pk"))]
+    url = f"/admin/pledge/?org={branch.pk}"
+    commands, html = sent.during(lambda: get_ok(clerk, url + "&page=2"))
+    finds = _pledge_finds(commands)
+    assert [f["filter"] for f in finds] == [{"org_path": sq, "organisation": branch.pk, "year": YEAR, "page_no": 2}]
+    assert not [b for b in finds if b.get("skip") or b.get("sort") or b.get("limit")], finds
+    assert _rows(html) == made[10:], "the last page holds the last two pledges, in the order they were made"
+    assert 'href="/admin/pledge/?org=' in html and ">3</a>" in html, "numbered pages 1-3"
+    assert _rows(get_ok(clerk, url)) == made[:5] and _rows(get_ok(clerk, url + "&page=1")) == made[5:10]
+
+    response = clerk.post("/admin/pledge/delete/", {"id": made[1], "url": url}, token_from=url)
+    assert response.status_code == 302
+    assert _rows(get_ok(clerk, url)) == made[:1] + made[2:5]
+    html = get_ok(clerk, url + "&page=1")
+    assert _rows(html) == made[5:10], "a deletion does not move the pledges of later pages"
+    assert re.search(r"分页测试党小组（\w+）（11）", html) and ">3</a>" in html, "the count drops, the pages stay"
+
+    # Sorted by a column or narrowed by another filter: FerretDB skips, as before, and the rows are still right.
+    commands, html = sent.during(lambda: get_ok(clerk, url + "&sort=5&page=1"))
+    assert [b.get("skip") for b in _pledge_finds(commands)] == [ROWS]
+    assert len(_rows(html)) == ROWS and set(_rows(html)) <= set(made)
+    state = next(i for i, f in enumerate(PledgeView.column_filters) if f.column == "state")
+    commands, html = sent.during(lambda: get_ok(clerk, url + f"&flt0_{state}=draft&page=2"))
+    assert "page_no" not in _pledge_finds(commands)[0]["filter"]
+    assert len(_rows(html)) == 1 and set(_rows(html)) <= set(made), "the 11th of the 11 drafts left"
+
+
+def test_backfill_numbers_old_pledges_and_their_lists_page_by_skipping_until_then(sent, small_pages, login_as, seeded):
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        branch = make_org(name="补号测试党小组", parent=org("SQ01"))
+        _add_members_with_pledges(7, branch)
+        made = [str(pk) for pk in sorted(Pledge.objects(organisation=branch.pk).scalar("pk"))]
+        Pledge._get_collection().update_many({}, {"$unset": {"slot": 1, "page_no": 1}})
+        Ticket._get_collection().delete_many({})  # as before pledges took numbers
+        summary.refresh(branch.pk)
+    url = f"/admin/pledge/?org={branch.pk}&page=1"
+    commands, html = sent.during(lambda: get_ok(clerk, url))
+    assert [b.get("skip") for b in _pledge_finds(commands)] == [ROWS] and len(_rows(html)) == 2
+    result = seeded.test_cli_runner().invoke(args=["backfill-paths"])
+    assert result.exit_code == 0 and "承诺列表页码" in result.output, result.output
+    commands, html = sent.during(lambda: get_ok(clerk, url))
+    assert _pledge_finds(commands)[0]["filter"]["page_no"] == 1 and _rows(html) == made[5:]
+    assert "承诺列表页码 0 条" in seeded.test_cli_runner().invoke(args=["backfill-paths"]).output
+
+
+def test_numbers_taken_at_once_are_never_the_same(seeded):
+    taken = []
+
+    def take():
+        with seeded.app_context():
+            for _ in range(5):
+                taken.extend(take_numbers("test:race"))
+
+    threads = [threading.Thread(target=take) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == list(range(30))
+    with seeded.app_context():
+        Ticket._get_collection().delete_one({"_id": "test:race:next"})  # a hint lost: the numbers taken still count
+        assert take_numbers("test:race", 2) == [30, 31]
+
+
+def test_the_member_list_reads_one_roster_count_per_organisation(sent, login_as, seeded):
+    reviewer = login_as("jd_reviewer")
+    with seeded.app_context():
+        jd = org("JD01").pk
+        orgs = list(Organisation.objects(org_path=jd))
+        rosters = {o.pk: Member.objects(organisation=o.pk).count() for o in orgs}
+        assert summary.OrgYearCount.objects(org_path=jd).count() > len(orgs), "some organisations have several years"
+    commands, html = sent.during(lambda: get_ok(reviewer, "/admin/member/"))
+    counts = [body["filter"] for name, body in commands if name == "find" and body["find"] == "org_year_count"]
+    assert counts == [{"org_path": jd, "latest": True}]
+    for o in orgs:
+        assert f"{o.name}（{o.code}）（{rosters[o.pk]}）" in html, o.name

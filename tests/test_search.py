@@ -1,0 +1,79 @@
+"""The search boxes of the member and pledge lists: what a clerk finds, within their scope, by one indexed key."""
+import datetime as dt
+import re
+
+from documents import Pledge, User
+from documents.pledging import save_pledge, template_for
+from seed.pledges import _raw
+from tests.factories import make_member, org
+from tests.test_query_shapes import get_ok, operators, sent  # noqa: F401 - `sent` is a fixture
+
+YEAR = dt.date.today().year
+
+
+def rows(html, what):
+    return re.findall(rf"/admin/{what}/details/\?id=(\w+)", html)
+
+
+def searched(sent, browser, what, term):  # noqa: F811 - `sent` is the fixture
+    """(ids of the rows listed, the filters of the finds sent to the list's collection) for one search."""
+    commands, html = sent.during(lambda: get_ok(browser, f"/admin/{what}/?search={term}"))
+    finds = [body["filter"] for name, body in commands if name == "find" and body["find"] == what]
+    return set(rows(html, what)), finds
+
+
+def test_member_search_by_name_part_and_id_tail_within_scope(sent, login_as, seeded):  # noqa: F811
+    with seeded.app_context():
+        mine = make_member(name="司马相如", organisation=org("SQ01"))
+        theirs = make_member(name="司马相如", organisation=org("QY01"))
+    clerk, admin = login_as("sq_clerk"), login_as("admin")
+    number = mine.id_number
+    for term in ("相如", "司马相如", "马相", "司 马相如", number[-4:], number[-5:], number[-6:], number[-8:], number):
+        found, finds = searched(sent, clerk, "member", term)
+        assert found == {str(mine.pk)}, term
+        assert finds and all("search_keys" in f and "org_path" in f for f in finds), (term, finds)
+        assert not {op for f in finds for op in operators(f)} - {"$or", "$regex", "$options"}, finds
+    assert searched(sent, admin, "member", "司马相如")[0] == {str(mine.pk), str(theirs.pk)}
+    assert searched(sent, clerk, "member", theirs.id_number[-6:])[0] == set(), "another branch's member stays hidden"
+    assert searched(sent, clerk, "member", "相司")[0] == set()
+    assert "搜索：姓名、身份证号后4位" in get_ok(clerk, "/admin/member/")
+
+
+def _pledge(member, organisation, content):
+    values, items = _raw(template_for(organisation, member, YEAR), organisation.org_type, YEAR, 2)
+    items[0]["content"] = content
+    return save_pledge(User.objects(username="admin").first(), organisation=organisation, member=member, year=YEAR,
+                       raw_values=values, raw_items=items)
+
+
+def test_pledge_search_by_content_member_and_organisation_within_scope(sent, login_as, seeded):  # noqa: F811
+    with seeded.app_context():
+        sq, qy = org("SQ01"), org("QY01")
+        member = make_member(name="欧阳晓明", organisation=sq, categories=["无职党员"])
+        other = make_member(name="欧阳晓明", organisation=qy, categories=["无职党员"])
+        mine = str(_pledge(member, sq, "夏季为环卫工人送清凉绿豆汤").pk)
+        theirs = str(_pledge(other, qy, "夏季为环卫工人送清凉绿豆汤").pk)
+    clerk, admin = login_as("sq_clerk"), login_as("admin")
+    for term in ("送清凉", "环卫工人送清凉绿豆汤", "欧阳晓明", "晓明", "晓"):
+        found, finds = searched(sent, clerk, "pledge", term)
+        assert mine in found and theirs not in found, term
+        assert finds and all("text_keys" in f and "org_path" in f for f in finds), (term, finds)
+        assert not {op for f in finds for op in operators(f)} - {"$or", "$regex", "$options"}, finds
+    assert {mine, theirs} <= searched(sent, admin, "pledge", "送清凉")[0]
+    assert mine in searched(sent, clerk, "pledge", "幸福里社区")[0], "by the organisation's name"
+    assert mine not in searched(sent, clerk, "pledge", "清凉送")[0]
+    assert "搜索：党员、党组织、承诺内容" in get_ok(clerk, "/admin/pledge/")
+
+    with seeded.app_context():  # a renamed member's pledges are found by the new name only
+        member.name = "欧阳晓红"
+        member.save_checked(member.version)
+    assert mine in searched(sent, clerk, "pledge", "晓红")[0]
+    assert mine not in searched(sent, clerk, "pledge", "晓明")[0]
+
+    with seeded.app_context():  # pledges stored before the keys existed get them from the one backfill command
+        Pledge._get_collection().update_many({}, {"$unset": {"text_keys": 1}})
+    assert mine not in searched(sent, clerk, "pledge", "送清凉")[0]
+    result = seeded.test_cli_runner().invoke(args=["backfill-paths"])
+    assert result.exit_code == 0 and re.search(r"承诺查找索引 [1-9]\d* 条", result.output), result.output
+    assert mine in searched(sent, clerk, "pledge", "送清凉")[0]
+    assert "承诺查找索引 0 条" in seeded.test_cli_runner().invoke(args=["backfill-paths"]).output
