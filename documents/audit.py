@@ -85,7 +85,7 @@ def entries_of(actor, action, collection, changes, known):
     from documents.audit_view import names_in
     at, local = now(), dt.datetime.now()
     common = {"at": at, "actor": str(actor) if actor else "系统", "action": action, "collection": collection,
-              "month": local.strftime("%Y-%m"), "day": local.strftime("%Y-%m-%d")}
+              **stamps(local)}
     for change in changes:
         before, after = plain_values(change["before"]), plain_values(change["after"])
         yield {**common, "record_id": change["record_id"], "organisation_id": change["organisation_id"],
