@@ -209,7 +209,7 @@ def test_the_audit_list_sends_as_many_commands_for_200_entries_as_for_60(sent, l
             collection.update_one({"_id": row["_id"]}, {"$set": {"at": at, **audit.stamps(local)}})
     month = f"flt0_{month_filter(get_ok(admin, url))}={yesterday:%Y-%m}"
     commands, html = sent.during(lambda: get_ok(admin, f"{url}&{month}"))
-    shown = re.findall(r"\d{4}年\d{1,2}月\d{1,2}日 (\d\d:\d\d)</td>", html)
+    shown = re.findall(r'class="col-at">\s*\d{4}年\d{1,2}月\d{1,2}日 (\d\d:\d\d)\s*</td>', html)
     assert len(shown) == 50 and shown == sorted(shown, reverse=True) and shown[0] == "11:59", shown
     with seeded.app_context():
         read = sum(min(collection.count_documents(body["filter"]), body.get("limit") or 10 ** 6)
