@@ -1,10 +1,29 @@
 """Pledge Desk: the application factory."""
 from flask import Flask
+from jinja2 import BytecodeCache
 
 import exporters
 from adminapp import auth, cli, db, i18n, public, security
 from adminapp.config import Config
 from adminapp.views import init_admin
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Keep templates compiled once per process for every app it builds (tests build hundreds)."""
+
+    def __init__(self):
+        self._code = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+# Safe to share: Jinja checks a compiled template against its source, and create_app configures every environment alike.
+_COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 def create_app(config=None):
@@ -15,6 +34,7 @@ def create_app(config=None):
         app.config.update(config or {})
     else:
         app.config.from_object(config)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _COMPILED_TEMPLATES}
 
     db.init_db(app)
     i18n.init_babel(app)

@@ -53,7 +53,7 @@ def figures(user, year, today=None):
     """Figures of one year over the organisations a user may see, from their summaries alone."""
     today = today or dt.date.today()
     year = int(year)
-    summaries = summary.visible(user)
+    summaries = summary.visible(user, (today.year, year))
     this_year = [s for s in summaries if s.year == year]
     own = ref_id(user, "organisation")
     scope_name = "全部党组织" if user.is_admin or own is None else Organisation.objects(pk=own).order_by().only("name").first().name

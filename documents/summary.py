@@ -29,6 +29,7 @@ EARLIEST_KEPT = 8
 # What a recount reads of a member besides its organisation: a change to anything else leaves the summaries as they are.
 MEMBER_FIELDS = ("name", "status", "categories")
 FIRSTS_KEPT = 8
+ACROSS_YEARS = (State.SUBMITTED.value, State.RETURNED.value)  # states the home page counts over every year, not only this one
 
 
 class OrgYearSummary(Document):
@@ -50,6 +51,8 @@ class OrgYearSummary(Document):
     rounds = DictField()  # {"1".."4": supervision rounds held that quarter}
     rectifications = DictField()  # {"open" | "closed": lines of the 整改台账 from this year's rounds or pledges}
     grades = ListField(DictField())  # [{label, min, count}] of this year's 年度 evaluation, best grade first, 未评 last
+    others = ListField(DictField())  # [{year, pledges, open_items, first_open}]: the organisation's other years, as far as
+    # the home page adds them up (pledges only in ACROSS_YEARS), so that it reads one year's summaries only
     pages = IntField()  # list pages of this year's pledges by their stored page_no; None while some pledge has none
     refreshed_at = StringField()
 
@@ -147,7 +150,16 @@ def recount(org_id, years):
             id=key(org_id, year), firsts=_firsts(pledges, members, org.name, year),
             earliest_open=[{**{k: v for k, v in i.items() if k != "year"}, "whose": whose.get(i["pledge"], "")}
                            for i in items[:EARLIEST_KEPT]]))
+    for year, (s, _lines) in found.items():
+        s.others = [_digest(other) for y, (other, _l) in sorted(found.items()) if y != year]
     return found
+
+
+def _digest(s):
+    """What the home page adds up of one organisation-year when it reads another year's summaries."""
+    return {"year": s.year, "first_open": s.first_open, "open_items": s.open_items,
+            "pledges": {scope: {state: n for state, n in counts.items() if state in ACROSS_YEARS}
+                        for scope, counts in s.pledges.items()}}
 
 
 def _pages(pledges):
@@ -256,19 +268,41 @@ def rebuild():
     return len(kept)
 
 
-def visible(user):
+def visible(user, years=None):
     """The summaries of every organisation-year a user may see: one equality on org_path, none for an admin.
 
-    Kept for the rest of the request (the home page's to-dos and charts both read them) until a refresh.
+    With years (the first one a year every organisation has a summary of, as the current one), only those years'
+    summaries are read, by one more equality each; the other years come from the digests each summary carries, with
+    the figures the home page adds up over every year. Kept for the rest of the request until a refresh.
     """
     cache = g.setdefault("_visible_summaries", {}) if has_request_context() else {}
-    if user.pk not in cache:
-        cache[user.pk] = _visible(user)
-    return cache[user.pk]
+    cache_key = (user.pk, tuple(dict.fromkeys(years or ())))
+    if cache_key not in cache:
+        cache[cache_key] = _visible(user, cache_key[1])
+    return cache[cache_key]
 
 
-def _visible(user):
-    return [Stored(raw) for raw in access.scope(OrgYearSummary.objects, user).order_by().as_pymongo()]
+def _visible(user, years):
+    query = access.scope(OrgYearSummary.objects, user).order_by()
+    if not years:
+        return [Stored(raw) for raw in query.as_pymongo()]
+    read = [raw for year in years for raw in query.filter(year=int(year)).as_pymongo()]
+    if any("others" not in raw for raw in read):  # written before summaries carried their other years
+        return _visible(user, ())
+    found, digested = [Stored(raw) for raw in read], set()
+    for raw in read:
+        if raw["organisation"] in digested:
+            continue
+        digested.add(raw["organisation"])
+        org_fields = {k: v for k, v in raw.items() if k not in PER_YEAR}
+        found += [Stored(org_fields, _id=key(raw["organisation"], other["year"]), **other)
+                  for other in raw["others"] if other["year"] not in years]
+    return found
+
+
+# Fields of a summary that differ from year to year; the others are the organisation's, the same in all its summaries.
+PER_YEAR = {"_id", "year", "pledges", "members_pledged", "open_items", "first_open", "rounds", "rectifications", "grades",
+            "pages", "others", "refreshed_at"}
 
 
 class Stored(dict):

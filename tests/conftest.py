@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from pymongo import MongoClient, monitoring
+from werkzeug.routing import Rule
 
 from adminapp import create_app
 from adminapp.config import TestConfig
@@ -20,6 +21,25 @@ from seed import demo
 from tests import clock
 
 CHILD_CLOCK = Path(__file__).resolve().parent / "child_clock"
+
+
+_compile_builder = Rule._compile_builder
+_builders = {}
+
+
+def _compiled_builder(rule, append_unknown=True):
+    """Werkzeug's URL builder for a rule, compiled once per process: every test's app has the same ~270 rules, and
+    compiling their builders was most of create_app's cost. The builder is a pure function of what the key holds."""
+    defaults = rule.defaults or {}
+    if any(dynamic and data in defaults for dynamic, data in rule._trace):
+        return _compile_builder(rule, append_unknown)  # a default baked into the path: rare, left uncached
+    key = (rule.rule, tuple(rule._trace), tuple(defaults), append_unknown)
+    if key not in _builders:
+        _builders[key] = _compile_builder(rule, append_unknown)
+    return _builders[key]
+
+
+Rule._compile_builder = _compiled_builder
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +77,13 @@ def frozen_clock():
 
 
 @pytest.fixture(autouse=True)
-def today(frozen_clock):
-    """Start every test, and processes it starts, at clock.NOW (the clock runs on); a test's monkeypatch.undo() keeps it."""
+def today(request, frozen_clock):
+    """Start every test, and processes it starts, at clock.NOW (the clock runs on); a test's monkeypatch.undo() keeps it.
+
+    The session's seeding comes first: begun inside the test's clock it ate the first seeded test's time before
+    midnight (a run at 23:59 then saw the next year's pages)."""
+    if "seeded" in request.fixturenames:
+        request.getfixturevalue("demo_snapshot")
     with time_machine.travel(clock.NOW, tick=True), pytest.MonkeyPatch.context() as env:
         env.setenv("PLEDGEDESK_TEST_CLOCK", "|".join(clock.handover()))
         yield clock.TODAY

@@ -37,7 +37,7 @@ def test_member_search_by_name_part_and_id_tail_within_scope(sent, login_as, see
     assert searched(sent, admin, "member", "司马相如")[0] == {str(mine.pk), str(theirs.pk)}
     assert searched(sent, clerk, "member", theirs.id_number[-6:])[0] == set(), "another branch's member stays hidden"
     assert searched(sent, clerk, "member", "相司")[0] == set()
-    assert "搜索：姓名、身份证号后4位" in get_ok(clerk, "/admin/member/")
+    assert "搜索：姓名、身份证号或手机号后4位" in get_ok(clerk, "/admin/member/")
 
 
 def _pledge(member, organisation, content):

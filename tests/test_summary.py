@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 import time_machine
 
-from documents import Member, Organisation, Pledge, User, access
+from documents import Member, Organisation, Pledge, User, access, summary
 from documents.calendar import PublicationDeadline
 from documents.cycle import transition
 from documents.pledging import save_pledge
@@ -100,7 +100,10 @@ def test_rebuild_command_recounts_what_was_changed_behind_the_operations(seeded)
         Pledge.objects(organisation=org("QY01"), year=YEAR, scope="org").update(set__state="draft")
         OrgYearSummary.objects(organisation=org("SY01").pk).delete()
         OrgYearLines.objects.delete()
+        OrgYearSummary.objects.update(unset__others=True)
         assert stored() != full_recount(dt.date.today())
+        admin = user("admin")
+        assert home_read(admin) == home_read(admin, every_year=True), "summaries without digests are all read"
     result = seeded.test_cli_runner().invoke(args=["rebuild-summaries"])
     assert result.exit_code == 0 and "已重新统计" in result.output
     with seeded.app_context():
@@ -108,6 +111,15 @@ def test_rebuild_command_recounts_what_was_changed_behind_the_operations(seeded)
         assert {s.pk for s in OrgYearLines.objects} == {s.pk for s in OrgYearSummary.objects}, "the to-do lines too"
         drafts = OrgYearLines.objects(pk=key(org("QY01").pk, YEAR)).first().firsts["draft"]
         assert [f["label"] for f in drafts if f["scope"] == "org"] == [f"{YEAR}年 {org('QY01').name} 的党组织公开承诺"]
+        assert len({s.year for s in OrgYearSummary.objects}) > 1
+        assert not OrgYearSummary._get_collection().count_documents({"others": {"$exists": False}})
+        assert home_read(admin) == home_read(admin, every_year=True), "this year's summaries carry the other years"
+
+
+def home_read(u, every_year=False):
+    """{summary id: what the home page adds up of it} as read for the home page (this year), or of every year."""
+    return {s.pk: (s.name, s.count(None, ("submitted",)), s.count(None, ("returned",)), s.first_open, s.items_due_before(
+        dt.date.today()), s.members_expected) for s in summary.visible(u, () if every_year else (YEAR,))}
 
 
 def old_figures(username, today):

@@ -2,7 +2,8 @@
 
 Every figure and every named line comes from the organisation-year summaries the user may see
 (documents/summary.py), so the number of queries does not grow with the number of pledges; every
-organisation has a summary of the current year, so they also say which organisations there are.
+organisation has a summary of the current year, so they also say which organisations there are, and
+only the current year's (and the chosen year's) are read: each carries what the page adds up of the others.
 """
 import datetime as dt
 
@@ -13,7 +14,7 @@ from documents import access, chasing, modelpost, notices, statistics, summary, 
 
 def dashboard_context(user, today=None):
     today = today or dt.date.today()
-    summaries = summary.visible(user)
+    summaries = summary.visible(user, (today.year,))
     latest = {}
     for s in sorted(summaries, key=lambda s: s.year):
         latest[s.organisation] = s
