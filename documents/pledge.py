@@ -94,8 +94,9 @@ class PledgeSearch(Document):
 
 def search_entry(doc):
     """A pledge's search entry from its stored form (to_mongo() or a raw document)."""
+    texts = {f: doc.get(f) for f in SEARCHED}
     return {"_id": doc["_id"], "organisation": doc.get("organisation"), "org_path": doc.get("org_path", []),
-            "year": doc.get("year"), **{f: doc.get(f) for f in SEARCHED}, "keys": text_keys(*(doc.get(f) for f in SEARCHED))}
+            "year": doc.get("year"), **texts, "keys": text_keys(*texts.values())}
 
 
 def index_search(pledge):
