@@ -35,9 +35,14 @@ def any_contains(fields, term):
     return Q(__raw__={"$or": _or(fields, term)})
 
 
+def keyed_filter(key_field, key, fields, term):
+    """The raw filter of keyed_contains, for a query sent without MongoEngine."""
+    return {key_field: key, "$or": _or(fields, term)}
+
+
 def keyed_contains(key_field, key, fields, term):
     """As any_contains, among only the documents whose key_field holds key (an indexed equality FerretDB pushes down)."""
-    return Q(__raw__={key_field: key, "$or": _or(fields, term)})
+    return Q(__raw__=keyed_filter(key_field, key, fields, term))
 
 
 def _words(text):
