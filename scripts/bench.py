@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from adminapp import create_app, db, embedded_db  # noqa: E402
+from adminapp import create_app, db, devserver, embedded_db  # noqa: E402
 from adminapp.config import TestConfig  # noqa: E402
 from documents import AuditEntry, Member, Organisation, Pledge, User, Vocabulary, audit, audit_view, idcard, summary  # noqa: E402
 from documents.base import now  # noqa: E402
@@ -226,7 +226,7 @@ def build_audit(size, members, pledges, admin, rng):
             at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
             org, local = orgs[doc.organisation.pk], at.replace(tzinfo=dt.timezone.utc).astimezone()
             entry = {
-                "_id": ObjectId(), "at": at, "month": local.strftime("%Y-%m"), "day": local.strftime("%Y-%m-%d"),
+                "_id": ObjectId(), "at": at, **audit.stamps(local),
                 "pledge_id": doc.pk if isinstance(doc, Pledge) else None, "actor": str(admin), "action": action,
                 "collection": doc._get_collection_name(), "record_id": doc.pk, "organisation_id": org.pk,
                 "org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name, "summary": str(doc),
@@ -278,14 +278,22 @@ def dump(database, target):
     return counts
 
 
-def restore(database, source):
-    """Load the collections dump() wrote; return {collection: documents}."""
+def restore(database, source, only=None):
+    """Load the collections dump() wrote (or only those named); return {collection: documents}.
+
+    Audit entries of a dump built before they were stamped with their hour get it as the builder now writes it:
+    `flask backfill-paths` updates them one by one (FerretDB hangs on bulk updates), some 25 minutes at county size.
+    """
     counts = {}
     for path in sorted(source.glob("*.bson.gz")):
         name, batch = path.name[:-8], []
+        if only and name not in only:
+            continue
         counts[name] = 0
         with gzip.open(path, "rb") as src:
             for doc in bson.decode_file_iter(src):
+                if name == "audit" and "hour" not in doc and doc.get("at"):
+                    doc.update(audit.stamps(doc["at"].replace(tzinfo=dt.timezone.utc).astimezone()))
                 batch.append(doc)
                 counts[name] += 1
                 if len(batch) == 1000:
@@ -337,17 +345,21 @@ def free_port():
 
 
 @contextlib.contextmanager
-def served(factory, uri, postgres_url, log_dir):
-    """Run scripts/bench_app.py's factory under gunicorn on a free loopback port; yield its base URL."""
+def served(factory, uri, postgres_url, log_dir, workers=None, threads=None):
+    """Run scripts/bench_app.py's factory under gunicorn on a free loopback port, with as many workers and threads as
+    `make run` unless told otherwise; yield its base URL (its process id is `served.pids[base]`)."""
     port = free_port()
     env = {**os.environ, "MONGODB_URI": uri, "PLEDGEDESK_POSTGRES_URL": postgres_url or "", "SECRET_KEY": "bench",
            "SESSION_COOKIE_SECURE": "0"}
+    workers = workers or os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2
     log = open(log_dir / f"gunicorn-{factory}.log", "ab")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT / "scripts"), "--workers", "2", "--threads", "4",
+        [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT / "scripts"), "--workers", str(workers),
+         "--worker-class", "gthread", "--threads", str(threads or devserver.THREADS),
          "--timeout", str(TIMEOUT + 60), "--bind", f"127.0.0.1:{port}", f"bench_app:{factory}()"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    served.pids[base] = process.pid
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -371,6 +383,54 @@ def served(factory, uri, postgres_url, log_dir):
             process.kill()
             process.wait()
         log.close()
+
+
+served.pids = {}
+
+
+# -- CPU per process group -------------------------------------------------------------------------
+def _stat(pid):
+    """(CPU seconds, parent pid) of a live process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
+def _with_children(root):
+    """root and its direct children (gunicorn's workers, PostgreSQL's backends)."""
+    return [root] + [int(p) for p in os.listdir("/proc") if p.isdigit() and _stat(int(p))[1] == root]
+
+
+def _listener(port):
+    """The pid of the process listening on a loopback TCP port (FerretDB), or None."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state, inode = line.split()[1], line.split()[3], line.split()[9]
+        if state == "0A" and int(local.split(":")[1], 16) == port:
+            inodes.add(f"socket:[{inode}]")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in inodes for fd in os.listdir(f"/proc/{pid}/fd")):
+                return int(pid)
+    return None
+
+
+def _postmaster(postgres_url):
+    """The pid of the PostgreSQL serving a Unix-socket URL (first line of its socket lock file), or None."""
+    host = urllib.parse.parse_qs(urllib.parse.urlsplit(postgres_url or "").query).get("host")
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(next(Path(host[0]).glob(".s.PGSQL.*.lock")).read_text().split()[0])
+    return None
+
+
+def cpu_meter(base, uri, postgres_url):
+    """A function returning {process group: CPU seconds so far} for the app's gunicorn, FerretDB and PostgreSQL."""
+    roots = {"app (gunicorn)": served.pids.get(base), "FerretDB": _listener(urllib.parse.urlsplit(uri).port or 27017),
+             "PostgreSQL": _postmaster(postgres_url)}
+    return lambda: {name: round(sum(_stat(p)[0] for p in _with_children(pid)), 2) if pid else None
+                    for name, pid in roots.items()}
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -572,25 +632,36 @@ def plan(app, database):
     return pages, published["_id"]
 
 
-def concurrent(base, path, clients=8, seconds=20):
-    """Pages per second served to 8 logged-in browsers asking for the same page for 20 s."""
+def concurrent(base, path, meter, clients=8, seconds=20):
+    """Pages per second served to 8 logged-in browsers asking for the same page for 20 s, and the CPU each page cost
+    the app, FerretDB and PostgreSQL (2 cores give 2,000 ms of CPU a second: 20 pages/s leaves 100 ms a page)."""
     browsers = [Client(base, "admin") for _ in range(clients)]
-    done, failed, stop = [], [], time.monotonic() + seconds
+    done, failed, stop = [], [], None
 
     def run(browser):
         while time.monotonic() < stop:
             elapsed, status, _size = browser.get(path)
             (done if status == 200 and time.monotonic() <= stop else failed).append(elapsed)
 
+    warm = [threading.Thread(target=b.get, args=(path,)) for b in browsers]  # every worker compiles its templates
+    for thread in warm:
+        thread.start()
+    for thread in warm:
+        thread.join()
     threads = [threading.Thread(target=run, args=(b,)) for b in browsers]
-    t0 = time.monotonic()
+    before, load, t0 = meter(), os.getloadavg()[0], time.monotonic()
+    stop = t0 + seconds  # run() reads it when the threads start
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    wall, after, served_pages = time.monotonic() - t0, meter(), len(done) + len(failed)
+    cpu = {name: round((after[name] - before[name]) * 1000 / max(served_pages, 1))
+           for name in after if after[name] is not None and before[name] is not None}
     return {"clients": clients, "window s": seconds, "pages": len(done), "pages/s": len(done) / seconds,
-            "unfinished or failed in window": len(failed), "wall s": round(time.monotonic() - t0, 1),
-            "p50 ms": statistics.median(done) * 1000 if done else None}
+            "unfinished or failed in window": len(failed), "wall s": round(wall, 1),
+            "p50 ms": statistics.median(done) * 1000 if done else None,
+            "CPU ms per page": {**cpu, "total": sum(cpu.values())}, "load average before": round(load, 1)}
 
 
 def letter(app, pledge_id, repeat):
@@ -727,6 +798,8 @@ def main():
                         "instead of the one of documents/' current tree")
     parser.add_argument("--reuse", action="store_true",
                         help="with --uri: keep a database an earlier run filled from the same cached build")
+    parser.add_argument("--workers", type=int, help="gunicorn workers of the app (default: as `make run`)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: as `make run`)")
     parser.add_argument("--skip", default="", help="comma-separated: pages,stock,concurrency,letter,archive,roster")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and the database on kill too
@@ -756,7 +829,7 @@ def main():
             print(f"# data ready: {json.dumps(results['data'], ensure_ascii=False)}", flush=True)
             pages, letter_id = plan(app, raw.get_default_database())
         print(f"# {len(pages)} pages planned", flush=True)
-        base = stack.enter_context(served("product", uri, postgres_url, work))
+        base = stack.enter_context(served("product", uri, postgres_url, work, args.workers, args.threads))
         stock_base = stack.enter_context(served("stock", uri, postgres_url, work))
         if "pages" not in skip:
             browsers = {role: Client(base, None if role == "public" else role)
@@ -782,7 +855,7 @@ def main():
             results["archive"] = archive_year(uri, postgres_url, "SQ01", YEAR, work)
             print(f"# archive: {json.dumps(results['archive'], ensure_ascii=False)}", flush=True)
         if "concurrency" not in skip:
-            results["concurrency"] = concurrent(base, "/admin/pledge/")
+            results["concurrency"] = concurrent(base, "/admin/pledge/", cpu_meter(base, uri, postgres_url))
             print(f"# 8 clients on the pledge list: {json.dumps(results['concurrency'], ensure_ascii=False)}",
                   flush=True)
         if "roster" not in skip:

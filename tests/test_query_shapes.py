@@ -195,8 +195,31 @@ def test_the_audit_list_sends_as_many_commands_for_200_entries_as_for_60(sent, l
     assert {m.name for m in members} <= handed_from(html)
     assert len(large) == len(small), [(n, b.get("find"), b.get("filter")) for n, b in small]
     listed = [body["filter"] for name, body in large if name == "find" and body["find"] == "audit"]
-    assert len(listed) == 1 and {"month": dt.datetime.now().strftime("%Y-%m"),
-                                 "day": dt.datetime.now().strftime("%Y-%m-%d")}.items() <= listed[0].items()
+    now = dt.datetime.now()
+    assert [(f["month"], f.get("day"), f.get("hour")) for f in listed] == [
+        (now.strftime("%Y-%m"), now.strftime("%Y-%m-%d"), None), (now.strftime("%Y-%m"), None, now.strftime("%Y-%m-%d %H"))]
+
+    # The same 200 entries written over three hours of yesterday: the newest page reads the last hour, not the day.
+    yesterday = (now - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    with seeded.app_context():
+        collection = audit.AuditEntry._get_collection()
+        for n, row in enumerate(collection.find({"action": "修改承诺"}, {"_id": 1})):
+            local = yesterday.replace(hour=9 + n // 70, minute=n % 60)
+            at = local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            collection.update_one({"_id": row["_id"]}, {"$set": {"at": at, **audit.stamps(local)}})
+    month = f"flt0_{month_filter(get_ok(admin, url))}={yesterday:%Y-%m}"
+    commands, html = sent.during(lambda: get_ok(admin, f"{url}&{month}"))
+    shown = re.findall(r'class="col-at">\s*\d{4}年\d{1,2}月\d{1,2}日 (\d\d:\d\d)\s*</td>', html)
+    assert len(shown) == 50 and shown == sorted(shown, reverse=True) and shown[0] == "11:59", shown
+    with seeded.app_context():
+        read = sum(min(collection.count_documents(body["filter"]), body.get("limit") or 10 ** 6)
+                   for name, body in commands if name == "find" and body["find"] == "audit")
+    assert read <= 62, read  # the 60 entries of 11 o'clock and one per day looked at
+
+
+def month_filter(html):
+    """The audit list's filter number of 时间 (the month), read from the page as a browser would."""
+    return re.search(r'"\\u65f6\\u95f4": \[\{"arg": "(\d+)"', html).group(1)
 
 
 def test_moving_an_organisation_rewrites_the_paths_below_it(sent, login_as, seeded):
