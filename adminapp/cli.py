@@ -16,7 +16,7 @@ from documents import Organisation, Role, User, audit, copies, jobs, notices, su
 from documents.board import members_published
 from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
-from documents.pledge import backfill_text_keys
+from documents.pledge import backfill_search
 from documents.pledging import backfill_page_numbers
 from exporters import archive, plaques, pledge_cards
 from seed import demo
@@ -37,7 +37,7 @@ def backfill_paths_command():
     """Give records made before org_path, the copied names, the search keys, the audit stamps and pledges' list page
     numbers their values (safe to run again)."""
     paths, names, keys, entries = backfill_paths(), copies.backfill(), backfill_search_keys(), audit.backfill()
-    texts, pages = backfill_text_keys(), backfill_page_numbers()
+    texts, pages = backfill_search(), backfill_page_numbers()
     click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条，承诺查找索引 {texts} 条，"
                f"操作日志 {entries} 条，承诺列表页码 {pages} 条")
 

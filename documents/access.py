@@ -90,6 +90,7 @@ SCOPE_FIELDS = {
     "Member": "organisation",
     "User": "organisation",
     "Pledge": "organisation",
+    "PledgeSearch": "organisation",
     "ProgressEntry": "organisation_id",
     "SupervisionRound": "organisation",
     "Rectification": "organisation",

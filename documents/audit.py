@@ -60,7 +60,7 @@ def _plain(value):
     return str(value)
 
 
-def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at", "text_keys")):
+def snapshot(doc, skip=("_id", "password_hash", "updated_at", "created_at")):
     return plain_values(doc.to_mongo().to_dict(), skip)
 
 

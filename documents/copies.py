@@ -27,13 +27,13 @@ def refresh(source):
     for document, ref, copy, attr in _targets(source):
         document._get_collection().update_many({document._fields[ref].db_field: source.pk},
                                                {"$set": {copy: getattr(source, attr)}})
-    from documents.pledge import Pledge
+    from documents.pledge import Pledge, index_search
     if type(source).__name__ in ("Organisation", "Member"):
         field = "organisation" if type(source).__name__ == "Organisation" else "member"
         for pledge in Pledge.objects(**{field: source.pk}).no_dereference().only(
-                "year", "scope", "member_name", "organisation_name", "search_text"):
+                "year", "scope", "organisation", "org_path", "member_name", "organisation_name", "search_text"):
             refresh(pledge)
-            Pledge.objects(pk=pledge.pk).update_one(set__text_keys=pledge.search_keys())
+            index_search(pledge)
 
 
 def renamed(doc, *fields):

@@ -27,7 +27,7 @@ class Member(OrgOwned, VersionedDocument):
     status = StringField(default="在册", max_length=20, verbose_name=_l("党籍状态"))
     # The date fields known only to the month (2001-07): stored as the 1st, shown as 2001年7月.
     month_only = ListField(StringField(max_length=20))
-    # What the member picker matches by equality: parts of the name and ID-number tails (see search_keys()).
+    # What the member picker matches by equality: parts of the name, ID-number and phone tails (see search_keys()).
     search_keys = ListField(StringField(max_length=40))
 
     meta = {
@@ -64,7 +64,7 @@ class Member(OrgOwned, VersionedDocument):
         self.name = normalise.name(self.name)
         self.phone = normalise.compact(self.phone) or None
         self.id_number = idcard.normalise(self.id_number)
-        self.search_keys = search_keys(self.name, self.id_number)
+        self.search_keys = search_keys(self.name, self.id_number, self.phone)
         reason = idcard.problem(self.id_number)
         if reason:
             raise ValidationError(reason, field_name="id_number")
@@ -85,12 +85,13 @@ class Member(OrgOwned, VersionedDocument):
 
 
 PREFIX_CHARS = 8
+SEARCHED = ("name", "id_number", "phone")  # what a member search matches, and what the keys are made of
 PICK_LIMIT = 20
 
 
-def search_keys(name, id_number):
+def search_keys(name, id_number, phone=None):
     """The picker's keys: every run of characters in the first PREFIX_CHARS of the name (and of each part between its
-    dots), so 王建华 is found by 王建, 建华 or 华; and the ID number's last 4 and 6 characters.
+    dots), so 王建华 is found by 王建, 建华 or 华; and the last 4 and 6 characters of the ID and phone numbers.
 
     An equality on an array field is pushed down by FerretDB to its GIN index, where a regex never is.
     """
@@ -99,14 +100,14 @@ def search_keys(name, id_number):
     for part in {text, *text.split(normalise.MIDDLE_DOT)}:
         part = part[:PREFIX_CHARS]
         keys.update(part[i:j] for i in range(len(part)) for j in range(i + 1, len(part) + 1))
-    number = idcard.normalise(id_number)
-    if len(number) >= 6:
-        keys.update((number[-4:], number[-6:]))
+    for number in (idcard.normalise(id_number), normalise.compact(phone)):
+        if len(number) >= 6:
+            keys.update((number[-4:], number[-6:]))
     return sorted(k for k in keys if k)
 
 
 def search_key(term):
-    """A typed term as (the one key a match must hold, the text it must contain): an ID tail or part of a name."""
+    """A typed term as (the one key a match must hold, the text it must contain): an ID or phone tail, or part of a name."""
     number = normalise.compact(term)
     if len(number) >= 4 and number[:-1].isdigit() and (number[-1].isdigit() or number[-1] == "X"):
         return number[-6:] if len(number) >= 6 else number[-4:], number
@@ -115,9 +116,10 @@ def search_key(term):
 
 
 def search_filter(term):
-    """Members whose name contains, or whose ID number ends with, the term: one indexed equality, then the exact match."""
+    """Members whose name contains, or whose ID or phone number ends with, the term: one indexed equality, then the exact
+    match."""
     key, text = search_key(term)
-    return search.keyed_contains("search_keys", key, ("name", "id_number"), text) if key else Q(pk=None)
+    return search.keyed_contains("search_keys", key, SEARCHED, text) if key else Q(pk=None)
 
 
 def matching(queryset, term, limit=PICK_LIMIT):
@@ -126,6 +128,6 @@ def matching(queryset, term, limit=PICK_LIMIT):
 
 
 def backfill_search_keys():
-    """Give members stored before the picker's keys existed their keys; safe to run again. Return how many."""
-    return search.backfill(Member, "search_keys", lambda doc: search_keys(doc.get("name"), doc.get("id_number")),
-                           ("name", "id_number"))
+    """Give members stored before the picker's keys existed (or before phone tails were keys) their keys; safe to run
+    again. Return how many."""
+    return search.backfill(Member, "search_keys", lambda doc: search_keys(*map(doc.get, SEARCHED)), SEARCHED)

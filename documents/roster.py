@@ -236,7 +236,7 @@ class _Checker:
                 reject(key, f"不能超过{limit}个字")
             values[key] = row.get(key, "")
         values["phone"] = normalise.compact(values["phone"])
-        values["search_keys"] = search_keys(values["name"], number_text)
+        values["search_keys"] = search_keys(values["name"], number_text, values["phone"])
         return values, problems
 
 

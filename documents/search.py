@@ -35,9 +35,14 @@ def any_contains(fields, term):
     return Q(__raw__={"$or": _or(fields, term)})
 
 
+def keyed_filter(key_field, key, fields, term):
+    """The raw filter of keyed_contains, for a query sent without MongoEngine."""
+    return {key_field: key, "$or": _or(fields, term)}
+
+
 def keyed_contains(key_field, key, fields, term):
     """As any_contains, among only the documents whose key_field holds key (an indexed equality FerretDB pushes down)."""
-    return Q(__raw__={key_field: key, "$or": _or(fields, term)})
+    return Q(__raw__=keyed_filter(key_field, key, fields, term))
 
 
 def _words(text):
@@ -72,13 +77,14 @@ def term_key(term):
 
 
 def backfill(document, field, keys_of, fields):
-    """Give records stored before their search keys existed their keys; safe to run again. Return how many.
+    """Give records whose search keys are missing or made by an earlier rule their keys; safe to run again. Return how many.
 
     The records are read in full before the first write, and written one update each: FerretDB 1.24 stopped
     answering when a bulk of 1,000 updates ran beside an open cursor (its connections ran out).
     """
     collection = document._get_collection()
-    missing = list(collection.find({field: {"$exists": False}}, dict.fromkeys(fields, 1)))
-    for doc in missing:
-        collection.update_one({"_id": doc["_id"]}, {"$set": {field: keys_of(doc)}})
-    return len(missing)
+    stale = [(doc["_id"], keys) for doc in collection.find({}, {**dict.fromkeys(fields, 1), field: 1})
+             if doc.get(field) != (keys := keys_of(doc))]
+    for pk, keys in stale:
+        collection.update_one({"_id": pk}, {"$set": {field: keys}})
+    return len(stale)

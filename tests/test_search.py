@@ -3,6 +3,7 @@ import datetime as dt
 import re
 
 from documents import Pledge, User
+from documents.pledge import PledgeSearch
 from documents.pledging import save_pledge, template_for
 from seed.pledges import _raw
 from tests.factories import make_member, org
@@ -15,10 +16,10 @@ def rows(html, what):
     return re.findall(rf"/admin/{what}/details/\?id=(\w+)", html)
 
 
-def searched(sent, browser, what, term):  # noqa: F811 - `sent` is the fixture
-    """(ids of the rows listed, the filters of the finds sent to the list's collection) for one search."""
+def searched(sent, browser, what, term, collection=None):  # noqa: F811 - `sent` is the fixture
+    """(ids of the rows listed, the filters of the finds sent to the collection searched) for one search."""
     commands, html = sent.during(lambda: get_ok(browser, f"/admin/{what}/?search={term}"))
-    finds = [body["filter"] for name, body in commands if name == "find" and body["find"] == what]
+    finds = [body["filter"] for name, body in commands if name == "find" and body["find"] == (collection or what)]
     return set(rows(html, what)), finds
 
 
@@ -36,7 +37,7 @@ def test_member_search_by_name_part_and_id_tail_within_scope(sent, login_as, see
     assert searched(sent, admin, "member", "司马相如")[0] == {str(mine.pk), str(theirs.pk)}
     assert searched(sent, clerk, "member", theirs.id_number[-6:])[0] == set(), "another branch's member stays hidden"
     assert searched(sent, clerk, "member", "相司")[0] == set()
-    assert "搜索：姓名、身份证号后4位" in get_ok(clerk, "/admin/member/")
+    assert "搜索：姓名、身份证号或手机号后4位" in get_ok(clerk, "/admin/member/")
 
 
 def _pledge(member, organisation, content):
@@ -55,10 +56,14 @@ def test_pledge_search_by_content_member_and_organisation_within_scope(sent, log
         theirs = str(_pledge(other, qy, "夏季为环卫工人送清凉绿豆汤").pk)
     clerk, admin = login_as("sq_clerk"), login_as("admin")
     for term in ("送清凉", "环卫工人送清凉绿豆汤", "欧阳晓明", "晓明", "晓"):
-        found, finds = searched(sent, clerk, "pledge", term)
+        found, finds = searched(sent, clerk, "pledge", term, "pledge_search")
         assert mine in found and theirs not in found, term
-        assert finds and all("text_keys" in f and "org_path" in f for f in finds), (term, finds)
+        assert finds and all("keys" in f and "org_path" in f and "year" in f for f in finds), (term, finds)
         assert not {op for f in finds for op in operators(f)} - {"$or", "$regex", "$options"}, finds
+        reads = searched(sent, clerk, "pledge", term)[1]
+        assert reads and all("_id" in f and not operators(f) for f in reads), (term, reads)  # the page's rows by id
+    with seeded.app_context():
+        assert not any("text_keys" in doc for doc in Pledge._get_collection().find()), "pledges stay small"
     assert {mine, theirs} <= searched(sent, admin, "pledge", "送清凉")[0]
     assert mine in searched(sent, clerk, "pledge", "幸福里社区")[0], "by the organisation's name"
     assert mine not in searched(sent, clerk, "pledge", "清凉送")[0]
@@ -70,10 +75,16 @@ def test_pledge_search_by_content_member_and_organisation_within_scope(sent, log
     assert mine in searched(sent, clerk, "pledge", "晓红")[0]
     assert mine not in searched(sent, clerk, "pledge", "晓明")[0]
 
-    with seeded.app_context():  # pledges stored before the keys existed get them from the one backfill command
-        Pledge._get_collection().update_many({}, {"$unset": {"text_keys": 1}})
+    with seeded.app_context():  # pledges stored before the search entries get them from the one backfill command
+        PledgeSearch._get_collection().delete_many({})
+        Pledge._get_collection().update_many({}, {"$set": {"text_keys": ["送清"]}})  # where older versions kept keys
     assert mine not in searched(sent, clerk, "pledge", "送清凉")[0]
     result = seeded.test_cli_runner().invoke(args=["backfill-paths"])
     assert result.exit_code == 0 and re.search(r"承诺查找索引 [1-9]\d* 条", result.output), result.output
     assert mine in searched(sent, clerk, "pledge", "送清凉")[0]
     assert "承诺查找索引 0 条" in seeded.test_cli_runner().invoke(args=["backfill-paths"]).output
+    with seeded.app_context():
+        assert not any("text_keys" in doc for doc in Pledge._get_collection().find())
+        Pledge.objects(pk=mine).first().delete_checked()  # a deleted draft leaves no search entry behind
+        assert PledgeSearch.objects(pk=mine).first() is None
+    assert mine not in searched(sent, admin, "pledge", "送清凉")[0]

@@ -12,7 +12,8 @@ from mongoengine.connection import get_db
 from adminapp import create_app
 from adminapp import config as app_config
 from adminapp.embedded_db import EmbeddedDatabase
-from documents import Member, Pledge, search
+from documents import Member, search
+from documents.pledge import PledgeSearch
 from documents.store import indexes
 
 
@@ -86,15 +87,15 @@ def test_ferretdb_equalities_use_the_gin_index(store_app):
 
 def test_a_search_key_equality_uses_the_gin_index_of_the_array(store_app):
     database, postgres_url = store_app
-    pledges = Pledge._get_collection()
-    pledges.insert_many([{"search_text": f"第{i}号承诺", "text_keys": search.text_keys((f"党员{i}",), (f"第{i}号承诺",))}
+    entries = PledgeSearch._get_collection()
+    entries.insert_many([{"search_text": f"第{i}号承诺", "keys": search.text_keys((f"党员{i}",), (f"第{i}号承诺",))}
                          for i in range(4000)])
-    plan = indexes.explain_equality(database, postgres_url, "pledge", "text_keys", "承诺")
-    assert "Index Scan" in plan and "text_keys_gin" in plan, plan
-    before = indexes.index_scans(database, postgres_url, "pledge", "text_keys")
-    found = pledges.find({"text_keys": "7号", "$or": [{"search_text": {"$regex": "17号", "$options": "i"}}]})
+    plan = indexes.explain_equality(database, postgres_url, "pledge_search", "keys", "承诺")
+    assert "Index Scan" in plan and "keys_gin" in plan, plan
+    before = indexes.index_scans(database, postgres_url, "pledge_search", "keys")
+    found = entries.find({"keys": "7号", "$or": [{"search_text": {"$regex": "17号", "$options": "i"}}]})
     assert len(list(found)) == 40  # 第17号, 第117号 … 第3917号
     deadline = time.monotonic() + 20
-    while indexes.index_scans(database, postgres_url, "pledge", "text_keys") <= before:
+    while indexes.index_scans(database, postgres_url, "pledge_search", "keys") <= before:
         assert time.monotonic() < deadline, "FerretDB's search did not use the GIN index of the keys"
         time.sleep(0.5)

@@ -59,7 +59,7 @@ class MemberView(ScopedModelView):
     list_template = "admin/member_list.html"
 
     def search_placeholder(self):
-        return _("搜索：姓名、身份证号后4位")
+        return _("搜索：姓名、身份证号或手机号后4位")
 
     def _search(self, query, search_term):
         """By the members' search keys (one indexed equality), not a regex over the whole scope."""
