@@ -38,7 +38,7 @@ def test_the_public_address_is_an_audited_setting_that_printed_codes_follow(seed
     assert _decode_qr(sheet, tmp_path) == [f"{SITE}/board/SQ01?year={YEAR}"]
     slips = admin.post(f"/admin/evaluation/ballots/?id={round_.pk}", {"count": "1", "days": "7"},
                        token_from=f"/admin/evaluation/details/?id={round_.pk}").get_data(as_text=True)
-    assert re.search(rf"{re.escape(SITE)}/ballot/\w+", slips) and WARNING not in slips
+    assert re.search(rf"{re.escape(SITE)}/ballot/[\w-]+", slips) and WARNING not in slips
     # The command line prints the same address, and only administrators see the setting.
     out = tmp_path / "cli.pdf"
     result = seeded.test_cli_runner().invoke(args=["export", "board", "SQ01", "--year", str(YEAR), "-o", str(out)])
