@@ -131,6 +131,7 @@ def main():
     except KeyboardInterrupt:
         return 0
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
         if server is not None and server.poll() is None:
             server.terminate()
             server.wait()
