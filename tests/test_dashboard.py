@@ -132,11 +132,12 @@ def test_each_role_sees_its_own_figures_linked_to_their_lists_and_printed(seeded
     coverage = sq_clerk.get(html.unescape(shown["coverage"]["links"][0])).get_data(as_text=True)
     assert "幸福里社区党支部尚未承诺的党员" in coverage
 
-    # The same figures on the printed 统计页, added up from the summaries without reading a single pledge.
+    # The same figures on the printed 统计页, from the branch's rollup without reading a single pledge or summary.
     with recorded() as commands:
         response = sq_clerk.get(f"/admin/statistics/pdf/?year={YEAR}")
     read = {collection for _command, collection, _filter in commands}
-    assert "org_year_summary" in read and not read & {"pledge", "progress", "rectification", "evaluation_score"}, read
+    assert "org_year_rollup" in read and not read & {"pledge", "progress", "rectification", "evaluation_score",
+                                                     "org_year_summary"}, read
     assert "$in" not in str(commands)
     assert response.mimetype == "application/pdf"
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
