@@ -135,6 +135,9 @@ class OrgYearRollup(Document):
 
     meta = {"collection": "org_year_rollup", "indexes": ["organisation", "parent", "top"]}
 
+    count = OrgYearSummary.count
+    items_due_before = OrgYearSummary.items_due_before
+
 
 def key(org_id, year):
     return f"{org_id}:{int(year)}"
@@ -277,11 +280,12 @@ def refresh(org_id, roll=True):
         for kind in (OrgYearSummary, OrgYearLines, OrgYearRollup):
             kind.objects(pk=gone).delete()
         OrgYearCount.objects(pk=gone).delete()
+    vanished = {int(pk.rsplit(":", 1)[1]) for pk in stored} - set(fresh)
     if roll and fresh:
         roll_up(next(iter(fresh.values()))[0].org_path,
-                {s.year: (s.to_mongo().to_dict(), lines.to_mongo().to_dict()) for s, lines in fresh.values()})
+                {s.year: (s.to_mongo().to_dict(), lines.to_mongo().to_dict()) for s, lines in fresh.values()}, vanished)
     elif roll and stored:  # the organisation is gone: its ancestors lose what it added
-        roll_up(list(next(iter(stored.values())) or ())[:-1])
+        roll_up(list(next(iter(stored.values())) or ())[:-1], vanished=vanished)
     return [s for s, _lines in fresh.values()]
 
 
@@ -295,6 +299,11 @@ def touched(record, before=None):
     elif kind == "Organisation":
         for org_id in [record.pk] + list(Organisation.objects(ancestors=record.pk).order_by().scalar("pk")):
             refresh(org_id)
+        left = before.get("parent")
+        if left and str(left) != str(ref_id(record, "parent")):  # moved: the old ancestors no longer add it up
+            old_parent = Organisation.objects(pk=ObjectId(str(left))).order_by().only("org_path").first()
+            if old_parent:
+                roll_up(list(old_parent.org_path))
 
 
 def rebuild():
@@ -309,10 +318,10 @@ def rebuild():
     return len(kept)
 
 
-def roll_up(path, own=None):
+def roll_up(path, own=None, vanished=()):
     """Recompute the rollups of the last organisation of path and of each ancestor in turn, each from its own summaries
     and its children's rollups: a few small reads and writes a level. own: {year: (summary, lines)} of the last one,
-    as just counted."""
+    as just counted; vanished: years whose summary it just lost, the only ones a rollup above may lose too."""
     for depth in range(len(path) - 1, -1, -1):
         org_id = path[depth]
         if depth < len(path) - 1 or own is None:
@@ -327,7 +336,9 @@ def roll_up(path, own=None):
                 lines_ = OrgYearLines.objects(pk=summary_["_id"]).order_by().as_pymongo().first()
             OrgYearRollup(**_rolled(org_id, path[depth - 1] if depth else None, year, summary_, lines_,
                                     children[year])).save()
-        OrgYearRollup.objects(organisation=org_id, year__nin=sorted(years)).delete()
+        vanished = set(vanished) - years
+        for year in vanished:
+            OrgYearRollup.objects(pk=key(org_id, year)).delete()
 
 
 def roll_all():

@@ -157,10 +157,21 @@ def test_a_pledge_deep_in_the_tree_changes_the_admin_and_street_home_read_from_r
             assert int(review) == int(dict(before[who][1])["等待我审核的承诺"]) + 1
         assert "org_year_rollup" in {c[1] for c in commands} and "org_year_summary" not in {c[1] for c in commands}, who
     with seeded.app_context():
-        rolled = {r.pk: r for r in summary.OrgYearRollup.objects(year=YEAR)}
-        for o in (branch, grid, community, org("JD01")):
-            subtree = OrgYearSummary.objects(org_path=o.pk, year=YEAR)
-            assert rolled[key(o.pk, YEAR)].members_total == sum(s.members_total for s in subtree), o.code
+        def added_up():
+            """{rollup: (members, submitted)} next to the same added up from the subtree's summaries."""
+            rolled = {r.pk: r for r in summary.OrgYearRollup.objects(year=YEAR)}
+            return [((rolled[key(o.pk, YEAR)].members_total, rolled[key(o.pk, YEAR)].count(None, ("submitted",))),
+                     (sum(s.members_total for s in subtree), sum(s.count(None, ("submitted",)) for s in subtree)))
+                    for o in (branch, grid, community, org("JD01"))
+                    for subtree in [list(OrgYearSummary.objects(org_path=o.pk, year=YEAR))]]
+
+        assert all(rolled == counted for rolled, counted in added_up())
+        grid.reload()
+        grid.parent = org("JD01")  # moved up with the branch below it: the community no longer adds them up
+        grid.save_checked(grid.version)
+        summary.touched(grid, {"parent": str(community.pk)})
+        assert all(rolled == counted for rolled, counted in added_up())
+        assert summary.OrgYearRollup.objects(pk=key(community.pk, YEAR)).first().members_total == 0
 
 
 def home_read(u, every_year=False):
