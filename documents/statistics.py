@@ -111,12 +111,7 @@ def series(f):
 
 def _grades(summaries):
     """[(label, members)] of the year's evaluations added up, best grade first and 未评 last."""
-    found = {}
-    for s in summaries:
-        for band in s.grades or ():
-            low, n = found.get(band["label"], (band["min"], 0))
-            found[band["label"]] = (max(low, band["min"]), n + band["count"])
-    return [(label, n) for label, (_low, n) in sorted(found.items(), key=lambda kv: -kv[1][0])]
+    return [(label, n) for label, (_low, n) in sorted(summary.merged_grades(summaries).items(), key=lambda kv: -kv[1][0])]
 
 
 def items(user, year, kind, today=None):

@@ -397,11 +397,6 @@ def _rolled(org_id, parent, year, own, own_lines, children):
     rows = [{"organisation": org_id, "code": own.get("code") or "", "name": own.get("name"),
              "expected": own.get("members_expected", 0), "pledged": own.get("members_pledged", 0)}] \
         if own and own.get("members_expected") else []
-    grades = {}
-    for part in parts:
-        for band in part.get("grades") or ():
-            low, n = grades.get(band["label"], (band["min"], 0))
-            grades[band["label"]] = (max(low, band["min"]), n + band["count"])
     return {
         "id": key(org_id, year), "organisation": org_id, "parent": parent, "top": parent is None, "year": year,
         "orgs": (1 if own else 0) + sum(c["orgs"] for c in children),
@@ -412,7 +407,7 @@ def _rolled(org_id, parent, year, own, own_lines, children):
         "open_items": dict(_added(p.get("open_items") or {} for p in parts)),
         "rounds": dict(_added(p.get("rounds") or {} for p in parts)),
         "rectifications": dict(_added(p.get("rectifications") or {} for p in parts)),
-        "grades": [{"label": label, "min": low, "count": n} for label, (low, n) in grades.items()],
+        "grades": [{"label": label, "min": low, "count": n} for label, (low, n) in merged_grades(parts).items()],
         "no_round": {q: {"n": (1 if own and not (own.get("rounds") or {}).get(q) else 0)
                      + sum(c["no_round"][q]["n"] for c in children),
                      "first": capped(([{"code": own.get("code") or "", "name": own.get("name")}]
@@ -431,6 +426,16 @@ def _rolled(org_id, parent, year, own, own_lines, children):
                    "first": capped(own_entries(submitted, "member") + [f for c in children for f in c["own_review"]["first"]],
                                    lambda f: f["code"], FIRSTS_KEPT)},
     }
+
+
+def merged_grades(parts):
+    """{label: (lowest score, members)} of the grade bands of summaries or rollups added up."""
+    found = {}
+    for part in parts:
+        for band in part.get("grades") or ():
+            low, n = found.get(band["label"], (band["min"], 0))
+            found[band["label"]] = (max(low, band["min"]), n + band["count"])
+    return found
 
 
 def _added(counters):
