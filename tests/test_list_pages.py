@@ -126,7 +126,7 @@ CONFIRM = "return faHelpers.safeConfirm('你确定要删除这条记录吗？');
 
 def _cells(html):
     """{record id: {column: text}} of a list page's rows."""
-    return {m.group(1): {c: html_module.unescape(v) for c, v in CELL_RE.findall(m.group(0))} for m in ROW_RE.finditer(html)}
+    return {m.group(1): {c: html_module.unescape(v).strip() for c, v in CELL_RE.findall(m.group(0))} for m in ROW_RE.finditer(html)}
 
 
 def test_list_rows_show_the_stored_columns_with_their_links_and_delete_one_pledge_after_a_confirmation(
