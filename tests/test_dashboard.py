@@ -161,9 +161,15 @@ def test_the_admin_home_sends_the_same_commands_and_reads_the_same_bytes_for_60_
             for _ in range(count):
                 branch = make_org(parent=street)
                 Pledge._get_collection().insert_many([{**p, "_id": ObjectId(), "organisation": branch.pk, "year": p["year"] - back,
-                                                       "org_path": branch.org_path} for p in pledges for back in (0, 1)])
+                                                       "org_path": branch.org_path, "items": earlier(p, back)}
+                                                      for p in pledges for back in (0, 1)])
                 summary.refresh(branch.pk)
             return sum(p["state"] == State.SUBMITTED.value for p in pledges)
+
+    def earlier(pledge, years):
+        """The pledge's items with their deadlines as many years earlier: last year's copies are overdue on any day."""
+        return [{**i, "deadline": i["deadline"] - dt.timedelta(days=366 * years)} if i.get("deadline") else i
+                for i in pledge.get("items", [])]
 
     def home():
         admin.get("/admin/")

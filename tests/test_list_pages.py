@@ -1,6 +1,5 @@
 """Big lists read little: a deep page of an organisation's pledges is one more equality on its stored page number,
 never a skip, and the member list reads one roster count per organisation, not one per organisation-year."""
-import datetime as dt
 import html as html_module
 import re
 import threading
@@ -12,11 +11,11 @@ from adminapp.views.pledge import PledgeView
 from documents import AuditEntry, Member, Organisation, Pledge, idcard, summary
 from documents import pledge as pledge_module
 from documents.store.claims import Ticket, take_numbers
+from tests.clock import YEAR
 from tests.factories import make_org, org
 from tests.test_query_shapes import _add_members_with_pledges, get_ok, sent  # noqa: F401 - sent is a fixture
 
 ROWS = 5
-YEAR = dt.date.today().year
 
 
 @pytest.fixture

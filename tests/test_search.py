@@ -1,15 +1,14 @@
 """The search boxes of the member and pledge lists: what a clerk finds, within their scope, by one indexed key."""
-import datetime as dt
 import re
 
 from documents import Pledge, User
 from documents.pledge import PledgeSearch
 from documents.pledging import save_pledge, template_for
 from seed.pledges import _raw
+from tests.clock import YEAR
 from tests.factories import make_member, org
 from tests.test_query_shapes import get_ok, operators, sent  # noqa: F401 - `sent` is a fixture
 
-YEAR = dt.date.today().year
 
 
 def rows(html, what):
