@@ -19,6 +19,7 @@ from documents.base import now
 from documents.importbatch import ImportBatch, pack, unpack
 from documents.member import GENDERS, IN_SERVICE, Member, search_keys
 from documents.organisation import Organisation, ref_id
+from documents.store import claims
 from documents.user import User
 from documents.vocabulary import Vocabulary
 
@@ -35,6 +36,8 @@ REQUIRED = ("name", "id_number", "org_code")
 TEXT_COLUMNS = ("身份证号", "联系电话")
 # Rows inserted per round trip: large enough to be fast, small enough for a moving progress bar.
 CHUNK = 1000
+# Members named on a job page and in its audit entry when a clerk's save kept the import from rewriting them.
+NAMES_SHOWN = 20
 _SPLIT = re.compile(r"[、,，;；\s]+")
 
 
@@ -280,9 +283,9 @@ def check(user, filename, data, limits, report=None):
             report(done=number - 1, message=f"正在检查第 {number - 1} 行")
     report(message="正在核对已登记的党员")
     # One pass over the roster's id numbers: FerretDB scans the collection for any filter anyway,
-    # and matching 10,000 documents against a 10,000-value $in costs more than reading them.
-    existing = {doc["id_number"]: doc for doc in Member._get_collection().find({}, dict.fromkeys(_COMPARED, 1))
-                if doc.get("id_number") in seen}
+    # and matching 10,000 documents against a 10,000-value $in costs more than reading them. Whole
+    # documents are kept with the rows they change, so the import job writes them without reading them again.
+    existing = {doc["id_number"]: doc for doc in Member._get_collection().find({}) if doc.get("id_number") in seen}
     owners = _owners()
     creates, updates, unchanged = [], [], 0
     for number, values in rows:
@@ -294,8 +297,7 @@ def check(user, filename, data, limits, report=None):
             rejects.append({"row": number, "column": "身份证号",
                             "reason": "该身份证号已登记在您管辖范围以外的组织，请联系上级组织办理转接"})
         elif changes := _changes(found, stored, owners.get(stored["organisation"], {})):
-            updates.append({"row": number, "_id": found["_id"], "was_org": found.get("organisation"),
-                            "changed": changed_labels(changes), **stored})
+            updates.append({"row": number, "_id": found["_id"], "old": found, "changed": changed_labels(changes), **stored})
         else:
             unchanged += 1
     rejects.sort(key=lambda r: r["row"])
@@ -372,11 +374,12 @@ def commit(batch_id, actor, report=None):
 
     FerretDB has no transactions, pushes down only equalities and scans the collection for each
     update by `_id`, so the rows are written in a few bulk operations: new members by an unordered
-    insert (on a rerun, rows already there are refused by their `_id`); known members by reading
-    each organisation's roster with one equality, keeping only the rows that change something,
-    parking their new versions and audit entries as a plan in a staging collection of this batch,
-    then deleting their old versions and inserting the new ones. If the process stops midway,
-    running the job again re-applies the parked plan, so nothing is lost, duplicated or audited twice.
+    insert (on a rerun, rows already there are refused by their `_id`); known members from the
+    versions the check read (not read again), parked with their audit entries as a plan in a staging
+    collection of this batch, then claimed in bulk at the versions the check saw (a member a clerk
+    saved since then is refused by its claim and left as the clerk saved it), their old versions
+    deleted and the new ones inserted. If the process stops midway, running the job again re-applies
+    the parked plan, so nothing is lost, duplicated or audited twice.
     """
     report = report or (lambda **_kw: None)
     stored = ImportBatch._get_collection().find_one({"_id": batch_id})
@@ -392,13 +395,13 @@ def commit(batch_id, actor, report=None):
         report(done=done, total=total, message="正在新增党员")
     plan, lost = {"items": [], "counted": [], "renamed": []}, set()
     if batch["updates"]:
-        report(message="正在核对要更新的党员")
-        plan = _stage(batch, members, actor, stamp, owners)
+        plan = _stage(batch, actor, stamp, owners)
         total = len(batch["creates"]) + len(plan["items"])
         report(done=done, total=total, message="正在写入更新")
-        lost = _replace(members, plan, lambda written: report(done=done + written, total=total, message="正在写入更新"))
+        lost = _replace(members, plan, f"import:{batch_id}",
+                        lambda written: report(done=done + written, total=total, message="正在写入更新"))
         _append_entries([i["entry"] for i in plan["items"] if i["entry"] and i["doc"]["_id"] not in lost])
-        for member in filter(None, (Member.objects(pk=pk).order_by().first() for pk in plan["renamed"])):
+        for member in filter(None, (Member.objects(pk=pk).order_by().first() for pk in plan["renamed"] if pk not in lost)):
             copies.refresh(member)
         _staging(batch_id).drop()
     report(done=total, total=total, message="正在记录")
@@ -406,14 +409,19 @@ def commit(batch_id, actor, report=None):
         summary.refresh(org_id)
     created, updated = len(batch["creates"]) - taken, len(plan["items"]) - len(lost)
     unchanged = batch.get("unchanged", 0) + len(batch["updates"]) - len(plan["items"])
-    rejected = len({r["row"] for r in batch["rejects"]}) + taken + len(lost)
-    if created or updated:
+    rejected = len({r["row"] for r in batch["rejects"]}) + taken
+    overtaken = [f"{i['doc']['name']}（{idcard.mask(i['doc']['id_number'])}）" for i in plan["items"] if i["doc"]["_id"] in lost]
+    if created or updated or overtaken:
         record = ImportBatch(id=batch_id, created_by=batch["created_by"], filename=batch["filename"])
-        _append_entries([{**audit.entry(actor, "导入花名册", record, after={
-            "文件": batch["filename"], "新增": created, "更新": updated, "无变化": unchanged, "拒绝": rejected},
-            organisation_id=batch.get("organisation"), summary=f"导入花名册 {batch['filename']}"), "_id": batch_id}])
-    return {"created": created, "updated": updated, "unchanged": unchanged, "rejected": rejected,
-            "batch": str(batch_id)}
+        after = {"文件": batch["filename"], "新增": created, "更新": updated, "无变化": unchanged, "拒绝": rejected}
+        if overtaken:
+            after["已被他人修改、未覆盖"] = "、".join(overtaken[:NAMES_SHOWN]) + ("等" if len(overtaken) > NAMES_SHOWN else "")
+        _append_entries([{**audit.entry(actor, "导入花名册", record, after=after, organisation_id=batch.get("organisation"),
+                                        summary=f"导入花名册 {batch['filename']}"), "_id": batch_id}])
+    result = {"created": created, "updated": updated, "unchanged": unchanged, "rejected": rejected, "batch": str(batch_id)}
+    if overtaken:
+        result.update(overtaken=len(overtaken), overtaken_names=overtaken[:NAMES_SHOWN])
+    return result
 
 
 def _stamp():
@@ -465,13 +473,12 @@ def changed_labels(changes):
     return "、".join(dict.fromkeys(_LABELS[k] for k in changes if k in _LABELS))
 
 
-def _stage(batch, members, actor, stamp, owners):
-    """Read the members the rows name, keep those the rows change, park their new versions and entries; return the plan.
+def _stage(batch, actor, stamp, owners):
+    """Build, from the members as the check read them, the new versions and audit entries of the changed ones; park them.
 
-    Each organisation's roster is read by one equality (members moved since the preview by `_id`). The plan
-    holds, per changed member, its new version, the organisation it was read in and its audit entry (with
-    its `_id` fixed here, so a rerun appends it once), the organisations whose summaries count what changed,
-    the renamed members and the time of the read: what a clerk saves after it is newer and is kept.
+    The plan holds, per changed member, its new version, the organisation and version it was read
+    at and its audit entry (with its `_id` fixed here, so a rerun appends it once), the organisations
+    whose summaries count what changed and the renamed members. A rerun finds the parked plan.
     """
     staging = _staging(batch["_id"])
     marker = staging.find_one({"_id": "plan"})
@@ -479,30 +486,20 @@ def _stage(batch, members, actor, stamp, owners):
         parts = sorted(staging.find({"_id": {"$ne": "plan"}}), key=lambda p: p["_id"])
         return {**marker, "items": [i for p in parts for i in bson.decode(zlib.decompress(p["items"]))["items"]]}
     staging.drop()  # parts of an attempt that stopped before its plan was complete
-    rows = {r["_id"]: r for r in batch["updates"]}
-    read_at = _stamp()
-    stored = {}
-    for org_id in sorted({r["was_org"] for r in rows.values()} - {None}):
-        stored.update({d["_id"]: d for d in members.find({"organisation": org_id}) if d["_id"] in rows})
-    moved = [i for i in rows if i not in stored]
-    if moved:
-        stored.update({d["_id"]: d for d in members.find(_any("_id", moved))})
     items, counted, renamed, shown = [], set(), [], []
-    for pk, row in rows.items():
-        if pk not in stored:
-            continue  # deleted since the preview
-        old, owner = stored[pk], owners.get(row["organisation"], {})
+    for row in batch["updates"]:
+        old, owner = row["old"], owners.get(row["organisation"], {})
         changes = _changes(old, row, owner)
         if not changes:
             continue
-        doc = {**old, **_values(row), **owner, "version": old.get("version", 0) + 1, "updated_at": stamp}
+        doc = {**old, **_values(row), **owner, "version": (old.get("version") or 0) + 1, "updated_at": stamp}
         if set(changes) & {"organisation", *summary.MEMBER_FIELDS}:
             counted |= {old.get("organisation"), row["organisation"]}
         if "name" in changes:
-            renamed.append(pk)
-        items.append({"doc": doc, "read_in": old.get("organisation"), "entry": None})
+            renamed.append(old["_id"])
+        items.append({"doc": doc, "read_in": old.get("organisation"), "read_version": old.get("version"), "entry": None})
         if visible := {k: v for k, v in changes.items() if k not in _COPIES}:
-            shown.append((items[-1], {"record_id": pk, "summary": f"{row['name']}（{idcard.mask(row['id_number'])}）",
+            shown.append((items[-1], {"record_id": old["_id"], "summary": f"{row['name']}（{idcard.mask(row['id_number'])}）",
                                       "organisation_id": row["organisation"], "owner": owner,
                                       "before": {k: b for k, (b, _a) in visible.items()},
                                       "after": {k: a for k, (_b, a) in visible.items()}}))
@@ -511,28 +508,35 @@ def _stage(batch, members, actor, stamp, owners):
         item["entry"] = {**entry, "_id": ObjectId()}
     for number, start in enumerate(range(0, len(items), CHUNK)):
         staging.insert_one({"_id": number, "items": zlib.compress(bson.encode({"items": items[start:start + CHUNK]}), 1)})
-    plan = {"_id": "plan", "read_at": read_at, "counted": sorted(counted - {None}), "renamed": renamed}
+    plan = {"_id": "plan", "counted": sorted(counted - {None}), "renamed": renamed}
     staging.insert_one(plan)
     return {**plan, "items": items}
 
 
-def _replace(members, plan, progress):
-    """Delete the old versions of the changed members as they were read and insert the new ones; safe to repeat.
+def _replace(members, plan, holder, progress):
+    """Claim the changed members at the versions read, delete those versions and insert the new ones; safe to repeat.
 
-    Return the `_id`s whose new version did not land: a clerk saved the member after the plan's read.
+    Return the `_id`s left as they are because somebody changed them since the check: their claim
+    was taken (a clerk saved or deleted them), or their new version did not land.
     """
-    by_org = {}
+    lost, refused, written, by_org = set(), [], 0, {}
     for item in plan["items"]:
-        by_org.setdefault(item["read_in"], []).append(item["doc"]["_id"])
-    for org_id, ids in by_org.items():
-        members.delete_many({"organisation": org_id, **_any("_id", ids), "updated_at": {"$lte": plan["read_at"]}})
+        by_org.setdefault(item["read_in"], []).append(item)
+    for org_id, items in by_org.items():
+        lost.update(claims.claim_many("member", {i["doc"]["_id"]: i["read_version"] or 0 for i in items}, holder))
+        items = [i for i in items if i["doc"]["_id"] not in lost]
+        by_version = {}
+        for item in items:
+            by_version.setdefault(item["read_version"], []).append(item["doc"]["_id"])
+        for version, ids in by_version.items():
+            members.delete_many({"organisation": org_id, "version": version, **_any("_id", ids)})
+        for start in range(0, len(items), CHUNK):
+            refused += _insert_new(members, [i["doc"] for i in items[start:start + CHUNK]])
+            written += len(items[start:start + CHUNK])
+            progress(written)
     planned = {i["doc"]["_id"]: (i["doc"]["version"], i["doc"]["updated_at"]) for i in plan["items"]}
-    refused = []
-    for start in range(0, len(plan["items"]), CHUNK):
-        refused += _insert_new(members, [i["doc"] for i in plan["items"][start:start + CHUNK]])
-        progress(min(start + CHUNK, len(plan["items"])))
     present = _present(members, refused)
-    return {i for i in refused if present.get(i) != planned[i]}
+    return lost | {i for i in refused if present.get(i) != planned[i]}
 
 
 def _append_entries(entries):
