@@ -14,15 +14,17 @@ from mongoengine import BinaryField, DateTimeField, Document, ObjectIdField, Str
 from documents.base import now
 
 
-def pack(creates, updates, rejects, unchanged=0):
+def pack(creates, updates, rejects, unchanged=0, **read):
     return zlib.compress(bson.encode({"creates": creates, "updates": updates, "rejects": rejects,
-                                      "unchanged": unchanged}), 1)
+                                      "unchanged": unchanged, **read}), 1)
 
 
 def unpack(blob):
-    """{"creates": [...], "updates": [...], "rejects": [...], "unchanged": n} from a stored batch's rows.
+    """{"creates": [...], "updates": [...], "rejects": [...], "unchanged": n, ...} from a stored batch's rows.
 
-    Updates are the rows that change a known member; `unchanged` counts those that would change nothing.
+    Updates are the rows that change a known member, each with the member as the check read it; `unchanged`
+    counts those that would change nothing; `read_at` and `roster` ([organisation, version, members]) say
+    when the check read the members and how many it found of each organisation and version.
     """
     return bson.decode(zlib.decompress(blob)) if blob else {"creates": [], "updates": [], "rejects": [], "unchanged": 0}
 
