@@ -23,8 +23,8 @@ def unpack(blob):
     """{"creates": [...], "updates": [...], "rejects": [...], "unchanged": n, ...} from a stored batch's rows.
 
     Updates are the rows that change a known member, each with the member as the check read it; `unchanged`
-    counts those that would change nothing; `read_at` and `roster` ([organisation, version, members]) say
-    when the check read the members and how many it found of each organisation and version.
+    counts those that would change nothing; `read_at` and `roster` ([organisation, version, [member ids]]) say
+    when the check read the members and which it found at each organisation and version the updates change.
     """
     return bson.decode(zlib.decompress(blob)) if blob else {"creates": [], "updates": [], "rejects": [], "unchanged": 0}
 

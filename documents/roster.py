@@ -5,7 +5,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections import Counter
+from collections import defaultdict
 from typing import NamedTuple
 
 import bson
@@ -286,9 +286,9 @@ def check(user, filename, data, limits, report=None):
     # One pass over the roster's id numbers: FerretDB scans the collection for any filter anyway,
     # and matching 10,000 documents against a 10,000-value $in costs more than reading them. Whole
     # documents are kept with the rows they change, so the import job writes them without reading them again.
-    read_at, existing, roster = _stamp(), {}, Counter()
+    read_at, existing, roster = _stamp(), {}, defaultdict(list)
     for doc in Member._get_collection().find({}):
-        roster[doc.get("organisation"), doc.get("version")] += 1
+        roster[doc.get("organisation"), doc.get("version")].append(doc["_id"])
         if doc.get("id_number") in seen:
             existing[doc["id_number"]] = doc
     owners = _owners()
@@ -306,7 +306,8 @@ def check(user, filename, data, limits, report=None):
         else:
             unchanged += 1
     rejects.sort(key=lambda r: r["row"])
-    return pack(creates, updates, rejects, unchanged, read_at=read_at, roster=[[*k, n] for k, n in roster.items()])
+    touched = {(u["old"].get("organisation"), u["old"].get("version")) for u in updates}
+    return pack(creates, updates, rejects, unchanged, read_at=read_at, roster=[[*k, roster[k]] for k in touched])
 
 
 def _check_job(job, report):
@@ -524,7 +525,7 @@ def _replace(members, plan, batch, progress):
     was taken (a clerk saved or deleted them), or their new version did not land.
     """
     lost, refused, written, by_org = set(), [], 0, {}
-    read = {(org_id, version): n for org_id, version, n in batch.get("roster", ())}
+    read = {(org_id, version): ids for org_id, version, ids in batch.get("roster", ())}
     for item in plan["items"]:
         by_org.setdefault(item["read_in"], []).append(item)
     for org_id, items in by_org.items():
@@ -546,16 +547,18 @@ def _replace(members, plan, batch, progress):
 
 
 def _old_versions(org_id, version, ids, read, read_at):
-    """The filter matching the members `ids` of one organisation at one version as the check read them.
+    """The filter matching the members `ids` of one organisation at one version, as the check read them.
 
-    FerretDB pushes the equalities down but tests `_id` against a long `$in` list member by member
-    (quadratic: seconds for an organisation of thousands). When the check found exactly these members at
-    this version there, no list is needed: a member saved or created since then has another version or a
-    later `updated_at`, and those whose claim was refused are not among `ids`, so the count would differ.
+    FerretDB pushes the equalities down but tests `_id` against an `$in` list value by value (seconds for
+    thousands of members against thousands of ids). A re-import usually changes most of an organisation,
+    so the few members the check read there that stay (`read` minus `ids`) make the shorter list: a member
+    saved or created since the check has another version or a later `updated_at`, and is left alone too.
     """
-    if read == len(ids) and read_at is not None:
-        return {"organisation": org_id, "version": version, "updated_at": {"$lte": read_at}}
-    return {"organisation": org_id, "version": version, **_any("_id", ids)}
+    keep = set(read or ()) - set(ids)
+    if read is None or read_at is None or len(keep) >= len(ids):
+        return {"organisation": org_id, "version": version, **_any("_id", ids)}
+    return {"organisation": org_id, "version": version, "updated_at": {"$lte": read_at},
+            **({"_id": {"$nin": sorted(keep)}} if keep else {})}
 
 
 def _append_entries(entries):
