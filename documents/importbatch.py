@@ -14,19 +14,27 @@ from mongoengine import BinaryField, DateTimeField, Document, ObjectIdField, Str
 from documents.base import now
 
 
-def pack(creates, updates, rejects, unchanged=0, **read):
+def pack(creates, updates, rejects, unchanged=0):
     return zlib.compress(bson.encode({"creates": creates, "updates": updates, "rejects": rejects,
-                                      "unchanged": unchanged, **read}), 1)
+                                      "unchanged": unchanged}), 1)
 
 
 def unpack(blob):
-    """{"creates": [...], "updates": [...], "rejects": [...], "unchanged": n, ...} from a stored batch's rows.
+    """{"creates": [...], "updates": [...], "rejects": [...], "unchanged": n} from a stored batch's rows.
 
-    Updates are the rows that change a known member, each with the member as the check read it; `unchanged`
-    counts those that would change nothing; `read_at` and `roster` ([organisation, version, [member ids]]) say
-    when the check read the members and which it found at each organisation and version the updates change.
+    Updates are the rows that change a known member; `unchanged` counts those that would change nothing.
     """
     return bson.decode(zlib.decompress(blob)) if blob else {"creates": [], "updates": [], "rejects": [], "unchanged": 0}
+
+
+def pack_read(members, read_at, roster):
+    """What the check read, for the import job only: the member each update changes (in the updates' order),
+    when it read them and `roster`, [organisation, version, [member ids]] for each organisation and version they were at."""
+    return zlib.compress(bson.encode({"members": members, "read_at": read_at, "roster": roster}), 1)
+
+
+def unpack_read(blob):
+    return bson.decode(zlib.decompress(blob)) if blob else {"members": [], "read_at": None, "roster": []}
 
 
 class ImportBatch(Document):
@@ -37,6 +45,7 @@ class ImportBatch(Document):
     filename = StringField()
     rows = BinaryField()  # None until the check job has gone through the upload
     upload = BinaryField()  # the file as sent (compressed), until it is checked
+    read = BinaryField()  # the members the updates change as the check read them (pack_read), apart from the rows the preview shows
 
     # Batches stored before the job existed also carry `state`, `written` and their rows as lists.
     meta = {"collection": "import_batch", "indexes": ["created_by"], "strict": False}

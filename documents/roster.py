@@ -17,7 +17,7 @@ from pymongo.errors import BulkWriteError
 from documents import access, audit, copies, idcard, jobs, normalise, summary
 from documents.audit import AuditEntry
 from documents.base import now
-from documents.importbatch import ImportBatch, pack, unpack
+from documents.importbatch import ImportBatch, pack, pack_read, unpack, unpack_read
 from documents.member import GENDERS, IN_SERVICE, Member, search_keys
 from documents.organisation import Organisation, ref_id
 from documents.store import claims
@@ -261,12 +261,13 @@ def receive(user, filename, data, limits):
 
 def prepare(user, filename, data, limits):
     """Check an upload and keep the outcome as an ImportBatch awaiting confirmation (in this process)."""
+    checked = check(user, filename, data, limits)
     return ImportBatch(created_by=user.pk, organisation=ref_id(user, "organisation"), filename=filename,
-                       rows=check(user, filename, data, limits)).save()
+                       rows=checked.rows, read=checked.read).save()
 
 
 def check(user, filename, data, limits, report=None):
-    """Check every row of an upload; return the batch's packed rows: what to create, to update and to refuse."""
+    """Check every row of an upload: what to create, to update (with each member as read) and to refuse."""
     report = report or (lambda **_kw: None)
     checker = _Checker(user)
     rows, rejects, seen = [], [], {}
@@ -292,7 +293,7 @@ def check(user, filename, data, limits, report=None):
         if doc.get("id_number") in seen:
             existing[doc["id_number"]] = doc
     owners = _owners()
-    creates, updates, unchanged = [], [], 0
+    creates, updates, olds, unchanged = [], [], [], 0
     for number, values in rows:
         found = existing.get(values["id_number"])
         stored = _storable(values)
@@ -302,23 +303,33 @@ def check(user, filename, data, limits, report=None):
             rejects.append({"row": number, "column": "身份证号",
                             "reason": "该身份证号已登记在您管辖范围以外的组织，请联系上级组织办理转接"})
         elif changes := _changes(found, stored, owners.get(stored["organisation"], {})):
-            updates.append({"row": number, "_id": found["_id"], "old": found, "changed": changed_labels(changes), **stored})
+            updates.append({"row": number, "_id": found["_id"], "changed": changed_labels(changes), **stored})
+            olds.append(found)
         else:
             unchanged += 1
     rejects.sort(key=lambda r: r["row"])
-    touched = {(u["old"].get("organisation"), u["old"].get("version")) for u in updates}
-    return pack(creates, updates, rejects, unchanged, read_at=read_at, roster=[[*k, roster[k]] for k in touched])
+    touched = {(old.get("organisation"), old.get("version")) for old in olds}
+    counts = {"creates": len(creates), "updates": len(updates), "unchanged": unchanged,
+              "rejected": len({r["row"] for r in rejects})}
+    return Checked(pack(creates, updates, rejects, unchanged), pack_read(olds, read_at, [[*k, roster[k]] for k in touched]),
+                   counts)
+
+
+class Checked(NamedTuple):
+    """A checked upload: its rows (what the preview shows), the members the updates change as read, and the counts."""
+    rows: bytes
+    read: bytes
+    counts: dict
 
 
 def _check_job(job, report):
     """Check a received upload's rows and store the outcome on its batch (safe to redo: the same rows come out)."""
     batch = ImportBatch.objects(pk=ObjectId(job.params["batch"])).order_by().first()
     actor = User.objects(pk=ObjectId(job.params["actor"])).order_by().first()
-    rows = check(actor, batch.filename, zlib.decompress(batch.upload), Limits(*job.params["limits"]), report)
-    ImportBatch._get_collection().update_one({"_id": batch.pk}, {"$set": {"rows": rows}, "$unset": {"upload": 1}})
-    unpacked = unpack(rows)
-    return {"batch": str(batch.pk), "creates": len(unpacked["creates"]), "updates": len(unpacked["updates"]),
-            "unchanged": unpacked.get("unchanged", 0), "rejected": len({r["row"] for r in unpacked["rejects"]})}
+    checked = check(actor, batch.filename, zlib.decompress(batch.upload), Limits(*job.params["limits"]), report)
+    ImportBatch._get_collection().update_one({"_id": batch.pk}, {"$set": {"rows": checked.rows, "read": checked.read},
+                                                                 "$unset": {"upload": 1}})
+    return {"batch": str(batch.pk), **checked.counts}
 
 
 jobs.HANDLERS["check"] = _check_job
@@ -340,6 +351,8 @@ def confirm(batch, actor):
     """Start the job that writes a checked batch, or find the one a first click already started."""
     if not batch.checked:
         raise ValueError("该花名册还在检查中，请稍候")
+    if batch.updates and batch.read is None:
+        raise ValueError("该花名册是在系统更新前检查的，请重新上传后再导入")
     job = jobs.start(job_id(batch), "import", actor.pk, batch.organisation,
                      {"batch": str(batch.pk), "actor": str(actor.pk)}, total=len(batch.creates) + len(batch.updates))
     if job.result.get("cancelled"):
@@ -389,7 +402,7 @@ def commit(batch_id, actor, report=None):
     """
     report = report or (lambda **_kw: None)
     stored = ImportBatch._get_collection().find_one({"_id": batch_id})
-    batch = {**stored, **unpack(stored["rows"])}
+    batch = {**stored, **unpack(stored["rows"]), **unpack_read(stored.get("read"))}
     members, stamp, owners = Member._get_collection(), _stamp(), _owners()
     total, done, taken = len(batch["creates"]) + len(batch["updates"]), 0, 0
     for start in range(0, len(batch["creates"]), CHUNK):
@@ -492,8 +505,8 @@ def _stage(batch, actor, stamp, owners):
         return {**marker, "items": [i for p in parts for i in bson.decode(zlib.decompress(p["items"]))["items"]]}
     staging.drop()  # parts of an attempt that stopped before its plan was complete
     items, counted, renamed, shown = [], set(), [], []
-    for row in batch["updates"]:
-        old, owner = row["old"], owners.get(row["organisation"], {})
+    for row, old in zip(batch["updates"], batch["members"], strict=True):
+        owner = owners.get(row["organisation"], {})
         changes = _changes(old, row, owner)
         if not changes:
             continue
