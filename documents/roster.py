@@ -192,11 +192,12 @@ class _Checker:
             reject("name", "姓名不能超过40个字")
         number_text = idcard.normalise(row.get("id_number"))
         values["id_number"] = number_text
+        id_problem = idcard.problem(number_text)  # once, not three times: the checksum is a good part of a row's check
         for key in ("id_number", "phone"):
             if normalise.looks_scientific(row.get(key)):
                 reject(key, _stored_as_number(KEY_TO_HEADER[key], row[key]))
-        if number_text and not normalise.looks_scientific(number_text) and (reason := idcard.problem(number_text)):
-            reject("id_number", reason)
+        if number_text and not normalise.looks_scientific(number_text) and id_problem:
+            reject("id_number", id_problem)
         code = row.get("org_code", "").upper()
         if code and code not in self.orgs:
             reject("org_code", f"组织代码 {code} 不存在或不在您的管辖范围内")
@@ -204,7 +205,7 @@ class _Checker:
         gender = row.get("gender", "")
         if gender and gender not in GENDERS:
             reject("gender", "性别应填“男”或“女”")
-        values["gender"] = gender or (idcard.gender(number_text) if not idcard.problem(number_text) else None)
+        values["gender"] = gender or (idcard.gender(number_text) if not id_problem else None)
         values["month_only"] = []
         for key in ("birth_date", "joined_on"):
             try:
@@ -215,7 +216,7 @@ class _Checker:
             values[key] = read.day if read else None
             if read and read.month_only:
                 values["month_only"].append(key)
-        if values.get("birth_date") is None and not idcard.problem(number_text):
+        if values.get("birth_date") is None and not id_problem:
             values["birth_date"] = idcard.birth_date(number_text)
         cats = [c for c in _SPLIT.split(row.get("categories", "")) if c]
         unknown = [c for c in cats if c not in self.categories]
