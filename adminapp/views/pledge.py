@@ -116,6 +116,7 @@ class PledgeView(ScopedModelView):
         "first_item": lambda v, c, m, n: (m.first_item[:30] + "…") if len(m.first_item) > 30 else m.first_item,
     }
     column_sortable_list = ("year", "state")
+    list_reads = ("items", "slot")  # first_item; the order of a stored page
     column_filters = (
         OrgSubtreeFilter("organisation"),
         YearFilter("year", _l("年度")),
@@ -144,7 +145,7 @@ class PledgeView(ScopedModelView):
         size = self.page_size if page_size is None else page_size
         skip, rows = (page or 0) * size, []
         for pk in search_ids(search, within):
-            pledge = query.filter(pk=pk).first()
+            pledge = next(iter(self.list_rows(query.filter(pk=pk))), None)
             if pledge is not None and skip:
                 skip -= 1
             elif pledge is not None:
