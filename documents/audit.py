@@ -7,6 +7,7 @@ from mongoengine import DateTimeField, DictField, Document, ObjectIdField, Strin
 
 from documents.base import now
 from documents.organisation import OrgOwned, ref_id
+from documents.store import batch
 
 
 class AuditEntry(OrgOwned, Document):
@@ -172,10 +173,10 @@ PLEDGE_PARTS = {"progress": "ProgressEntry", "rectification": "Rectification", "
 def backfill():
     """Stamp entries written before the month, day, hour and pledge stamps with them (idempotent); their content stays as is."""
     from mongoengine.base import get_document
-    stamped, pledges = 0, {}
+    pledges, stamped = {}, []
     collection = AuditEntry._get_collection()
-    for row in collection.find({"$or": [{"month": None}, {"day": None}, {"hour": None}]},
-                               {"at": 1, "collection": 1, "record_id": 1}):
+    for row in list(collection.find({"$or": [{"month": None}, {"day": None}, {"hour": None}]},
+                                    {"at": 1, "collection": 1, "record_id": 1})):
         local = row["at"].replace(tzinfo=dt.timezone.utc).astimezone() if row.get("at") else None
         found = stamps(local) if local else {"month": "", "day": "", "hour": ""}
         kind, record = row.get("collection"), row.get("record_id")
@@ -186,6 +187,5 @@ def backfill():
                 part = get_document(PLEDGE_PARTS[kind]).objects(pk=record).no_dereference().first()
                 pledges[record] = _pledge_of(part) if part else None
             found["pledge_id"] = pledges[record]
-        collection.update_one({"_id": row["_id"]}, {"$set": found})  # one by one: FerretDB hangs on bulk updates
-        stamped += 1
-    return stamped
+        stamped.append((row["_id"], found))
+    return batch.update_each(collection, stamped)

@@ -9,6 +9,7 @@ from documents import search
 from documents.calendar import ensure_open
 from documents.organisation import OrgOwned, ref_id
 from documents.base import VersionedDocument
+from documents.store import batch
 from documents.store.claims import take_numbers
 
 PAGE_ROWS = 50  # pledges on one list page; a pledge's page within its organisation-year is stored with it (page_no)
@@ -151,7 +152,6 @@ class Pledge(OrgOwned, VersionedDocument):
     meta = {
         "collection": "pledge",
         "indexes": ["organisation", "member", "year", "template", "state", "org_path", "page_no"],
-        "strict": False,  # pledges stored by earlier versions keep their text_keys until backfill-paths drops them
     }
 
     def check_writable(self):
@@ -241,17 +241,8 @@ class Pledge(OrgOwned, VersionedDocument):
 
 
 def backfill_search():
-    """Give pledges without a search entry theirs, and drop the keys older versions kept on pledges; return how many.
-
-    One write a command (see search.backfill), after reading what is needed in full.
-    """
+    """Give pledges without a search entry theirs, inserted in batches; return how many."""
     pledges, entries = Pledge._get_collection(), PledgeSearch._get_collection()
     indexed = {row["_id"] for row in entries.find({}, {"_id": 1})}
     fields = dict.fromkeys(("organisation", "org_path", "year", *SEARCHED), 1)
-    missing = [doc for doc in pledges.find({}, fields) if doc["_id"] not in indexed]
-    stale = [doc["_id"] for doc in pledges.find({"text_keys": {"$exists": True}}, {"_id": 1})]
-    for doc in missing:
-        entries.replace_one({"_id": doc["_id"]}, search_entry(doc), upsert=True)
-    for pk in stale:
-        pledges.update_one({"_id": pk}, {"$unset": {"text_keys": 1}})
-    return len(missing)
+    return batch.insert_new(entries, [search_entry(doc) for doc in pledges.find({}, fields) if doc["_id"] not in indexed])

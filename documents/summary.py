@@ -19,6 +19,7 @@ from documents.base import now
 from documents.member import Member
 from documents.organisation import Organisation, ref_id
 from documents.pledge import Pledge, State
+from documents.store import batch
 
 OPTIONAL_CATEGORIES = {"入党积极分子", "非党骨干"}
 UNPUBLISHED_STATES = (State.DRAFT.value, State.SUBMITTED.value, State.RETURNED.value, State.APPROVED.value,
@@ -260,9 +261,10 @@ def touched(record, before=None):
 
 def rebuild():
     """Recount every organisation, and drop the summaries of organisations that are gone; return how many are kept."""
-    kept = []
-    for org_id in Organisation.objects.order_by().scalar("pk"):
+    kept, orgs = [], list(Organisation.objects.order_by().scalar("pk"))
+    for done, org_id in enumerate(orgs, 1):
         kept += [s.pk for s in refresh(org_id)]
+        batch.report(done, len(orgs), every=10)
     for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
         kind.objects(pk__nin=kept).delete()
     return len(kept)
