@@ -45,13 +45,14 @@ def backfill_paths_command():
     """Give records made before org_path, the copied names, the search keys, the audit stamps and pledges' list page
     numbers their values, one step after another with its progress (safe to interrupt and run again)."""
     done = []
-    for step, (label, backfill) in enumerate(BACKFILLS, 1):
-        click.echo(f"第 {step}/{len(BACKFILLS)} 步：{label}……")
-        started = time.monotonic()
-        with batch.reporting(lambda n, total, label=label: click.echo(f"  {label}：已写入 {n} / {total} 条")):
-            count = backfill()
-        click.echo(f"  {label}：补全 {count} 条，用时 {_duration(time.monotonic() - started)}")
-        done.append(f"{label} {count} 条")
+    with batch.reading():
+        for step, (label, backfill) in enumerate(BACKFILLS, 1):
+            click.echo(f"第 {step}/{len(BACKFILLS)} 步：{label}……")
+            started = time.monotonic()
+            with batch.reporting(lambda n, total, label=label: click.echo(f"  {label}：已写入 {n} / {total} 条")):
+                count = backfill()
+            click.echo(f"  {label}：补全 {count} 条，用时 {_duration(time.monotonic() - started)}")
+            done.append(f"{label} {count} 条")
     click.echo("已补全" + "，".join(done))
 
 

@@ -170,13 +170,18 @@ def timeline(doc):
 PLEDGE_PARTS = {"progress": "ProgressEntry", "rectification": "Rectification", "opinion": "Opinion"}
 
 
+STAMPED = ("at", "collection", "record_id", "month", "day", "hour")
+batch.reads("AuditEntry", *STAMPED)
+
+
 def backfill():
     """Stamp entries written before the month, day, hour and pledge stamps with them (idempotent); their content stays as is."""
     from mongoengine.base import get_document
     pledges, stamped = {}, []
     collection = AuditEntry._get_collection()
-    for row in list(collection.find({"$or": [{"month": None}, {"day": None}, {"hour": None}]},
-                                    {"at": 1, "collection": 1, "record_id": 1})):
+    for row in batch.rows(AuditEntry, STAMPED):
+        if all(row.get(field) is not None for field in ("month", "day", "hour")):
+            continue
         local = row["at"].replace(tzinfo=dt.timezone.utc).astimezone() if row.get("at") else None
         found = stamps(local) if local else {"month": "", "day": "", "hour": ""}
         kind, record = row.get("collection"), row.get("record_id")

@@ -14,6 +14,8 @@ COPIES = {
     "EvaluationScheme": [("EvaluationRound", "scheme", "scheme_name", "name")],
     "Pledge": [("Rectification", "pledge", "pledge_label", "label"), ("Opinion", "pledge", "pledge_label", "label")],
 }
+for _target, _ref, _copy, _attr in (target for targets in COPIES.values() for target in targets):
+    batch.reads(_target, _ref, _copy)
 
 
 def _targets(source):
@@ -61,7 +63,7 @@ def backfill():
         for target_name, ref, copy, attr in targets:
             target = get_document(target_name)
             collection, db_ref = target._get_collection(), target._fields[ref].db_field
-            rows = list(collection.find({}, {db_ref: 1, copy: 1}))
+            rows = batch.rows(target, (db_ref, copy))
             if rows and (source_name, attr) not in values:
                 values[source_name, attr] = _values(get_document(source_name), attr)
             fixed += batch.update_each(collection, [

@@ -87,12 +87,17 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     return pledge
 
 
+PAGE_FIELDS = ("organisation", "year", "page_no")
+batch.reads("Pledge", *PAGE_FIELDS)
+
+
 def backfill_page_numbers():
     """Number the pledges stored before list pages were numbered, oldest first in each organisation-year, and recount
     their organisations; safe to run again. Return how many were numbered."""
     pledges, waiting = Pledge._get_collection(), {}
-    for doc in list(pledges.find({"page_no": {"$exists": False}}, {"organisation": 1, "year": 1})):
-        waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
+    for doc in batch.rows(Pledge, PAGE_FIELDS):
+        if "page_no" not in doc:
+            waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
     numbered = batch.update_each(pledges, _numbers(waiting), total=sum(map(len, waiting.values())))
     for org_id in dict.fromkeys(org_id for org_id, _year in waiting):
         summary.refresh(org_id)

@@ -84,6 +84,6 @@ def backfill(document, field, keys_of, fields):
     an open cursor), then only the stale ones are written.
     """
     collection = document._get_collection()
-    stale = [(doc["_id"], {field: keys}) for doc in collection.find({}, {**dict.fromkeys(fields, 1), field: 1})
+    stale = [(doc["_id"], {field: keys}) for doc in batch.rows(document, (*fields, field))
              if doc.get(field) != (keys := keys_of(doc))]
     return batch.update_each(collection, stale)
