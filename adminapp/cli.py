@@ -49,7 +49,7 @@ def backfill_paths_command():
         for step, (label, backfill) in enumerate(BACKFILLS, 1):
             click.echo(f"第 {step}/{len(BACKFILLS)} 步：{label}……")
             started = time.monotonic()
-            with batch.reporting(lambda n, total, label=label: click.echo(f"  {label}：已写入 {n} / {total} 条")):
+            with batch.reporting(lambda text, label=label: click.echo(f"  {label}：{text}")):
                 count = backfill()
             click.echo(f"  {label}：补全 {count} 条，用时 {_duration(time.monotonic() - started)}")
             done.append(f"{label} {count} 条")
@@ -61,7 +61,7 @@ def backfill_paths_command():
 def rebuild_summaries_command():
     """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
     started = time.monotonic()
-    with batch.reporting(lambda n, total: click.echo(f"  已重新统计 {n} / {total} 个组织")):
+    with batch.reporting(lambda text: click.echo(f"  {text}")):
         kept = summary.rebuild()
     click.echo(f"已重新统计 {kept} 份组织年度汇总，用时 {_duration(time.monotonic() - started)}")
 

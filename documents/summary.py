@@ -259,12 +259,15 @@ def touched(record, before=None):
             refresh(org_id)
 
 
+RECOUNTED = "已重新统计 {done} / {total} 个组织"
+
+
 def rebuild():
     """Recount every organisation, and drop the summaries of organisations that are gone; return how many are kept."""
     kept, orgs = [], list(Organisation.objects.order_by().scalar("pk"))
     for done, org_id in enumerate(orgs, 1):
         kept += [s.pk for s in refresh(org_id)]
-        batch.report(done, len(orgs), every=10)
+        batch.report(done, len(orgs), every=10, text=RECOUNTED)
     for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
         kind.objects(pk__nin=kept).delete()
     return len(kept)

@@ -55,7 +55,7 @@ def rows(document, fields):
 
 @contextlib.contextmanager
 def reporting(report):
-    """Call report(done, total) as the backfills within write their records (the CLI prints it)."""
+    """Call report(text) with a line of progress in Chinese as the backfills within go (the CLI prints it)."""
     token = _progress.set(report)
     try:
         yield
@@ -63,11 +63,11 @@ def reporting(report):
         _progress.reset(token)
 
 
-def report(done, total, every=REPORT_EVERY):
-    """Tell the caller of reporting() that done of total records are written, every so many and at the end."""
+def report(done, total, every=REPORT_EVERY, text="已写入 {done} / {total} 条"):
+    """Tell the caller of reporting() how far a backfill is, every so many and at the end."""
     progress = _progress.get()
     if progress is not None and (done % every == 0 or done == total):
-        progress(done, total)
+        progress(text.format(done=done, total=total))
 
 
 def update_each(collection, changes, total=None):
