@@ -99,10 +99,7 @@ def backfill_page_numbers():
         if "page_no" not in doc:
             waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
     numbered = batch.update_each(pledges, _numbers(waiting), total=sum(map(len, waiting.values())))
-    recounted = list(dict.fromkeys(org_id for org_id, _year in waiting))
-    for done, org_id in enumerate(recounted, 1):
-        summary.refresh(org_id)
-        batch.report(done, len(recounted), every=10, text=summary.RECOUNTED)
+    summary.refresh_each(list(dict.fromkeys(org_id for org_id, _year in waiting)))
     return numbered
 
 

@@ -8,6 +8,7 @@ that name pledges are kept beside them (OrgYearLines) and read by `_id` only whe
 """
 import datetime as dt
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bson import ObjectId
@@ -260,14 +261,22 @@ def touched(record, before=None):
 
 
 RECOUNTED = "已重新统计 {done} / {total} 个组织"
+RECOUNTERS = 4  # organisations recounted at once: on a loaded machine each mostly waits for a core (store/batch.py)
+
+
+def refresh_each(org_ids):
+    """Refresh the organisations, a few at a time, telling the CLI how far it is; return their summaries."""
+    fresh = []
+    with ThreadPoolExecutor(RECOUNTERS) as recounters:
+        for done, summaries in enumerate(recounters.map(refresh, org_ids), 1):
+            fresh += summaries
+            batch.report(done, len(org_ids), every=10, text=RECOUNTED)
+    return fresh
 
 
 def rebuild():
     """Recount every organisation, and drop the summaries of organisations that are gone; return how many are kept."""
-    kept, orgs = [], list(Organisation.objects.order_by().scalar("pk"))
-    for done, org_id in enumerate(orgs, 1):
-        kept += [s.pk for s in refresh(org_id)]
-        batch.report(done, len(orgs), every=10, text=RECOUNTED)
+    kept = [s.pk for s in refresh_each(list(Organisation.objects.order_by().scalar("pk")))]
     for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
         kind.objects(pk__nin=kept).delete()
     return len(kept)
