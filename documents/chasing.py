@@ -24,7 +24,7 @@ from documents.window import WorkWindow, window_for
 
 NEAR, SOON = 7, 30
 SHOWN = 8
-ORGS_SHOWN = 12  # organisations named in one line of the home page; a county has hundreds
+ORGS_SHOWN = summary.ORGS_KEPT  # organisations named in one line of the home page; a county has hundreds
 BUCKETS = {"overdue": "已逾期", "due7": "7天内到期", "due30": "30天内到期", "undated": "未设期限"}
 KINDS = {"item": "承诺事项", "unsubmitted": "承诺未提交审核", "unpublished": "承诺未公示", "unpledged": "党员尚未承诺",
          "round": "季度督诺未开展", "evaluation": "年度评诺未开展"}
@@ -222,13 +222,59 @@ def todos(user, summaries, orgs, today=None):
         "to_review": _to_review(user, summaries),
         "returned": _in_state(summaries, State.RETURNED.value) if writer else None,
         "opinions": _opinions(user),
-        "unpublished": _unpublished(this_year.values(), today),
+        "unpublished": _unpublished(this_year.values(), today, settings_by_org(PublicationDeadline, today.year)),
         "overdue": _overdue(summaries, today),
         "due_soon": {days: sum(s.items_due_before(today + dt.timedelta(days=days + 1)) - s.items_due_before(today)
                                for s in this_year.values()) for days in (NEAR, SOON)},
         "no_round": _no_round(orgs, this_year, quarter),
         "window": window.proposal_text(today) if window else None,
     }
+
+
+def rolled_todos(user, rolled, today=None):
+    """The same as todos(), from the rollups of what the user may see ({year: rollup}, summary.rolled_up): a few reads
+    whatever the number of organisations."""
+    today = today or dt.date.today()
+    this_year, years = rolled[today.year], sorted(rolled, reverse=True)
+    submitted, returned = State.SUBMITTED.value, State.RETURNED.value
+    own = ref_id(user, "organisation")
+    window = window_for(own, today.year) if own else None
+    if user.is_admin:
+        to_review = _rolled_lines([rolled[y].firsts.get(submitted, []) for y in years], submitted,
+                                  sum(rolled[y].count(None, (submitted,)) for y in years))
+    elif user.role == "reviewer":
+        to_review = _rolled_lines([rolled[y].review["first"] for y in years], submitted,
+                                  sum(rolled[y].review["n"] for y in years))
+    else:
+        to_review = Lines([], 0)
+    deadlines = settings_by_org(PublicationDeadline, today.year)
+    if any(bucket(d.deadline, today) in ("overdue", "due7", "due30") for d in deadlines.values()):
+        unpublished = _unpublished([s for s in summary.visible(user, (today.year,)) if s.year == today.year], today,
+                                   deadlines)
+    else:  # nothing is near its publication deadline: no summary need be read
+        unpublished = Lines([], 0)
+    late = sorted((i for y in years for i in rolled[y].earliest_open if i["deadline"] < today.isoformat()),
+                  key=lambda i: (i["deadline"], str(i["pledge"]), i["index"]))
+    quarter = this_year.no_round[str((today.month - 1) // 3 + 1)]
+    return {
+        "to_review": to_review,
+        "returned": _rolled_lines([rolled[y].firsts.get(returned, []) for y in years], returned,
+                                  sum(rolled[y].count(None, (returned,)) for y in years))
+        if access.can_write(user) else None,
+        "opinions": _opinions(user),
+        "unpublished": unpublished,
+        "overdue": Lines([dict(i, deadline=dt.date.fromisoformat(i["deadline"]), pledge=ObjectId(str(i["pledge"])))
+                          for i in late[:SHOWN]], sum(rolled[y].items_due_before(today) for y in years)),
+        "due_soon": {days: this_year.items_due_before(today + dt.timedelta(days=days + 1))
+                     - this_year.items_due_before(today) for days in (NEAR, SOON)},
+        "no_round": Lines(quarter["first"][:ORGS_SHOWN], quarter["n"]),
+        "window": window.proposal_text(today) if window else None,
+    }
+
+
+def _rolled_lines(firsts, state, total):
+    """The to-do lines a rollup names ([[{id, label, org_name}]] latest year first), the first SHOWN as ToDo."""
+    return Lines([ToDo(f["id"], f["label"], state, f["org_name"]) for year in firsts for f in year][:SHOWN], total)
 
 
 def _no_round(orgs, this_year, quarter):
@@ -279,9 +325,8 @@ def _opinions(user):
     return Lines(shown[:SHOWN], query.count())
 
 
-def _unpublished(summaries, today):
-    """This year's pledges not yet published whose publication deadline is past or within SOON days."""
-    deadlines = settings_by_org(PublicationDeadline, today.year)
+def _unpublished(summaries, today, deadlines):
+    """This year's pledges not yet published whose publication deadline (of settings_by_org) is past or within SOON days."""
     due = []
     for s in summaries:
         setting = nearest(deadlines, s.org_path)

@@ -138,12 +138,12 @@ def search_ids(term, within):
     return (row["_id"] for row in PledgeSearch._get_collection().find({**within, **found}, {"_id": 1}))
 
 
-def search_page(query, term, first, count):
+def search_page(query, term, first, count, read=list):
     """Pledges first…first+count of the query that contain the term: candidates from the search entries, each read by
     `_id` within the query (scope and every filter hold) and re-checked against the pledge's own texts.
 
     When the query filters on nothing but what entries hold (org_path, year), the candidates before the page are
-    passed over unread: page N costs one page of reads, not N.
+    passed over unread: page N costs one page of reads, not N. read(query) turns a candidate's query into rows.
     """
     within = {field: value for field, value in query._query.items() if field in ("org_path", "year")}
     ids = search_ids(term, within)
@@ -151,7 +151,7 @@ def search_page(query, term, first, count):
         ids, first = itertools.islice(ids, first, None), 0
     rows = []
     for pk in ids:
-        pledge = query.filter(pk=pk).filter(search.any_contains(SEARCHED, term)).first()
+        pledge = next(iter(read(query.filter(pk=pk).filter(search.any_contains(SEARCHED, term)))), None)
         if pledge is not None and first:
             first -= 1
         elif pledge is not None:

@@ -99,7 +99,9 @@ def backfill_page_numbers():
         if "page_no" not in doc:
             waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
     numbered = batch.update_each(pledges, _numbers(waiting), total=sum(map(len, waiting.values())))
-    summary.refresh_each(list(dict.fromkeys(org_id for org_id, _year in waiting)))
+    if waiting:
+        summary.refresh_each(list(dict.fromkeys(org_id for org_id, _year in waiting)))
+        summary.roll_all()
     return numbered
 
 

@@ -9,7 +9,7 @@ from documents.organisation import Organisation, ref_id
 from documents.pledge import STATE_TITLES, State
 
 SOON_DAYS = 30
-BRANCHES_SHOWN = 12  # the coverage chart shows the organisations furthest behind; the coverage page lists all
+BRANCHES_SHOWN = summary.ORGS_KEPT  # the coverage chart shows the organisations furthest behind; the coverage page lists all
 
 
 @dataclass
@@ -19,25 +19,17 @@ class Figures:
     today: dt.date
     scope_name: str
     years: list  # years with any summary, newest first, for the year selector
-    branches: list = field(default_factory=list)  # [summary.CoverageRow] by code
+    org_total: int = 0  # organisations counted
+    members_expected: int = 0
+    members_pledged: int = 0
+    orgs_pledged: int = 0  # organisations with a pledge of their own
+    behind: list = field(default_factory=list)  # [summary.CoverageRow] of the lowest member coverage, BRANCHES_SHOWN
     funnel: list = field(default_factory=list)  # [(state value, title, pledges)] in the order of the cycle
     items_overdue: int = 0
     items_soon: int = 0
     rounds: dict = field(default_factory=dict)  # {1..4: rounds held}
     rectifications: dict = field(default_factory=dict)  # {"open" | "closed": lines}
     grades: list = field(default_factory=list)  # [(label, members)] best first
-
-    @property
-    def members_expected(self):
-        return sum(r.expected for r in self.branches)
-
-    @property
-    def members_pledged(self):
-        return sum(r.pledged for r in self.branches)
-
-    @property
-    def orgs_pledged(self):
-        return sum(r.org_pledged for r in self.branches)
 
     @property
     def pledges(self):
@@ -50,18 +42,34 @@ def rate(part, whole):
 
 
 def figures(user, year, today=None):
-    """Figures of one year over the organisations a user may see, from their summaries alone."""
+    """Figures of one year over the organisations a user may see: of the current year from the rollups of the user's
+    top organisations, of another (or before the rollups are made) from the summaries."""
     today = today or dt.date.today()
     year = int(year)
+    rolled = summary.rolled_up(user) if year == today.year else None
+    if rolled and year in rolled:
+        r = rolled[year]
+        return _figures(user, year, today, [r], set(rolled), org_total=r.orgs, members_expected=r.members_expected,
+                        members_pledged=r.members_pledged, orgs_pledged=r.orgs_pledged,
+                        behind=[summary.CoverageRow(b["organisation"], b["code"], b["name"], b["expected"], b["pledged"],
+                                                    False) for b in r.behind])
     summaries = summary.visible(user, (today.year, year))
-    this_year = [s for s in summaries if s.year == year]
+    rows = summary.coverage_rows(summaries, year)
+    return _figures(user, year, today, [s for s in summaries if s.year == year], {s.year for s in summaries},
+                    org_total=len(rows), members_expected=sum(r.expected for r in rows),
+                    members_pledged=sum(r.pledged for r in rows), orgs_pledged=sum(r.org_pledged for r in rows),
+                    behind=sorted((r for r in rows if r.expected), key=lambda r: (r.pledged / r.expected, r.code or ""))
+                    [:BRANCHES_SHOWN])
+
+
+def _figures(user, year, today, this_year, years, **coverage):
+    """Figures from the summaries (or the one rollup) of the year, with the coverage figures as given."""
     own = ref_id(user, "organisation")
     scope_name = "全部党组织" if user.is_admin or own is None else Organisation.objects(pk=own).order_by().only("name").first().name
     soon = (today + dt.timedelta(days=SOON_DAYS)).isoformat()
     return Figures(
-        year=year, today=today, scope_name=scope_name,
-        years=sorted({s.year for s in summaries} | {today.year, year}, reverse=True),
-        branches=summary.coverage_rows(summaries, year),
+        year=year, today=today, scope_name=scope_name, years=sorted(years | {today.year, year}, reverse=True),
+        **coverage,
         funnel=[(state.value, str(STATE_TITLES[state]), sum(s.count(None, (state.value,)) for s in this_year))
                 for state in State],
         items_overdue=sum(s.items_due_before(today) for s in this_year),
@@ -88,10 +96,9 @@ class Series:
 
 def series(f):
     """The charts of a year's figures, the same on the dashboard and on the printed 统计页."""
-    behind = sorted((r for r in f.branches if r.expected), key=lambda r: (r.pledged / r.expected, r.code or ""))
     return [
         Series("coverage", _l("党员承诺率最低的组织（%）"), "hbar",
-               [(r.name, rate(r.pledged, r.expected), r.organisation) for r in behind[:BRANCHES_SHOWN]], "%"),
+               [(r.name, rate(r.pledged, r.expected), r.organisation) for r in f.behind], "%"),
         Series("funnel", _l("承诺办理进度（按状态）"), "hbar", [(title, n, state) for state, title, n in f.funnel]),
         Series("items", _l("承诺事项完成时限"), "bar",
                [(_l("已逾期未完成"), f.items_overdue, "overdue"), (_l("%(n)s天内到期", n=SOON_DAYS), f.items_soon, "soon")]),
@@ -104,12 +111,7 @@ def series(f):
 
 def _grades(summaries):
     """[(label, members)] of the year's evaluations added up, best grade first and 未评 last."""
-    found = {}
-    for s in summaries:
-        for band in s.grades or ():
-            low, n = found.get(band["label"], (band["min"], 0))
-            found[band["label"]] = (max(low, band["min"]), n + band["count"])
-    return [(label, n) for label, (_low, n) in sorted(found.items(), key=lambda kv: -kv[1][0])]
+    return [(label, n) for label, (_low, n) in sorted(summary.merged_grades(summaries).items(), key=lambda kv: -kv[1][0])]
 
 
 def items(user, year, kind, today=None):

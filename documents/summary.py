@@ -7,7 +7,7 @@ per collection) and replaces its summaries. Pages read summaries by one equality
 that name pledges are kept beside them (OrgYearLines) and read by `_id` only where shown.
 """
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,6 +32,8 @@ EARLIEST_KEPT = 8
 MEMBER_FIELDS = ("name", "status", "categories")
 FIRSTS_KEPT = 8
 ACROSS_YEARS = (State.SUBMITTED.value, State.RETURNED.value)  # states the home page counts over every year, not only this one
+ORGS_KEPT = 12  # organisations a rollup names in each of its capped lists: the most any line of the home page names
+BUILT = "built"  # the rollup `_id` that says `flask rebuild-summaries` has made every rollup
 
 
 class OrgYearSummary(Document):
@@ -105,6 +107,38 @@ class OrgYearCount(Document):
         return cls(id=summary.pk, organisation=summary.organisation, org_path=summary.org_path, year=summary.year,
                    pledges=summary.count(), members_total=summary.members_total, members_active=summary.members_active,
                    pages=summary.pages, latest=latest)
+
+
+class OrgYearRollup(Document):
+    """One organisation-year added up over the organisation and all below it, counts and the few lines the home page
+    names: an admin or a reviewer reads the rollups of their top organisation instead of a summary per organisation."""
+    id = StringField(primary_key=True)  # as the summary's, or BUILT
+    organisation = ObjectIdField()
+    parent = ObjectIdField()
+    top = BooleanField()  # no parent: what an admin reads
+    year = IntField()
+    orgs = IntField(default=0)  # organisations below (itself included) with a summary this year
+    members_total = IntField(default=0)
+    members_active = IntField(default=0)
+    members_expected = IntField(default=0)
+    members_pledged = IntField(default=0)
+    orgs_pledged = IntField(default=0)  # organisations with a pledge of their own
+    pledges = DictField()
+    open_items = DictField()
+    rounds = DictField()
+    rectifications = DictField()
+    grades = ListField(DictField())
+    no_round = DictField()  # {"1".."4": {"n": organisations without a round that quarter, "first": [{code, name}] by code}}
+    behind = ListField(DictField())  # [{organisation, code, name, expected, pledged}]: the lowest member coverage, capped
+    firsts = DictField()  # {submitted | returned: [{id, label, org_name, code}]} by organisation code, capped
+    earliest_open = ListField(DictField())  # the EARLIEST_KEPT soonest open items below, with org_name
+    own_review = DictField()  # {n, first}: this organisation's own pledges (org scope) awaiting its parent's review
+    review = DictField()  # {n, first}: what its reviewer reviews: its members' pledges and its children's own
+
+    meta = {"collection": "org_year_rollup", "indexes": ["organisation", "parent", "top"]}
+
+    count = OrgYearSummary.count
+    items_due_before = OrgYearSummary.items_due_before
 
 
 def key(org_id, year):
@@ -225,26 +259,35 @@ def unfinished_items(open_pledges, org_id):
     return found
 
 
-def refresh(org_id):
+def refresh(org_id, roll=True):
     """Recount one organisation after a change to its pledges, progress, rounds or members, and replace its summaries.
 
     Every year of the organisation is recounted, not only the year changed: the roster counts
-    in each year's coverage. A year left with nothing in it (other than the current one) is dropped.
+    in each year's coverage. A year left with nothing in it (other than the current one) is dropped. The rollups of
+    the organisation and its ancestors are recomputed from their children's (unless roll is False, as in rebuild).
     """
     if org_id is None:
         return []
     if has_request_context():
-        g.pop("_visible_summaries", None)
-        g.pop("_summary_lines", None)
-    stored = {s["_id"] for s in OrgYearSummary.objects(organisation=org_id).order_by().only("id").as_pymongo()}
+        for cached in ("_visible_summaries", "_summary_lines", "_rolled_up"):
+            g.pop(cached, None)
+    stored = {s["_id"]: s.get("org_path") for s in OrgYearSummary.objects(organisation=org_id).order_by()
+              .only("id", "org_path").as_pymongo()}
     fresh = recount(org_id, {dt.date.today().year})
     for summary, lines in fresh.values():
         summary.save()
         lines.save()
         OrgYearCount.of(summary, summary.year == max(fresh)).save()
-    for gone in stored - {s.pk for s, _lines in fresh.values()}:
-        for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
+    for gone in set(stored) - {s.pk for s, _lines in fresh.values()}:
+        for kind in (OrgYearSummary, OrgYearLines, OrgYearRollup):
             kind.objects(pk=gone).delete()
+        OrgYearCount.objects(pk=gone).delete()
+    vanished = {int(pk.rsplit(":", 1)[1]) for pk in stored} - set(fresh)
+    if roll and fresh:
+        roll_up(next(iter(fresh.values()))[0].org_path,
+                {s.year: (s.to_mongo().to_dict(), lines.to_mongo().to_dict()) for s, lines in fresh.values()}, vanished)
+    elif roll and stored:  # the organisation is gone: its ancestors lose what it added
+        roll_up(list(next(iter(stored.values())) or ())[:-1], vanished=vanished)
     return [s for s, _lines in fresh.values()]
 
 
@@ -258,6 +301,11 @@ def touched(record, before=None):
     elif kind == "Organisation":
         for org_id in [record.pk] + list(Organisation.objects(ancestors=record.pk).order_by().scalar("pk")):
             refresh(org_id)
+        left = before.get("parent")
+        if left and str(left) != str(ref_id(record, "parent")):  # moved: the old ancestors no longer add it up
+            old_parent = Organisation.objects(pk=ObjectId(str(left))).order_by().only("org_path").first()
+            if old_parent:
+                roll_up(list(old_parent.org_path))
 
 
 RECOUNTED = "已重新统计 {done} / {total} 个组织"
@@ -265,21 +313,175 @@ RECOUNTERS = 4  # organisations recounted at once: on a loaded machine each most
 
 
 def refresh_each(org_ids):
-    """Refresh the organisations, a few at a time, telling the CLI how far it is; return their summaries."""
+    """Refresh the organisations, a few at a time, telling the CLI how far it is; return their summaries. Their rollups
+    are left to roll_all() (two recounts at once would each roll up the shared ancestors from half the news)."""
     fresh = []
     with ThreadPoolExecutor(RECOUNTERS) as recounters:
-        for done, summaries in enumerate(recounters.map(refresh, org_ids), 1):
+        for done, summaries in enumerate(recounters.map(lambda org_id: refresh(org_id, roll=False), org_ids), 1):
             fresh += summaries
             batch.report(done, len(org_ids), every=10, text=RECOUNTED)
     return fresh
 
 
 def rebuild():
-    """Recount every organisation, and drop the summaries of organisations that are gone; return how many are kept."""
+    """Recount every organisation, drop the summaries of organisations that are gone and add them all up again into
+    rollups; return how many summaries are kept."""
     kept = [s.pk for s in refresh_each(list(Organisation.objects.order_by().scalar("pk")))]
     for kind in (OrgYearSummary, OrgYearLines, OrgYearCount):
         kind.objects(pk__nin=kept).delete()
+    roll_all()
     return len(kept)
+
+
+def roll_up(path, own=None, vanished=()):
+    """Recompute the rollups of the last organisation of path and of each ancestor in turn, each from its own summaries
+    and its children's rollups: a few small reads and writes a level. own: {year: (summary, lines)} of the last one,
+    as just counted; vanished: years whose summary it just lost, the only ones a rollup above may lose too."""
+    for depth in range(len(path) - 1, -1, -1):
+        org_id = path[depth]
+        if depth < len(path) - 1 or own is None:
+            own = {s["year"]: (s, None) for s in OrgYearSummary.objects(organisation=org_id).order_by().as_pymongo()}
+        children = defaultdict(list)
+        for r in OrgYearRollup.objects(parent=org_id).order_by().as_pymongo():
+            children[r["year"]].append(r)
+        years = set(own) | set(children)
+        for year in years:
+            summary_, lines_ = own.get(year, (None, None))
+            if summary_ and lines_ is None and _names_any(summary_):
+                lines_ = OrgYearLines.objects(pk=summary_["_id"]).order_by().as_pymongo().first()
+            OrgYearRollup(**_rolled(org_id, path[depth - 1] if depth else None, year, summary_, lines_,
+                                    children[year])).save()
+        vanished = set(vanished) - years
+        for year in vanished:
+            OrgYearRollup.objects(pk=key(org_id, year)).delete()
+
+
+def roll_all():
+    """Make every rollup afresh from the stored summaries, deepest organisations first, and mark them built."""
+    summaries, lines, rolled = defaultdict(list), {}, defaultdict(list)
+    for s in OrgYearSummary.objects.order_by().as_pymongo():
+        summaries[s["organisation"]].append(s)
+    for raw in OrgYearLines.objects.order_by().as_pymongo():
+        lines[raw["_id"]] = raw
+    orgs = sorted(Organisation.objects.order_by().only("parent", "ancestors").no_dereference().as_pymongo(),
+                  key=lambda o: -len(o.get("ancestors") or ()))
+    kept = []
+    for org in orgs:
+        own = {s["year"]: s for s in summaries[org["_id"]]}
+        children = defaultdict(list)
+        for r in rolled.pop(org["_id"], ()):
+            children[r["year"]].append(r)
+        for year in set(own) | set(children):
+            r = _rolled(org["_id"], org.get("parent"), year, own.get(year),
+                        lines.get(own[year]["_id"]) if year in own else None, children[year])
+            OrgYearRollup(**r).save()
+            rolled[org.get("parent")].append(r)
+            kept.append(r["id"])
+    OrgYearRollup.objects(pk__nin=kept).delete()
+    OrgYearRollup(id=BUILT).save()
+
+
+def mark_built_if_empty():
+    """On a database without summaries the (no) rollups are complete: mark them built, so that a new installation's
+    home page reads rollups from its first organisation on."""
+    if OrgYearSummary.objects.order_by().only("id").as_pymongo().first() is None:
+        OrgYearRollup(id=BUILT).save()
+
+
+def _names_any(s):
+    """Whether a summary's to-do lines hold anything a rollup names."""
+    return bool(s.get("first_open")) or any(state in ACROSS_YEARS for counts in (s.get("pledges") or {}).values()
+                                            for state, n in counts.items() if n)
+
+
+def _rolled(org_id, parent, year, own, own_lines, children):
+    """The rollup of one organisation-year (a dict as stored): its own summary and lines (None when it has none that
+    year) added to its children's rollups of the same year."""
+    parts = ([own] if own else []) + list(children)
+    stored_own = Stored(own or {})
+    submitted = State.SUBMITTED.value
+    firsts = (own_lines or {}).get("firsts") or {}
+
+    def own_entries(state, scope=None):
+        return [{"id": f["id"], "label": f["label"], "org_name": own.get("name"), "code": own.get("code") or ""}
+                for f in firsts.get(state, []) if scope is None or f["scope"] == scope] if own else []
+
+    def capped(entries, sort_key, cap):
+        return sorted(entries, key=sort_key)[:cap]
+
+    rows = [{"organisation": org_id, "code": own.get("code") or "", "name": own.get("name"),
+             "expected": own.get("members_expected", 0), "pledged": own.get("members_pledged", 0)}] \
+        if own and own.get("members_expected") else []
+    return {
+        "id": key(org_id, year), "organisation": org_id, "parent": parent, "top": parent is None, "year": year,
+        "orgs": (1 if own else 0) + sum(c["orgs"] for c in children),
+        **{f: sum(p.get(f, 0) for p in parts) for f in ("members_total", "members_active", "members_expected",
+                                                         "members_pledged")},
+        "orgs_pledged": (1 if own and stored_own.count("org") else 0) + sum(c["orgs_pledged"] for c in children),
+        "pledges": {scope: dict(_added(p.get("pledges", {}).get(scope) or {} for p in parts)) for scope in ("member", "org")},
+        "open_items": dict(_added(p.get("open_items") or {} for p in parts)),
+        "rounds": dict(_added(p.get("rounds") or {} for p in parts)),
+        "rectifications": dict(_added(p.get("rectifications") or {} for p in parts)),
+        "grades": [{"label": label, "min": low, "count": n} for label, (low, n) in merged_grades(parts).items()],
+        "no_round": {q: {"n": (1 if own and not (own.get("rounds") or {}).get(q) else 0)
+                     + sum(c["no_round"][q]["n"] for c in children),
+                     "first": capped(([{"code": own.get("code") or "", "name": own.get("name")}]
+                                      if own and not (own.get("rounds") or {}).get(q) else [])
+                                     + [o for c in children for o in c["no_round"][q]["first"]],
+                                     lambda o: o["code"], ORGS_KEPT)} for q in ("1", "2", "3", "4")},
+        "behind": capped(rows + [r for c in children for r in c["behind"]],
+                         lambda r: (r["pledged"] / r["expected"], r["code"]), ORGS_KEPT),
+        "firsts": {state: capped(own_entries(state) + [f for c in children for f in c["firsts"].get(state, [])],
+                                 lambda f: f["code"], FIRSTS_KEPT) for state in ACROSS_YEARS},
+        "earliest_open": capped([dict(i, org_name=own.get("name")) for i in (own_lines or {}).get("earliest_open", [])]
+                                + [i for c in children for i in c["earliest_open"]],
+                                lambda i: (i["deadline"], str(i["pledge"]), i["index"]), EARLIEST_KEPT),
+        "own_review": {"n": stored_own.count("org", (submitted,)), "first": own_entries(submitted, "org")},
+        "review": {"n": stored_own.count("member", (submitted,)) + sum(c["own_review"]["n"] for c in children),
+                   "first": capped(own_entries(submitted, "member") + [f for c in children for f in c["own_review"]["first"]],
+                                   lambda f: f["code"], FIRSTS_KEPT)},
+    }
+
+
+def merged_grades(parts):
+    """{label: (lowest score, members)} of the grade bands of summaries or rollups added up."""
+    found = {}
+    for part in parts:
+        for band in part.get("grades") or ():
+            low, n = found.get(band["label"], (band["min"], 0))
+            found[band["label"]] = (max(low, band["min"]), n + band["count"])
+    return found
+
+
+def _added(counters):
+    """The sum of {key: count} dicts."""
+    total = Counter()
+    for counts in counters:
+        total.update(counts)
+    return total
+
+
+def rolled_up(user):
+    """{year: the rollup of everything a user may see}, from the rollups of the user's top organisations (an admin's:
+    every root), or None until `flask rebuild-summaries` has made them. Kept for the rest of the request."""
+    cache = g.setdefault("_rolled_up", {}) if has_request_context() else {}
+    if user.pk not in cache:
+        cache[user.pk] = _rolled_up(user)
+    return cache[user.pk]
+
+
+def _rolled_up(user):
+    own = ref_id(user, "organisation")
+    if not user.is_admin and own is None:
+        return None
+    if OrgYearRollup.objects(pk=BUILT).order_by().only("id").as_pymongo().first() is None:
+        return None
+    query = OrgYearRollup.objects(top=True) if user.is_admin else OrgYearRollup.objects(organisation=own)
+    by_year = defaultdict(list)
+    for raw in query.order_by().as_pymongo():
+        by_year[raw["year"]].append(raw)
+    return {year: Rolled(tops[0] if len(tops) == 1 else _rolled(None, None, year, None, None, tops))
+            for year, tops in by_year.items()}
 
 
 def visible(user, years=None):
@@ -322,6 +524,7 @@ PER_YEAR = {"_id", "year", "pledges", "members_pledged", "open_items", "first_op
 class Stored(dict):
     """A summary as stored, read without MongoEngine's conversion of every field: the home page of a county reads
     hundreds (40 ms of CPU as documents, 7 ms as they come)."""
+    document = OrgYearSummary
     count = OrgYearSummary.count
     items_due_before = OrgYearSummary.items_due_before
 
@@ -330,9 +533,14 @@ class Stored(dict):
         return self["_id"]
 
     def __getattr__(self, name):
-        if name not in OrgYearSummary._fields:
+        if name not in self.document._fields:
             raise AttributeError(name)
-        return self.get(OrgYearSummary._fields[name].db_field)
+        return self.get(self.document._fields[name].db_field)
+
+
+class Rolled(Stored):
+    """A rollup as stored (or several added up), read like a summary."""
+    document = OrgYearRollup
 
 
 def lines(summary):

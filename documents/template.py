@@ -11,8 +11,6 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, EmbeddedDocument, EmbeddedDocumentField, FloatField, IntField,
                          ListField, ObjectIdField, StringField, ValidationError)
 
-from pypinyin import Style, lazy_pinyin
-
 from documents import normalise
 from documents.base import VersionedDocument
 
@@ -31,6 +29,7 @@ _NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 def field_key(label, taken=()):
     """A field code from the Chinese label in pinyin (“服务楼院” → fuwulouyuan), unique among `taken`."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries cost 0.3 s at every process start; few ever need them
     syllables = lazy_pinyin(normalise.line(label), style=Style.NORMAL)
     key = _NOT_KEY.sub("_", "".join(syllables).lower()).strip("_")[:36] or "field"
     key = key if key[0].isalpha() else f"f{key}"[:36]

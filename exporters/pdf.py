@@ -9,18 +9,9 @@ import io
 import itertools
 import re
 import threading
-from dataclasses import replace
 from pathlib import Path
 
-import qrcode
 from flask import render_template
-from reportlab.lib.textsplit import ALL_CANNOT_END, ALL_CANNOT_START
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase import ttfonts
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.rl_settings import _FUZZ
-from xhtml2pdf import default as xhtml2pdf_default, pisa, reportlab_paragraph
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 ASSETS = (Path(__file__).resolve().parent / "assets").resolve()
 FONT_DIR = Path("/usr/share/fonts/truetype")
@@ -31,11 +22,7 @@ FONTS = {"pdsong": ("PDSong", FONT_DIR / "arphic/uming.ttc", "fonts-arphic-uming
 FALLBACK_FONTS = {"pdfallbacka": ("PDHanaMinA", FONT_DIR / "hanazono/HanaMinA.ttf", "fonts-hanazono"),
                   "pdfallbackb": ("PDHanaMinB", FONT_DIR / "hanazono/HanaMinB.ttf", "fonts-hanazono")}
 BLANK = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
-POLICY = ResourceAccessPolicy.server(base_dir=ASSETS, allow_remote=False)
-# An archive worker renders a big organisation's year-long ledgers in the background (one took 52 s alone, and over the
-# web limit of 60 s with both cores busy): batch processes get this longer limit, web workers never do.
-BATCH_POLICY = replace(POLICY, max_render_seconds=600)
-_policy = POLICY
+_batch = False  # an archive worker's longer render limit (exporters.typesetting.BATCH_POLICY)
 _lock = threading.Lock()
 _registered = False
 _font_lock = threading.Lock()
@@ -48,27 +35,14 @@ class PDFError(RuntimeError):
     """The renderer reported errors."""
 
 
-def _register(faces):
-    """Register faces with ReportLab and xhtml2pdf (bold and italic are the same face); return their cmaps."""
-    coverage = {}
-    for css_name, (name, path, package) in faces.items():
-        if not path.exists():
-            raise PDFError(f"缺少字体 {path}：请运行 scripts/bootstrap.sh 安装 {package}")
-        font = TTFont(name, str(path), subfontIndex=0)
-        pdfmetrics.registerFont(font)
-        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
-        xhtml2pdf_default.DEFAULT_FONT[css_name] = name
-        coverage[css_name] = frozenset(font.face.charToGlyph)
-    return coverage
-
-
 def register_fonts():
     """Register the main CJK faces once per process; the fallback faces wait until a character needs them."""
     global _registered, _main_coverage
     with _font_lock:
         if _registered:
             return
-        _main_coverage = frozenset.intersection(*_register(FONTS).values())
+        from exporters import typesetting  # the renderer, imported on first use (see its docstring)
+        _main_coverage = frozenset.intersection(*typesetting.register(FONTS).values())
         _registered = True
 
 
@@ -80,7 +54,8 @@ def _fallback_face(char):
         if ord(char) not in _main_coverage:
             with _font_lock:
                 if _fallbacks is None:
-                    _fallbacks = list(_register(FALLBACK_FONTS).items())
+                    from exporters import typesetting
+                    _fallbacks = list(typesetting.register(FALLBACK_FONTS).items())
             face = next((css for css, points in _fallbacks if ord(char) in points), None)
         _face_of[char] = face
     return _face_of[char]
@@ -113,65 +88,6 @@ def with_fallback_fonts(html):
     return "".join(parts)
 
 
-_reportlab_to_unicode = ttfonts.makeToUnicodeCMap
-
-
-def _to_unicode_cmap(fontname, subset):
-    """ReportLab's map from glyphs back to text, with characters beyond U+FFFF (𠀀, 𡒄) written as UTF-16 pairs.
-
-    ReportLab writes them as five hex digits, which readers take as another character: copying
-    王𠀀 from the PDF, or finding it with pdftotext, gave 王 and a stray letter.
-    """
-    return re.sub(r"<([0-9A-F]{5,6})>$", lambda m: f"<{chr(int(m.group(1), 16)).encode('utf-16-be').hex().upper()}>",
-                  _reportlab_to_unicode(fontname, subset), flags=re.M)
-
-
-ttfonts.makeToUnicodeCMap = _to_unicode_cmap
-
-
-# Chinese punctuation may not start a line (ReportLab's list lacks the full-width ，；：！？》” …), nor may an
-# opening bracket end one; runs of Latin letters and digits (2026, 31, 85%) are never broken, nor cut from the
-# 年, 月 or 日 after them.
-_NO_LINE_START = frozenset(ALL_CANNOT_START) | frozenset("，；：！？》〉”’…％")
-_NO_LINE_END = frozenset(ALL_CANNOT_END)
-_GLUED = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.%")
-
-
-def _may_break(chars, at):
-    """Whether a line may end between chars[at - 1] and chars[at]."""
-    before, after = chars[at - 1], chars[at]
-    return (after not in _NO_LINE_START and before not in _NO_LINE_END
-            and not (before in _GLUED and (after in _GLUED or after in "年月日")))
-
-
-def _break_cjk_lines(frags, maxWidths, calcBounds, encoding="utf8"):
-    """Break CJK text between any two characters where Chinese typesetting allows it.
-
-    Replaces xhtml2pdf's breaker, which splits a date inside its digits (2026年12月3 / 1日) and lets a
-    line-end 、 hang past the cell's border: the line ends instead at the last place `_may_break`
-    allows, or where it overflows when the whole line is one unbreakable run.
-    """
-    chars = []
-    for frag in frags:
-        text = frag.text if isinstance(frag.text, str) else frag.text.decode(encoding)
-        chars.extend(reportlab_paragraph.cjkU(t, frag, encoding) for t in (text or [""]))
-    lines, start, used, max_width = [], 0, 0, maxWidths[0]
-    for i, char in enumerate(chars):
-        used += char.width
-        if used > max_width + _FUZZ and i > start:
-            cut = next((at for at in range(i, start, -1) if _may_break(chars, at)), i)
-            width = sum(c.width for c in chars[start:cut])
-            lines.append(reportlab_paragraph.makeCJKParaLine(chars[start:cut], max_width - width, calcBounds))
-            max_width = maxWidths[min(len(lines), len(maxWidths) - 1)]
-            start, used = cut, used - width
-    if used > 0:
-        lines.append(reportlab_paragraph.makeCJKParaLine(chars[start:], max_width - used, calcBounds))
-    return reportlab_paragraph.ParaLines(kind=1, lines=lines)
-
-
-reportlab_paragraph.cjkFragSplit = _break_cjk_lines
-
-
 def link_callback(uri, rel):
     """Allow only inline images and files inside exporters/assets; everything else becomes a blank pixel."""
     if uri.startswith("data:image/"):
@@ -184,18 +100,18 @@ def link_callback(uri, rel):
 
 def for_batches():
     """Give this process (an archive worker, never a web worker) the batch render limit."""
-    global _policy
-    _policy = BATCH_POLICY
+    global _batch
+    _batch = True
 
 
 def html_to_pdf(html):
     """Render HTML that came from our own autoescaped templates; one render at a time per process."""
     register_fonts()
+    from exporters import typesetting
     html = with_fallback_fonts(html)
     out = io.BytesIO()
     with _lock:
-        status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=link_callback,
-                                resource_policy=_policy)
+        status = typesetting.create_pdf(html, out, link_callback, _batch)
     if status.err:
         raise PDFError(f"PDF 生成失败（{status.err} 处错误）")
     return out.getvalue()
@@ -207,6 +123,7 @@ def render(template, **context):
 
 def qr_data_uri(text):
     """A QR code as an inline PNG, so the renderer fetches nothing."""
+    import qrcode  # with Pillow, on first use only
     buffer = io.BytesIO()
     qrcode.make(text, box_size=6, border=2).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -668,7 +668,7 @@ def letter(app, pledge_id, repeat):
     """One pledge letter through the app's exporter vs bare xhtml2pdf.pisa.CreatePDF on the same HTML."""
     from xhtml2pdf import pisa
 
-    from exporters import archive, pdf
+    from exporters import archive, pdf, typesetting
     seen = []
     original = pdf.html_to_pdf
 
@@ -686,7 +686,7 @@ def letter(app, pledge_id, repeat):
     for _ in range(repeat):
         t0 = time.perf_counter()
         pisa.CreatePDF(seen[-1], dest=io.BytesIO(), encoding="utf-8", link_callback=pdf.link_callback,
-                       resource_policy=pdf.POLICY)
+                       resource_policy=typesetting.POLICY)
         bare.append(time.perf_counter() - t0)
     return {"n": repeat, "letter ms": statistics.median(full) * 1000, "bare CreatePDF ms": statistics.median(bare) * 1000,
             "ratio": statistics.median(full) / statistics.median(bare)}

@@ -14,7 +14,7 @@ from xhtml2pdf import pisa  # noqa: E402
 
 from adminapp import create_app  # noqa: E402
 from documents import Organisation, Pledge  # noqa: E402
-from exporters import archive, pdf  # noqa: E402
+from exporters import archive, pdf, typesetting  # noqa: E402
 from scripts.demo_db import demo_app  # noqa: E402
 
 REPEATS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
@@ -38,7 +38,7 @@ def letters(pledge_id):
         archive.render_task(("letter", pledge_id))
         t1 = time.perf_counter()
         pisa.CreatePDF(html, dest=io.BytesIO(), encoding="utf-8", link_callback=pdf.link_callback,
-                       resource_policy=pdf.POLICY)
+                       resource_policy=typesetting.POLICY)
         t2 = time.perf_counter()
         full.append(t1 - t0)
         bare.append(t2 - t1)

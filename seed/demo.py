@@ -132,6 +132,7 @@ def _scheme():
 
 def load_reference():
     """Load the word lists, default pledge templates and evaluation scheme that are missing (no business data)."""
+    summary.mark_built_if_empty()
     return {"词表": Vocabulary.ensure_defaults(), "承诺模板": templates.load(), "评议方案": _scheme(),
             "活动方案": activities.load()}
 

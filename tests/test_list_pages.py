@@ -1,20 +1,21 @@
 """Big lists read little: a deep page of an organisation's pledges is one more equality on its stored page number,
 never a skip, and the member list reads one roster count per organisation, not one per organisation-year."""
-import datetime as dt
+import html as html_module
 import re
 import threading
 
 import pytest
 
+from adminapp.security import handler_hash
 from adminapp.views.pledge import PledgeView
-from documents import Member, Organisation, Pledge, summary
+from documents import AuditEntry, Member, Organisation, Pledge, idcard, summary
 from documents import pledge as pledge_module
 from documents.store.claims import Ticket, take_numbers
+from tests.clock import YEAR
 from tests.factories import make_org, org
 from tests.test_query_shapes import _add_members_with_pledges, get_ok, sent  # noqa: F401 - sent is a fixture
 
 ROWS = 5
-YEAR = dt.date.today().year
 
 
 @pytest.fixture
@@ -115,3 +116,69 @@ def test_the_member_list_reads_one_roster_count_per_organisation(sent, login_as,
     assert counts == [{"org_path": jd, "latest": True}]
     for o in orgs:
         assert f"{o.name}（{o.code}）（{rosters[o.pk]}）" in html, o.name
+
+
+ROW_RE = re.compile(r'name="rowid"[^>]*value="(\w+)".*?</tr>', re.S)
+CELL_RE = re.compile(r'<td class="col-(\w+)">(.*?)</td>', re.S)
+CONFIRM = "return faHelpers.safeConfirm('你确定要删除这条记录吗？');"
+
+
+def _cells(html):
+    """{record id: {column: text}} of a list page's rows."""
+    return {m.group(1): {c: html_module.unescape(v).strip() for c, v in CELL_RE.findall(m.group(0))} for m in ROW_RE.finditer(html)}
+
+
+def test_list_rows_show_the_stored_columns_with_their_links_and_delete_one_pledge_after_a_confirmation(
+        sent, login_as, seeded):
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        branch = org("SQ01")
+        _add_members_with_pledges(1, branch)
+        draft = Pledge.objects(organisation=branch.pk, member_name="加测党员").first()
+        Pledge._get_collection().update_one({"_id": draft.pk}, {"$set": {"items.0.content": "长" * 40 + "<b>"}})
+        pledges = {str(p.pk): p for p in Pledge.objects(organisation=branch.pk, year=YEAR)}
+        members = {str(m.pk): m for m in Member.objects(organisation=branch.pk)}
+    url = f"/admin/pledge/?org={branch.pk}"
+    commands, html = sent.during(lambda: get_ok(clerk, url))
+    shown = _cells(html)
+    assert set(shown) == set(pledges)
+    for pk, pledge in pledges.items():
+        first = pledge.first_item
+        assert shown[pk] == {"organisation_name": pledge.organisation_name, "member_name": pledge.member_name or "",
+                             "year": str(YEAR), "scope": "党员" if pledge.scope == "member" else "党组织",
+                             "template_name": pledge.template_name, "state": pledge.state_title,
+                             "first_item": first[:30] + "…" if len(first) > 30 else first}, pk
+        assert f'href="/admin/pledge/details/?id={pk}&amp;url=' in html and f'href="/admin/pledge/edit/?id={pk}&amp;' in html
+    assert shown[str(draft.pk)]["first_item"] == "长" * 30 + "…" and "<b>" not in html
+    finds = _pledge_finds(commands)
+    assert len(finds) == 1 and "values" not in finds[0]["projection"] and "items" in finds[0]["projection"], finds
+
+    # One delete form for the page: each row's button sends it with its pledge, after the browser asks to confirm.
+    button = re.search(rf'<button type="submit" form="row-delete" name="id" value="{draft.pk}"[^>]*>', html).group(0)
+    assert f'onclick="{CONFIRM}"' in button and html.count('id="row-delete"') == 1
+    response = clerk.get(url)
+    assert handler_hash(CONFIRM) in response.headers["Content-Security-Policy"], "the confirmation may run"
+    form = re.search(r'<form id="row-delete" method="POST" action="([^"]+)".*?</form>', html, re.S)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
+    assert form.group(1) == "/admin/pledge/delete/" and set(fields) == {"url", "csrf_token"}
+    refused = clerk.client.post(form.group(1), data={"id": str(draft.pk), "url": html_module.unescape(fields["url"])})
+    assert refused.status_code == 400, "no CSRF token, no deletion"
+    response = clerk.client.post(form.group(1), data={"id": str(draft.pk), **{k: html_module.unescape(v)
+                                                                               for k, v in fields.items()}})
+    assert response.status_code == 302 and response.headers["Location"].startswith(url), "back to the same list"
+    with seeded.app_context():
+        assert Pledge.objects(pk=draft.pk).first() is None
+        assert AuditEntry.objects(record_id=draft.pk, action="删除").count() == 1
+    assert str(draft.pk) not in _cells(get_ok(clerk, url))
+
+    # The member list: the same columns as the roster documents give, read as stored.
+    commands, html = sent.during(lambda: get_ok(clerk, f"/admin/member/?org={branch.pk}"))
+    shown = _cells(html)
+    assert shown and set(shown) <= set(members)
+    for pk, cells in shown.items():
+        m = members[pk]
+        assert cells == {"name": m.name, "gender": m.gender or "", "id_number": idcard.mask(m.id_number),
+                         "organisation_name": m.organisation_name, "post": m.post or "",
+                         "categories": "、".join(m.categories), "status": m.status}, pk
+    finds = [body for name, body in commands if name == "find" and body["find"] == "member"]
+    assert "phone" not in finds[-1]["projection"], finds

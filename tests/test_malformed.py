@@ -18,10 +18,12 @@ from tests.routes import HOSTILE, admin_views, build, read_page, routes
 KEY_PARAMS = {"id", "rowid", "ids", "expected_version", "days"}
 FIELDS_PER_FORM = 8
 USERS = ("admin", "sq_clerk")
-# Each user's matrix runs in two parts of similar measured cost, so that both xdist workers share it: the first
-# takes these endpoint prefixes (views), the second every other one, so a view added tomorrow is still covered.
-FIRST_PART = {"organisation", "member", "evaluation", "pledge", "template"}
-PARTS = ("organisation-member-evaluation-pledge-template", "every-other-endpoint")
+# Each user's matrix runs in three parts of similar measured cost (400-600 requests), so that both xdist workers
+# share it and none is left alone at the end: the first two take these endpoint prefixes (views), the last every other
+# one, so a view added tomorrow is still covered.
+NAMED_PARTS = ({"organisation", "member", "evaluation", "pledge", "template"},
+               {"modelpost", "zone", "membercard", "activityscheme", "user", "scheme", "leadercomment"})
+PARTS = tuple("-".join(sorted(views)) for views in NAMED_PARTS) + ("every-other-endpoint",)
 
 
 def _pick(*parts):
@@ -94,7 +96,9 @@ def crawl(browser, app, samples):
 
 
 def in_part(rule, part):
-    return (rule.endpoint.partition(".")[0] in FIRST_PART) == (part == PARTS[0])
+    view = rule.endpoint.partition(".")[0]
+    named = dict(zip(PARTS, NAMED_PARTS))
+    return view in named[part] if part in named else not any(view in views for views in NAMED_PARTS)
 
 
 def cases(app, samples, forms, links, username, part):
@@ -156,7 +160,7 @@ def test_no_hostile_value_anywhere_answers_500(login_as, seeded, username, part)
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
     print(f"\nmalformed-input matrix, {username}, {part}: {tried} requests, {len(report)} answered 500, "
           f"{elapsed:.0f} s ({cpu:.0f} s CPU)")
-    assert tried > 300
+    assert tried > 250
     assert not report, f"{len(report)} of {tried} requests answered 500:\n" + "\n".join(report[:60])
 
 

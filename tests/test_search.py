@@ -1,5 +1,4 @@
 """The search boxes of the member and pledge lists: what a clerk finds, within their scope, by one indexed key."""
-import datetime as dt
 import re
 
 import pytest
@@ -12,10 +11,10 @@ from documents import Pledge, User
 from documents.pledge import PledgeSearch
 from documents.pledging import save_pledge, template_for
 from seed.pledges import _raw
+from tests.clock import YEAR
 from tests.factories import make_member, org
 from tests.test_query_shapes import get_ok, operators, sent  # noqa: F401 - `sent` is a fixture
 
-YEAR = dt.date.today().year
 
 
 def rows(html, what):

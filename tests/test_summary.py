@@ -15,7 +15,7 @@ from documents.summary import OrgYearLines, OrgYearSummary, coverage, key, unple
 from documents.supervision import SupervisionRound
 from tests.commands import recorded
 from tests.clock import YEAR
-from tests.factories import make_member, org
+from tests.factories import make_member, make_org, org
 
 CHECKS = {c: "y" for c in ("体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行")}
 VALUES = {"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"}
@@ -95,7 +95,7 @@ def test_summaries_equal_a_full_recount_after_each_kind_of_operation(seeded, log
         assert stored() == full_recount(dt.date.today())
 
 
-def test_rebuild_command_recounts_what_was_changed_behind_the_operations(seeded):
+def test_rebuild_command_recounts_what_was_changed_behind_the_operations(seeded, login_as):
     with seeded.app_context():
         Pledge.objects(organisation=org("QY01"), year=YEAR, scope="org").update(set__state="draft")
         OrgYearSummary.objects(organisation=org("SY01").pk).delete()
@@ -114,6 +114,69 @@ def test_rebuild_command_recounts_what_was_changed_behind_the_operations(seeded)
         assert len({s.year for s in OrgYearSummary.objects}) > 1
         assert not OrgYearSummary._get_collection().count_documents({"others": {"$exists": False}})
         assert home_read(admin) == home_read(admin, every_year=True), "this year's summaries carry the other years"
+    admin_browser = login_as("admin")
+    with recorded() as commands:
+        rebuilt = admin_browser.get("/admin/").get_data(as_text=True)
+    assert "org_year_summary" not in {c[1] for c in commands}, "rebuild-summaries made the rollups"
+    with seeded.app_context():
+        summary.OrgYearRollup.objects.delete()  # as in a database written before rollups
+    with recorded() as commands:
+        page = admin_browser.get("/admin/").get_data(as_text=True)
+    assert "org_year_summary" in {c[1] for c in commands}, "without rollups the home page adds up the summaries"
+    assert without_tokens(rebuilt) == without_tokens(page), "the same page either way"
+
+
+def without_tokens(page):
+    """A page without what differs on every request: script nonces and CSRF tokens."""
+    return re.sub(r'nonce="[^"]*"|name="csrf_token"[^>]*', "", page)
+
+
+def home_figures(page):
+    """The home page's headline and to-do counts, as a reader sees them."""
+    return (re.search(r"您可以查看 (\d+) 个党组织、(\d+) 名党员（在册 (\d+) 名）", page).groups(),
+            re.findall(r"<h6>([^<（]+)（(\d+)）</h6>", page), re.search(r"党员承诺 (\d+) / (\d+) 人", page).groups())
+
+
+def test_a_pledge_deep_in_the_tree_changes_the_admin_and_street_home_read_from_rollups(seeded, login_as):
+    admin, street = login_as("admin"), login_as("jd_reviewer")
+    with seeded.app_context():
+        community = make_org(parent=org("JD01"), level="党总支")
+        grid = make_org(parent=community, level="党总支")
+        branch = make_org(parent=grid, level="党支部")  # three levels below the street: a path of four
+        for o in (community, grid, branch):
+            summary.refresh(o.pk)
+    before = {who: home_figures(b.get("/admin/").get_data(as_text=True)) for who, b in (("admin", admin), ("street", street))}
+    with seeded.app_context():
+        member = make_member(name="深处党员", organisation=branch)
+        made = save_pledge(user("admin"), organisation=branch, member=member, year=YEAR, raw_values=VALUES, raw_items=ITEMS)
+        transition(user("admin"), made.pk, "submit")
+    for who, browser in (("admin", admin), ("street", street)):
+        with recorded() as commands:
+            page = browser.get("/admin/").get_data(as_text=True)
+        (orgs, members, active), boxes, (pledged, expected) = home_figures(page)
+        assert (orgs, int(members), int(active), int(expected)) == (
+            before[who][0][0], int(before[who][0][1]) + 1, int(before[who][0][2]) + 1, int(before[who][2][1]) + 1), who
+        assert int(pledged) == int(before[who][2][0]) + 1, who
+        if who == "admin":
+            review = dict(boxes)["等待我审核的承诺"]
+            assert int(review) == int(dict(before[who][1])["等待我审核的承诺"]) + 1
+        assert "org_year_rollup" in {c[1] for c in commands} and "org_year_summary" not in {c[1] for c in commands}, who
+    with seeded.app_context():
+        def added_up():
+            """{rollup: (members, submitted)} next to the same added up from the subtree's summaries."""
+            rolled = {r.pk: r for r in summary.OrgYearRollup.objects(year=YEAR)}
+            return [((rolled[key(o.pk, YEAR)].members_total, rolled[key(o.pk, YEAR)].count(None, ("submitted",))),
+                     (sum(s.members_total for s in subtree), sum(s.count(None, ("submitted",)) for s in subtree)))
+                    for o in (branch, grid, community, org("JD01"))
+                    for subtree in [list(OrgYearSummary.objects(org_path=o.pk, year=YEAR))]]
+
+        assert all(rolled == counted for rolled, counted in added_up())
+        grid.reload()
+        grid.parent = org("JD01")  # moved up with the branch below it: the community no longer adds them up
+        grid.save_checked(grid.version)
+        summary.touched(grid, {"parent": str(community.pk)})
+        assert all(rolled == counted for rolled, counted in added_up())
+        assert summary.OrgYearRollup.objects(pk=key(community.pk, YEAR)).first().members_total == 0
 
 
 def home_read(u, every_year=False):

@@ -63,6 +63,36 @@ def object_ids(values):
     return [ObjectId(v) for v in values if isinstance(v, str) and ObjectId.is_valid(v)]
 
 
+class ListRow:
+    """One record of a list page as stored: its fields read as attributes, its document's properties computed on them.
+
+    Building the page's documents costs more than drawing them; a row is only shown, never saved. A field the record
+    does not hold reads as None, as on a document; embedded records (a pledge's items) are rows of their own class.
+    """
+
+    __slots__ = ("_document", "_raw")
+
+    def __init__(self, document, raw):
+        self._document, self._raw = document, raw
+
+    @property
+    def pk(self):
+        return self._raw.get("_id")
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        field = self._document._fields.get(name)
+        if name in self._raw:
+            value = self._raw[name]
+            embedded = getattr(getattr(field, "field", None), "document_type", None)
+            if embedded is not None and isinstance(value, list):
+                return [ListRow(embedded, v) for v in value]
+            return value if field is None or isinstance(value, (list, dict)) else field.to_python(value)
+        found = getattr(self._document, name, None)
+        return found.fget(self) if isinstance(found, property) else None
+
+
 class LoginRequired:
     """Mixin: anonymous users go to the login page, others without the role get 403."""
 
@@ -91,6 +121,7 @@ class ScopedModelView(LoginRequired, ModelView):
     column_display_pk = False
     write_roles = ("admin", "clerk")
     details_template = "admin/details_timeline.html"
+    list_reads = None  # fields a list row reads besides its columns (a property's sources); None: rows are documents
 
     def __init__(self, model, *args, **kwargs):
         """Label columns with the documents' Chinese verbose names unless a view says otherwise."""
@@ -153,7 +184,7 @@ class ScopedModelView(LoginRequired, ModelView):
             query = walk.narrow(query)
         count = None if self.simple_list_pager else query.count()
         if walk is not None and walk.pages is not None and not sort_column:
-            return count, walk.stored_page(query.no_dereference(), page or 0)
+            return count, walk.stored_page(query.no_dereference(), page or 0, self.list_rows)
         narrow = walk or subtree or filters or search or not current_user.is_admin or self.sort_unfiltered
         if sort_column:
             query = query.order_by(("-" if sort_desc else "") + sort_column)
@@ -164,7 +195,16 @@ class ScopedModelView(LoginRequired, ModelView):
         if page and page_size:
             query = query.skip(page * page_size)
         query = query.no_dereference()
-        return count, (query.all() if execute else query)
+        if not execute:
+            return count, query
+        return count, (self.list_rows(query) if page_size else query.all())
+
+    def list_rows(self, query):
+        """A page's records: ListRows of the listed fields when the view says what else its rows read, else documents."""
+        if self.list_reads is None:
+            return list(query)
+        names = [c for c, _label in self._list_columns if c in self.model._fields] + list(self.list_reads)
+        return [ListRow(self.model, raw) for raw in query.only(*names).as_pymongo()]
 
     def walk(self, root, filters):
         """Where a page of this list lies (an OrgWalk), or None for lists small enough to read whole."""

@@ -1,9 +1,9 @@
 """What the admin home shows: the user's organisations at a glance and what needs attention now.
 
-Every figure and every named line comes from the organisation-year summaries the user may see
-(documents/summary.py), so the number of queries does not grow with the number of pledges; every
-organisation has a summary of the current year, so they also say which organisations there are, and
-only the current year's (and the chosen year's) are read: each carries what the page adds up of the others.
+Every figure and every named line comes from the rollups of the user's top organisations (documents/summary.py),
+a few documents whatever the number of organisations. Until `flask rebuild-summaries` has made the rollups, they come
+from the organisation-year summaries the user may see: every organisation has a summary of the current year, so they
+also say which organisations there are, and only the current year's (and the chosen year's) are read.
 """
 import datetime as dt
 
@@ -14,6 +14,13 @@ from documents import access, chasing, modelpost, notices, statistics, summary, 
 
 def dashboard_context(user, today=None):
     today = today or dt.date.today()
+    rolled = summary.rolled_up(user)
+    if rolled and today.year in rolled:
+        this_year = rolled[today.year]
+        return {
+            "org_count": this_year.orgs, "member_count": this_year.members_total,
+            "active_member_count": this_year.members_active, **_shared(user, today), **chasing.rolled_todos(user, rolled, today),
+        }
     summaries = summary.visible(user, (today.year,))
     latest = {}
     for s in sorted(summaries, key=lambda s: s.year):
@@ -22,9 +29,16 @@ def dashboard_context(user, today=None):
         "org_count": len(latest),
         "member_count": sum(s.members_total for s in latest.values()),
         "active_member_count": sum(s.members_active for s in latest.values()),
+        **_shared(user, today),
+        **chasing.todos(user, summaries, sorted(latest.values(), key=lambda s: s.code or ""), today),
+    }
+
+
+def _shared(user, today):
+    """What the home page shows besides the summaries' figures."""
+    return {
         "orgs": list(access.org_queryset(user).only("name", "code", "level", "org_type").limit(chasing.ORGS_SHOWN)),
         "notices": notices.unread(user),
-        **chasing.todos(user, summaries, sorted(latest.values(), key=lambda s: s.code or ""), today),
         "posts": modelpost.dashboard(user, today),
         "zones": zone.counts(user, today.year),
     }

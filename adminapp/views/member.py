@@ -42,6 +42,7 @@ class MemberView(ScopedModelView):
     column_details_exclude_list = (*ScopedModelView.column_details_exclude_list, "month_only", "search_keys")
     column_formatters_detail = {"categories": _categories, "birth_date": _date, "joined_on": _date}
     column_default_sort = "name"
+    list_reads = ()
     form_columns = ("name", "gender", "id_number", "phone", "birth_date", "joined_on", "organisation",
                     "post", "duty", "categories", "residential_org", "status")
     form_overrides = {"categories": CheckboxesField, "status": VocabularySelectField, "gender": SelectField,

@@ -41,6 +41,7 @@ class OrgWalk:
         """The records of the current organisation: one more indexed equality on the scoped query."""
         return query.filter(organisation=self.current) if self.current else query.none()
 
-    def stored_page(self, query, page, field="page_no", order="slot"):
-        """Page `page` of the narrowed query by its stored number, one more equality, in the order rows were numbered."""
-        return sorted(query.filter(**{field: page}), key=lambda row: getattr(row, order))
+    def stored_page(self, query, page, read):
+        """Page `page` of the narrowed query by its stored number, one more equality, in the order rows were numbered;
+        read turns the query into rows."""
+        return sorted(read(query.filter(page_no=page)), key=lambda row: row.slot)

@@ -116,6 +116,7 @@ class PledgeView(ScopedModelView):
         "first_item": lambda v, c, m, n: (m.first_item[:30] + "…") if len(m.first_item) > 30 else m.first_item,
     }
     column_sortable_list = ("year", "state")
+    list_reads = ("items", "slot")  # first_item; the order of a stored page
     column_filters = (
         OrgSubtreeFilter("organisation"),
         YearFilter("year", _l("年度")),
@@ -137,7 +138,7 @@ class PledgeView(ScopedModelView):
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         _count, query = super().get_list(None, None, False, None, filters, execute=False, page_size=0)
         size = self.page_size if page_size is None else page_size
-        return None, search_page(query.order_by(), search, (page or 0) * size, size)
+        return None, search_page(query.order_by(), search, (page or 0) * size, size, self.list_rows)
 
     def walk(self, root, filters):
         """One organisation at a time, with each one's pledges of the chosen year counted from the read models.
