@@ -289,8 +289,9 @@ batch.reads("Pledge", "organisation", "org_path", "year", *SEARCHED)
 
 
 def backfill_search():
-    """Give pledges without a search entry theirs, inserted in batches; return how many."""
-    pledges, entries = Pledge._get_collection(), PledgeSearch._get_collection()
+    """Give pledges without a search entry theirs, made and inserted a batch at a time (each holds up to KEY_CAP keys);
+    return how many."""
+    entries = PledgeSearch._get_collection()
     indexed = {row["_id"] for row in entries.find({}, {"_id": 1})}
-    fields = ("organisation", "org_path", "year", *SEARCHED)
-    return batch.insert_new(entries, [search_entry(doc) for doc in batch.rows(Pledge, fields) if doc["_id"] not in indexed])
+    missing = [doc for doc in batch.rows(Pledge, ("organisation", "org_path", "year", *SEARCHED)) if doc["_id"] not in indexed]
+    return batch.insert_new(entries, map(search_entry, missing), total=len(missing))

@@ -92,16 +92,17 @@ def update_each(collection, changes, total=None):
     return done
 
 
-def insert_new(collection, docs):
-    """Insert the documents in batches, leaving any whose _id was stored meanwhile as it is; return how many."""
-    docs, inserted = list(docs), 0
-    for first in range(0, len(docs), INSERT_BATCH):
-        batch = docs[first:first + INSERT_BATCH]
+def insert_new(collection, docs, total=None):
+    """Insert the documents (taken lazily, a batch at a time) in batches, leaving any whose _id was stored meanwhile as it
+    is; return how many."""
+    total, done, inserted, docs = len(docs) if total is None else total, 0, 0, iter(docs)
+    while chunk := list(itertools.islice(docs, INSERT_BATCH)):
         try:
-            inserted += len(collection.insert_many(batch, ordered=False).inserted_ids)
+            inserted += len(collection.insert_many(chunk, ordered=False).inserted_ids)
         except BulkWriteError as exc:
             if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
                 raise
             inserted += exc.details["nInserted"]
-        report(first + len(batch), len(docs))
+        done += len(chunk)
+        report(done, total)
     return inserted
