@@ -27,6 +27,16 @@ def unpack(blob):
     return bson.decode(zlib.decompress(blob)) if blob else {"creates": [], "updates": [], "rejects": [], "unchanged": 0}
 
 
+def pack_read(members, read_at, roster):
+    """What the check read, for the import job only: the member each update changes (in the updates' order),
+    when it read them and `roster`, [organisation, version, [member ids]] for each organisation and version they were at."""
+    return zlib.compress(bson.encode({"members": members, "read_at": read_at, "roster": roster}), 1)
+
+
+def unpack_read(blob):
+    return bson.decode(zlib.decompress(blob)) if blob else {"members": [], "read_at": None, "roster": []}
+
+
 class ImportBatch(Document):
     created_at = DateTimeField(default=now)
     created_by = ObjectIdField(required=True)
@@ -35,6 +45,7 @@ class ImportBatch(Document):
     filename = StringField()
     rows = BinaryField()  # None until the check job has gone through the upload
     upload = BinaryField()  # the file as sent (compressed), until it is checked
+    read = BinaryField()  # the members the updates change as the check read them (pack_read), apart from the rows the preview shows
 
     # Batches stored before the job existed also carry `state`, `written` and their rows as lists.
     meta = {"collection": "import_batch", "indexes": ["created_by"], "strict": False}

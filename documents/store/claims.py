@@ -28,6 +28,7 @@ from mongoengine.connection import get_db
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DEFAULT_LEASE_SECONDS = 30
+CLAIM_CHUNK = 1000  # claims inserted per command by claim_many
 DUPLICATE_KEY = 11000
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,96}$")
 
@@ -96,16 +97,15 @@ def _audit():
     return db["audit"]
 
 
-def claim(collection, pk, version, *, entry=None, reached=None):
+def claim(collection, pk, version, *, entry=None, reached=None, holder=None):
     """Take the right to change one version of a record and return the claim id; raise StaleRecord if taken.
 
     entry is the audit entry (a plain dict) to append once the write is done; reached says how
     the record looks after the write: {"version": n} (the default, version + 1), {"gone": 1}
-    (deleted) or {"set": field}.
+    (deleted) or {"set": field}. holder names the taker (by default this process, once).
     """
     base = f"{collection}:{pk}:{version}"
-    doc = {"coll": collection, "pk": pk, "at": _now(), "holder": f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
-           "reached": reached or {"version": int(version) + 1}, "entry": entry}
+    doc = _claim_doc(collection, pk, version, holder, reached, entry)
     try:
         _claims().insert_one({"_id": base, **doc})
         cid = base
@@ -115,6 +115,41 @@ def claim(collection, pk, version, *, entry=None, reached=None):
     if entry is not None:
         _pending().insert_one({"_id": cid, "at": doc["at"]})
     return cid
+
+
+def _claim_doc(collection, pk, version, holder=None, reached=None, entry=None):
+    return {"coll": collection, "pk": pk, "at": _now(),
+            "holder": holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+            "reached": reached or {"version": int(version) + 1}, "entry": entry}
+
+
+def claim_many(collection, versions, holder):
+    """Claim {pk: version} of many records in one insert per chunk for one holder; return the pks it could not claim.
+
+    A claim this holder already took (a rerun after a crash) counts as taken; a claim somebody else
+    holds is taken over only as claim() would (released, or past its lease on an unchanged record).
+    """
+    refused = []
+    items = list(versions.items())
+    for start in range(0, len(items), CLAIM_CHUNK):
+        chunk = items[start:start + CLAIM_CHUNK]
+        try:
+            _claims().insert_many([{"_id": f"{collection}:{pk}:{v}", **_claim_doc(collection, pk, v, holder)}
+                                   for pk, v in chunk], ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
+                raise
+            refused += [(error["op"]["pk"], versions[error["op"]["pk"]]) for error in exc.details["writeErrors"]]
+    lost = []
+    for pk, version in refused:
+        chain = _chain(f"{collection}:{pk}:{version}")
+        if chain and chain[-1].get("holder") == holder:
+            continue
+        try:
+            claim(collection, pk, version, holder=holder)
+        except StaleRecord:
+            lost.append(pk)
+    return lost
 
 
 def _chain(base):
