@@ -3,6 +3,7 @@ import datetime as dt
 import functools
 import os
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ from documents.member import backfill_search_keys
 from documents.organisation import backfill_paths
 from documents.pledge import backfill_search
 from documents.pledging import backfill_page_numbers
+from documents.store import batch
 from exporters import archive, plaques, pledge_cards
 from seed import demo
 
@@ -31,22 +33,43 @@ def seed_command(demo_data):
     click.echo("已载入：" + "，".join(f"{k} {v}" for k, v in report.items()))
 
 
+# What `flask backfill-paths` fills in, in order: names copied from the organisation come before the search entries
+# that hold them.
+BACKFILLS = (("组织路径", backfill_paths), ("名称副本", copies.backfill), ("党员查找索引", backfill_search_keys),
+             ("承诺查找索引", backfill_search), ("承诺列表页码", backfill_page_numbers), ("操作日志", audit.backfill))
+
+
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
     """Give records made before org_path, the copied names, the search keys, the audit stamps and pledges' list page
-    numbers their values (safe to run again)."""
-    paths, names, keys, entries = backfill_paths(), copies.backfill(), backfill_search_keys(), audit.backfill()
-    texts, pages = backfill_search(), backfill_page_numbers()
-    click.echo(f"已补全组织路径 {paths} 条，名称副本 {names} 条，党员查找索引 {keys} 条，承诺查找索引 {texts} 条，"
-               f"操作日志 {entries} 条，承诺列表页码 {pages} 条")
+    numbers their values, one step after another with its progress (safe to interrupt and run again)."""
+    done = []
+    with batch.reading():
+        for step, (label, backfill) in enumerate(BACKFILLS, 1):
+            click.echo(f"第 {step}/{len(BACKFILLS)} 步：{label}……")
+            started = time.monotonic()
+            with batch.reporting(lambda text, label=label: click.echo(f"  {label}：{text}")):
+                count = backfill()
+            click.echo(f"  {label}：补全 {count} 条，用时 {_duration(time.monotonic() - started)}")
+            done.append(f"{label} {count} 条")
+    click.echo("已补全" + "，".join(done))
 
 
 @click.command("rebuild-summaries")
 @with_appcontext
 def rebuild_summaries_command():
     """Recount every organisation-year summary from the records (after a restore or a direct database change)."""
-    click.echo(f"已重新统计 {summary.rebuild()} 份组织年度汇总")
+    started = time.monotonic()
+    with batch.reporting(lambda text: click.echo(f"  {text}")):
+        kept = summary.rebuild()
+    click.echo(f"已重新统计 {kept} 份组织年度汇总，用时 {_duration(time.monotonic() - started)}")
+
+
+def _duration(seconds):
+    """A duration as a clerk reads it: 3 分 05 秒, or 12 秒."""
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} 分 {seconds:02d} 秒" if minutes else f"{seconds} 秒"
 
 
 @click.command("chase")

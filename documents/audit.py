@@ -6,6 +6,7 @@ from mongoengine import DateTimeField, DictField, Document, ObjectIdField, Strin
 
 from documents.base import now
 from documents.organisation import OrgOwned, ref_id
+from documents.store import batch
 
 
 class AuditEntry(OrgOwned, Document):
@@ -147,24 +148,32 @@ def month_page(query, month, first, count, newest=True):
     """Entries first…first+count of a month's query, newest (or oldest) first, read one hour at a time.
 
     FerretDB converts every entry a filter matched (about 0.7 ms each) and sorts in Go: a county's month is 12,000
-    entries and a day 400, an hour a few dozen, so a page reads the hours it shows; a day with nothing to show costs one
-    single-entry read.
+    entries and a day 400, an hour a few dozen, so a page reads the hours it shows. A one-entry probe of a day reads
+    the whole day too (FerretDB does not push a limit down under a filter), so days are probed only once the days
+    read turned out sparse, where a probe is cheap and spares two dozen empty hours.
     """
     year, number = map(int, month.split("-"))
     days = [dt.date(year, number, 1) + dt.timedelta(days=n) for n in range(31)]
     days = [d.isoformat() for d in days if d.month == number and d <= dt.date.today()]
-    now, found = dt.datetime.now(), []
+    now, found, dense = dt.datetime.now(), [], True
     for day in reversed(days) if newest else days:
-        seen = query.filter(day=day).order_by().only("hour").first()
-        if seen is None:
-            continue
         hours = range(now.hour + 1 if day == now.date().isoformat() else 24)
-        # A day written before entries had an hour (until `flask backfill-paths`) is read whole.
-        parts = [query.filter(hour=f"{day} {h:02d}") for h in hours] if seen.hour else [query.filter(day=day)]
+        parts = [query.filter(hour=f"{day} {h:02d}") for h in hours]
+        seen = None if dense else query.filter(day=day).order_by().only("hour").first()
+        if not dense and seen is None:
+            continue
+        if seen is not None and not seen.hour:  # written before entries had an hour (until `flask backfill-paths`)
+            parts = [query.filter(day=day)]
+        before = len(found)
         for part in reversed(parts) if newest else parts:
             found += sorted(part.order_by(), key=lambda e: e.at, reverse=newest)
             if len(found) >= first + count:
                 return found[first:first + count]
+        if dense and len(found) == before:  # nothing by the hour: perhaps a day written before entries had an hour
+            found += sorted(query.filter(day=day, hour=None).order_by(), key=lambda e: e.at, reverse=newest)
+            if len(found) >= first + count:
+                return found[first:first + count]
+        dense = len(found) - before >= len(hours)
     return found[first:first + count]
 
 
@@ -177,13 +186,18 @@ def timeline(doc):
 PLEDGE_PARTS = {"progress": "ProgressEntry", "rectification": "Rectification", "opinion": "Opinion"}
 
 
+STAMPED = ("at", "collection", "record_id", "month", "day", "hour")
+batch.reads("AuditEntry", *STAMPED)
+
+
 def backfill():
     """Stamp entries written before the month, day, hour and pledge stamps with them (idempotent); their content stays as is."""
     from mongoengine.base import get_document
-    stamped, pledges = 0, {}
+    pledges, stamped = {}, []
     collection = AuditEntry._get_collection()
-    for row in collection.find({"$or": [{"month": None}, {"day": None}, {"hour": None}]},
-                               {"at": 1, "collection": 1, "record_id": 1}):
+    for row in batch.rows(AuditEntry, STAMPED):
+        if all(row.get(field) is not None for field in ("month", "day", "hour")):
+            continue
         local = row["at"].replace(tzinfo=dt.timezone.utc).astimezone() if row.get("at") else None
         found = stamps(local) if local else {"month": "", "day": "", "hour": ""}
         kind, record = row.get("collection"), row.get("record_id")
@@ -194,6 +208,5 @@ def backfill():
                 part = get_document(PLEDGE_PARTS[kind]).objects(pk=record).no_dereference().first()
                 pledges[record] = _pledge_of(part) if part else None
             found["pledge_id"] = pledges[record]
-        collection.update_one({"_id": row["_id"]}, {"$set": found})  # one by one: FerretDB hangs on bulk updates
-        stamped += 1
-    return stamped
+        stamped.append((row["_id"], found))
+    return batch.update_each(collection, stamped)

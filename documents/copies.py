@@ -5,6 +5,8 @@ row (FerretDB: each a scan); `select_related` sends `$in`, which FerretDB never 
 """
 from mongoengine.base import get_document
 
+from documents.store import batch
+
 # Source document -> [(document holding the copy, its reference field, field of the copy, source attribute)].
 COPIES = {
     "Member": [("Pledge", "member", "member_name", "name"), ("LeaderComment", "member", "member_name", "name")],
@@ -12,6 +14,8 @@ COPIES = {
     "EvaluationScheme": [("EvaluationRound", "scheme", "scheme_name", "name")],
     "Pledge": [("Rectification", "pledge", "pledge_label", "label"), ("Opinion", "pledge", "pledge_label", "label")],
 }
+for _target, _ref, _copy, _attr in (target for targets in COPIES.values() for target in targets):
+    batch.reads(_target, _ref, _copy)
 
 
 def _targets(source):
@@ -41,18 +45,28 @@ def renamed(doc, *fields):
     return doc.pk is not None and not doc._created and bool(set(fields) & set(doc._get_changed_fields()))
 
 
+def _values(source, attr):
+    """{_id: attr} of every source record, from the stored field alone when attr is one."""
+    if attr in source._fields:
+        db_field = source._fields[attr].db_field
+        return {d["_id"]: d.get(db_field) for d in source.objects.order_by().only(attr).as_pymongo()}
+    return {d.pk: getattr(d, attr) for d in source.objects.order_by().no_dereference()}
+
+
 def backfill():
-    """Fill missing or stale copies from their sources, for databases made before the copies (idempotent)."""
-    fixed = 0
+    """Fill missing or stale copies from their sources, for databases made before the copies (idempotent).
+
+    Each copy is read with its reference only, and only the records whose copy differs are written.
+    """
+    fixed, values = 0, {}
     for source_name, targets in COPIES.items():
-        sources = {d.pk: d for d in get_document(source_name).objects.no_dereference()}
         for target_name, ref, copy, attr in targets:
             target = get_document(target_name)
             collection, db_ref = target._get_collection(), target._fields[ref].db_field
-            for row in collection.find({}, {db_ref: 1, copy: 1}):
-                source = sources.get(row.get(db_ref))
-                wanted = getattr(source, attr) if source is not None else None
-                if row.get(copy) != wanted:
-                    collection.update_one({"_id": row["_id"]}, {"$set": {copy: wanted}})
-                    fixed += 1
+            rows = batch.rows(target, (db_ref, copy))
+            if rows and (source_name, attr) not in values:
+                values[source_name, attr] = _values(get_document(source_name), attr)
+            fixed += batch.update_each(collection, [
+                (row["_id"], {copy: wanted}) for row in rows
+                if row.get(copy) != (wanted := values[source_name, attr].get(row.get(db_ref)))])
     return fixed

@@ -4,6 +4,7 @@ from mongoengine import DateField, ListField, Q, ReferenceField, StringField, Va
 
 from documents import copies, idcard, normalise, search
 from documents.base import VersionedDocument
+from documents.store import batch
 from documents.organisation import OrgOwned
 from documents.vocabulary import Vocabulary
 
@@ -125,6 +126,9 @@ def search_filter(term):
 def matching(queryset, term, limit=PICK_LIMIT):
     """Members of the queryset found by search_filter, in service, a page at most."""
     return list(queryset.filter(search_filter(term), status="在册").no_dereference().limit(limit))
+
+
+batch.reads("Member", *SEARCHED, "search_keys")
 
 
 def backfill_search_keys():

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from mongoengine import ListField, ObjectIdField, ReferenceField, StringField, ValidationError
 
 from documents.base import VersionedDocument
+from documents.store import batch
 from documents.vocabulary import Vocabulary
 
 LEVELS = ("党委", "党总支", "党支部")
@@ -143,11 +144,11 @@ def backfill_paths():
         path = list(org.ancestors) + [org.pk]
         if list(org.org_path) != path:
             Organisation.objects(pk=org.pk).update_one(set__org_path=path)
+    wanted = {pk: {"org_path": list(org.ancestors) + [pk], "organisation_name": org.name} for pk, org in orgs.items()}
     fixed = 0
     for document, field in owned_documents():
         collection, db_field = document._get_collection(), document._fields[field].db_field
-        for org in orgs.values():
-            changes = {"org_path": list(org.ancestors) + [org.pk], "organisation_name": org.name}
-            fixed += collection.update_many({db_field: org.pk, "$or": [{k: {"$ne": v}} for k, v in changes.items()]},
-                                            {"$set": changes}).modified_count
+        fixed += batch.update_each(collection, [
+            (row["_id"], changes) for row in batch.rows(document, (db_field, "org_path", "organisation_name"))
+            if (changes := wanted.get(row.get(db_field))) and any(row.get(k) != v for k, v in changes.items())])
     return fixed

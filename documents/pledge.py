@@ -1,5 +1,6 @@
 """Pledges: an organisation's or a member's pledge for a year, made on one template version."""
 import enum
+import itertools
 
 from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, DictField, Document, EmbeddedDocument,
@@ -9,6 +10,7 @@ from documents import search
 from documents.calendar import ensure_open
 from documents.organisation import OrgOwned, ref_id
 from documents.base import VersionedDocument
+from documents.store import batch
 from documents.store.claims import take_numbers
 
 PAGE_ROWS = 50  # pledges on one list page; a pledge's page within its organisation-year is stored with it (page_no)
@@ -99,9 +101,29 @@ def search_entry(doc):
             "year": doc.get("year"), **texts, "keys": text_keys(*texts.values())}
 
 
-def index_search(pledge):
-    """Write the pledge's search entry, after every change of the pledge or of a name it shows."""
-    PledgeSearch._get_collection().replace_one({"_id": pledge.pk}, search_entry(pledge.to_mongo()), upsert=True)
+def index_search(pledge, write=None):
+    """Write the pledge's search entry, after every change of the pledge or of a name it shows.
+
+    With write (the pledge's own write), the entry is brought up to date around it: first one that matches both the
+    stored and the new texts, then the new one. A crash in between leaves an entry that still finds the pledge by
+    either; the list re-checks every candidate against the pledge itself, so an extra match shows nothing wrong.
+    """
+    entries, new = PledgeSearch._get_collection(), search_entry(pledge.to_mongo())
+    old = entries.find_one({"_id": pledge.pk}) if write else None
+    if write and old == new:
+        return write()
+    entries.replace_one({"_id": pledge.pk}, _both(old, new) if old else new, upsert=True)
+    if write:
+        write()
+    if old:
+        entries.replace_one({"_id": pledge.pk}, new)
+
+
+def _both(old, new):
+    """An entry matching whatever either entry matches (both texts, both paths, both sets of keys)."""
+    texts = {f: "\n".join(dict.fromkeys(t for t in (new.get(f), old.get(f)) if t)) or None for f in SEARCHED}
+    return {**new, **texts, "org_path": list(dict.fromkeys([*new["org_path"], *old.get("org_path", [])])),
+            "keys": list(dict.fromkeys([*new["keys"], *old.get("keys", [])]))}
 
 
 def search_ids(term, within):
@@ -114,6 +136,29 @@ def search_ids(term, within):
         return iter(())
     found = search.keyed_filter("keys", key, SEARCHED, term)
     return (row["_id"] for row in PledgeSearch._get_collection().find({**within, **found}, {"_id": 1}))
+
+
+def search_page(query, term, first, count, read=list):
+    """Pledges first…first+count of the query that contain the term: candidates from the search entries, each read by
+    `_id` within the query (scope and every filter hold) and re-checked against the pledge's own texts.
+
+    When the query filters on nothing but what entries hold (org_path, year), the candidates before the page are
+    passed over unread: page N costs one page of reads, not N. read(query) turns a candidate's query into rows.
+    """
+    within = {field: value for field, value in query._query.items() if field in ("org_path", "year")}
+    ids = search_ids(term, within)
+    if len(within) == len(query._query):
+        ids, first = itertools.islice(ids, first, None), 0
+    rows = []
+    for pk in ids:
+        pledge = next(iter(read(query.filter(pk=pk).filter(search.any_contains(SEARCHED, term)))), None)
+        if pledge is not None and first:
+            first -= 1
+        elif pledge is not None:
+            rows.append(pledge)
+            if len(rows) == count:
+                break
+    return rows
 
 
 class Pledge(OrgOwned, VersionedDocument):
@@ -151,19 +196,19 @@ class Pledge(OrgOwned, VersionedDocument):
     meta = {
         "collection": "pledge",
         "indexes": ["organisation", "member", "year", "template", "state", "org_path", "page_no"],
-        "strict": False,  # pledges stored by earlier versions keep their text_keys until backfill-paths drops them
     }
 
     def check_writable(self):
         ensure_open(ref_id(self, "organisation"), self.year)
 
     def _write(self, created, expected):
-        """Number a new pledge within its organisation-year as it is first stored (see slot)."""
+        """Number a new pledge within its organisation-year as it is first stored (see slot); its search entry is
+        written around it (see index_search)."""
         if created and self.slot is None:
             self.slot, = take_numbers(slot_sequence(ref_id(self, "organisation"), self.year))
             self.page_no = page_of(self.slot)
-        super()._write(created, expected)
-        index_search(self)
+        self.copy_owner()  # the entry holds the path and name save() copies
+        index_search(self, lambda: super(Pledge, self)._write(created, expected))
 
     def delete(self, *args, **kwargs):
         """Delete the pledge and its search entry."""
@@ -240,18 +285,13 @@ class Pledge(OrgOwned, VersionedDocument):
         return groups
 
 
-def backfill_search():
-    """Give pledges without a search entry theirs, and drop the keys older versions kept on pledges; return how many.
+batch.reads("Pledge", "organisation", "org_path", "year", *SEARCHED)
 
-    One write a command (see search.backfill), after reading what is needed in full.
-    """
-    pledges, entries = Pledge._get_collection(), PledgeSearch._get_collection()
+
+def backfill_search():
+    """Give pledges without a search entry theirs, made and inserted a batch at a time (each holds up to KEY_CAP keys);
+    return how many."""
+    entries = PledgeSearch._get_collection()
     indexed = {row["_id"] for row in entries.find({}, {"_id": 1})}
-    fields = dict.fromkeys(("organisation", "org_path", "year", *SEARCHED), 1)
-    missing = [doc for doc in pledges.find({}, fields) if doc["_id"] not in indexed]
-    stale = [doc["_id"] for doc in pledges.find({"text_keys": {"$exists": True}}, {"_id": 1})]
-    for doc in missing:
-        entries.replace_one({"_id": doc["_id"]}, search_entry(doc), upsert=True)
-    for pk in stale:
-        pledges.update_one({"_id": pk}, {"$unset": {"text_keys": 1}})
-    return len(missing)
+    missing = [doc for doc in batch.rows(Pledge, ("organisation", "org_path", "year", *SEARCHED)) if doc["_id"] not in indexed]
+    return batch.insert_new(entries, map(search_entry, missing), total=len(missing))

@@ -2,9 +2,11 @@
 from documents import audit, summary, window
 from documents.base import now
 from documents.pledge import Pledge, PledgeItem, State, page_of, slot_sequence
+from documents.store import batch
 from documents.store.claims import take_numbers
 from documents.template import applicable
 
+NUMBERS_TAKEN = 20  # fewer than a list page holds (PAGE_ROWS)
 EDITABLE_STATES = (State.DRAFT.value, State.RETURNED.value, State.SUBMITTED.value)
 
 
@@ -85,17 +87,30 @@ def save_pledge(actor, *, organisation, year, raw_values, raw_items, member=None
     return pledge
 
 
+PAGE_FIELDS = ("organisation", "year", "page_no")
+batch.reads("Pledge", *PAGE_FIELDS)
+
+
 def backfill_page_numbers():
     """Number the pledges stored before list pages were numbered, oldest first in each organisation-year, and recount
     their organisations; safe to run again. Return how many were numbered."""
     pledges, waiting = Pledge._get_collection(), {}
-    for doc in pledges.find({"page_no": {"$exists": False}}, {"organisation": 1, "year": 1}):
-        waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
+    for doc in batch.rows(Pledge, PAGE_FIELDS):
+        if "page_no" not in doc:
+            waiting.setdefault((doc["organisation"], doc["year"]), []).append(doc["_id"])
+    numbered = batch.update_each(pledges, _numbers(waiting), total=sum(map(len, waiting.values())))
+    if waiting:
+        summary.refresh_each(list(dict.fromkeys(org_id for org_id, _year in waiting)))
+        summary.roll_all()
+    return numbered
+
+
+def _numbers(waiting):
+    """(pledge id, {slot, page_no}) of the waiting pledges, a few numbers taken at a time as they are written: an
+    interrupted run loses fewer numbers than a page holds, so it leaves no list page empty."""
     for (org_id, year), ids in waiting.items():
-        for pk, slot in zip(sorted(ids), take_numbers(slot_sequence(org_id, year), len(ids))):
-            # One update a command: FerretDB 1.24 keeps a PostgreSQL connection for each statement of a bulk update
-            # and hangs for everyone once its pool (50) is used up.
-            pledges.update_one({"_id": pk}, {"$set": {"slot": slot, "page_no": page_of(slot)}})
-    for org_id in dict.fromkeys(org_id for org_id, _year in waiting):
-        summary.refresh(org_id)
-    return sum(map(len, waiting.values()))
+        ids = sorted(ids)
+        for first in range(0, len(ids), NUMBERS_TAKEN):
+            chunk = ids[first:first + NUMBERS_TAKEN]
+            for pk, slot in zip(chunk, take_numbers(slot_sequence(org_id, year), len(chunk))):
+                yield pk, {"slot": slot, "page_no": page_of(slot)}

@@ -13,6 +13,7 @@ import re
 from mongoengine import Q
 
 from documents import normalise
+from documents.store import batch
 
 # Keys kept per record: the bigrams of a long pledge beyond this are not searchable, its start and names are.
 KEY_CAP = 1500
@@ -79,12 +80,10 @@ def term_key(term):
 def backfill(document, field, keys_of, fields):
     """Give records whose search keys are missing or made by an earlier rule their keys; safe to run again. Return how many.
 
-    The records are read in full before the first write, and written one update each: FerretDB 1.24 stopped
-    answering when a bulk of 1,000 updates ran beside an open cursor (its connections ran out).
+    The records are read in full before the first write (FerretDB 1.24 ran out of connections when updates ran beside
+    an open cursor), then only the stale ones are written.
     """
     collection = document._get_collection()
-    stale = [(doc["_id"], keys) for doc in collection.find({}, {**dict.fromkeys(fields, 1), field: 1})
+    stale = [(doc["_id"], {field: keys}) for doc in batch.rows(document, (*fields, field))
              if doc.get(field) != (keys := keys_of(doc))]
-    for pk, keys in stale:
-        collection.update_one({"_id": pk}, {"$set": {field: keys}})
-    return len(stale)
+    return batch.update_each(collection, stale)

@@ -263,6 +263,8 @@ def test_backfill_gives_old_records_their_paths_and_names(sent, login_as, seeded
     assert shown not in get_ok(clerk, "/admin/member/")
     result = seeded.test_cli_runner().invoke(args=["backfill-paths"])
     assert result.exit_code == 0 and "已补全" in result.output, result.output
+    assert "第 1/6 步：组织路径" in result.output and "第 6/6 步：操作日志" in result.output, result.output
+    assert re.search(r"党员查找索引：已写入 (\d+) / \1 条\n  党员查找索引：补全 \1 条，用时 \d+ 秒", result.output)
     assert shown in get_ok(clerk, "/admin/member/")
     assert shown in get_ok(clerk, f"/admin/pledge/members.json?q={tail}")
     with seeded.app_context():

@@ -20,7 +20,7 @@ from documents.cycle import TRANSITIONS, TransitionRefused, allowed, check, tran
 from documents.member import PICK_LIMIT, Member, matching
 from documents.organisation import Organisation, ref_id
 from documents.opinion import Opinion
-from documents.pledge import PAGE_ROWS, SEARCHED, State, search_ids
+from documents.pledge import PAGE_ROWS, SEARCHED, State, search_page
 from documents.pledging import EDITABLE_STATES, PledgeErrors, save_pledge, template_for
 from documents.progress import Attachment, ProgressEntry
 from documents.supervision import Rectification, SupervisionRound
@@ -133,26 +133,12 @@ class PledgeView(ScopedModelView):
         return with_default(self, super()._get_list_filter_args() or [], YearFilter, str(dt.date.today().year))
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """A search finds ids in the small search entries (one indexed key), then reads the page's pledges one by one.
-
-        Each candidate is read by `_id` equality within the list's query, so scope and every filter still hold.
-        """
+        """A search finds candidates in the small search entries (one indexed key), then reads the page's pledges."""
         if not search:
             return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
         _count, query = super().get_list(None, None, False, None, filters, execute=False, page_size=0)
-        query = query.order_by()
-        within = {field: value for field, value in query._query.items() if field in ("org_path", "year")}
         size = self.page_size if page_size is None else page_size
-        skip, rows = (page or 0) * size, []
-        for pk in search_ids(search, within):
-            pledge = next(iter(self.list_rows(query.filter(pk=pk))), None)
-            if pledge is not None and skip:
-                skip -= 1
-            elif pledge is not None:
-                rows.append(pledge)
-                if len(rows) == size:
-                    break
-        return None, rows
+        return None, search_page(query.order_by(), search, (page or 0) * size, size, self.list_rows)
 
     def walk(self, root, filters):
         """One organisation at a time, with each one's pledges of the chosen year counted from the read models.
