@@ -197,7 +197,7 @@ def test_the_audit_list_sends_as_many_commands_for_200_entries_as_for_60(sent, l
     listed = [body["filter"] for name, body in large if name == "find" and body["find"] == "audit"]
     now = dt.datetime.now()
     assert [(f["month"], f.get("day"), f.get("hour")) for f in listed] == [
-        (now.strftime("%Y-%m"), now.strftime("%Y-%m-%d"), None), (now.strftime("%Y-%m"), None, now.strftime("%Y-%m-%d %H"))]
+        (now.strftime("%Y-%m"), None, now.strftime("%Y-%m-%d %H"))], "this hour's entries, without a probe of the day"
 
     # The same 200 entries written over three hours of yesterday: the newest page reads the last hour, not the day.
     yesterday = (now - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
