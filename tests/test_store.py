@@ -82,6 +82,7 @@ def test_ferretdb_equalities_use_the_gin_index(store_app):
     while indexes.index_scans(database, postgres_url, "member", "organisation") < before + 2:
         assert time.monotonic() < deadline, "FerretDB's query did not use the GIN index"
         time.sleep(0.5)
+        members.find_one({"_id": member_id})  # PostgreSQL publishes a busy connection's counts within a second (idle: ten)
     assert elapsed < 2, f"an indexed find of 100 of 4,000 members took {elapsed:.2f}s"
 
 
@@ -99,3 +100,4 @@ def test_a_search_key_equality_uses_the_gin_index_of_the_array(store_app):
     while indexes.index_scans(database, postgres_url, "pledge_search", "keys") <= before:
         assert time.monotonic() < deadline, "FerretDB's search did not use the GIN index of the keys"
         time.sleep(0.5)
+        entries.find_one({"_id": 0})  # PostgreSQL publishes a busy connection's counts within a second (idle: ten)
