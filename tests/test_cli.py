@@ -4,6 +4,7 @@ import json
 from adminapp import config, create_app
 from adminapp.embedded_db import free_port
 from documents import Member, Organisation, PledgeTemplate, User, Vocabulary
+from tests.clock import YEAR
 
 
 def test_seed_loads_reference_data_and_the_demo_only_when_asked(app):
@@ -67,7 +68,7 @@ def test_cli_finds_the_database_of_a_running_make_run(app, tmp_path, monkeypatch
 def test_cli_says_in_one_chinese_line_that_no_database_answers(monkeypatch):
     monkeypatch.delenv("PLEDGEDESK_POSTGRES_URL", raising=False)
     result = create_app({"MONGODB_URI": f"mongodb://127.0.0.1:{free_port()}/nowhere", "MONGODB_TIMEOUT_MS": 300,
-                         "TESTING": True}).test_cli_runner().invoke(args=["export", "board", "SQ01", "--year", "2026",
+                         "TESTING": True}).test_cli_runner().invoke(args=["export", "board", "SQ01", "--year", str(YEAR),
                                                                          "-o", "/dev/null"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [result.output.strip()] and "无法连接数据库" in result.output

@@ -228,7 +228,7 @@ def test_a_letter_loads_its_pledge_and_names_by_id_only(seeded, monkeypatch):
 
 def test_archive_cli_reports_progress_on_stderr(seeded, tmp_path):
     target = tmp_path / "archive.zip"
-    result = seeded.test_cli_runner().invoke(args=["export", "archive", "--org", "SQ01", "--year", "2026", "-o", str(target)])
+    result = seeded.test_cli_runner().invoke(args=["export", "archive", "--org", "SQ01", "--year", str(YEAR), "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert "正在生成归档" in result.stderr and "正在生成归档" not in result.stdout
     assert "已导出" in result.stdout

@@ -20,6 +20,7 @@ import pytest
 from documents import AuditEntry, Member, Pledge, User
 from documents.pledging import save_pledge
 from seed.demo import DEMO_PASSWORD
+from tests.clock import YEAR
 from tests.factories import make_id_number, make_member, org
 from tests.htmlform import form_data
 
@@ -27,7 +28,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 LEASE = 2
 ROUNDS = 3
 WORKERS = 4
-ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": "2026-12-31", "expected": "居民满意"}] * 2
+ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": f"{YEAR}-12-31", "expected": "居民满意"}] * 2
 
 SERVER = """
 import sys
@@ -151,7 +152,7 @@ def test_killing_the_app_mid_burst_leaves_every_record_editable_and_audited(seed
         pledges = []
         for i in range(4):
             member = make_member(name=f"压测承诺{i}", organisation=sq)
-            pledges.append(str(save_pledge(clerk, organisation=sq, member=member, year=2026, raw_items=ITEMS,
+            pledges.append(str(save_pledge(clerk, organisation=sq, member=member, year=YEAR, raw_items=ITEMS,
                                            raw_values={"louyuan": "1号楼", "post_duty": "职工", "political": "拥护"}).pk))
         members_before = Member.objects.count()
     server = Server(seeded.config["MONGODB_URI"])

@@ -9,6 +9,7 @@ import pytest
 
 from documents import ImportBatch, Member, Pledge, User, jobs, roster
 from documents.jobs import Job
+from tests.clock import YEAR
 from tests.factories import make_id_number, org
 from tests.test_races import TRIALS
 from tests.test_roster import confirm, preview_of, row, upload, wait_for, xlsx
@@ -143,10 +144,10 @@ def test_archive_job_from_the_organisation_page(login_as, seeded, tmp_path):
     clerk = login_as("sq_clerk")
     with seeded.app_context():
         sq = org("SQ01")
-        letters = Pledge.objects(organisation__in=sq.subtree_ids, year=2026).count()
+        letters = Pledge.objects(organisation__in=sq.subtree_ids, year=YEAR).count()
     details = f"/admin/organisation/details/?id={sq.pk}"
     assert "年度归档包" in clerk.get(details).get_data(as_text=True)
-    form = {"id": str(sq.pk), "year": "2026", "key": "abc123"}
+    form = {"id": str(sq.pk), "year": str(YEAR), "key": "abc123"}
     first = clerk.post("/admin/job/archive/", form, token_from=details)
     again = clerk.post("/admin/job/archive/", form, token_from=details)
     assert first.headers["Location"] == again.headers["Location"]
@@ -155,7 +156,7 @@ def test_archive_job_from_the_organisation_page(login_as, seeded, tmp_path):
     page = clerk.get(first.headers["Location"]).get_data(as_text=True)
     assert "下载归档包" in page
     response = clerk.get(first.headers["Location"] + "download")
-    assert response.status_code == 200 and "SQ01_2026" in response.headers["Content-Disposition"].replace("%5F", "_")
+    assert response.status_code == 200 and f"SQ01_{YEAR}" in response.headers["Content-Disposition"].replace("%5F", "_")
     with zipfile.ZipFile(io.BytesIO(response.data)) as bundle:
         lines = bundle.read("MANIFEST.sha256").decode().split("\n")
         listed = dict(reversed(line.split("  ", 1)) for line in lines if line)

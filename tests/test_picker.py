@@ -4,6 +4,7 @@ import re
 
 from documents import Member, Organisation
 from documents.member import PICK_LIMIT
+from tests.clock import YEAR
 from tests.factories import make_member, org
 
 
@@ -39,7 +40,7 @@ def test_pledge_member_picker_searches_name_and_id_tail_within_scope(login_as, s
     page = html_lib.unescape(clerk.get("/admin/pledge/new/", query_string={"q": "测试重名", "find": "1"}).get_data(as_text=True))
     assert f"只显示前 {PICK_LIMIT} 个匹配" in page and len(re.findall(r'<option value="[0-9a-f]{24}:', page)) == PICK_LIMIT
     value = re.search(r'<option value="([0-9a-f]{24}:[0-9a-f]{24})"', page)[1]
-    assert "测试重名" in clerk.get("/admin/pledge/new/", query_string={"pick": value, "year": "2026"}).get_data(as_text=True)
+    assert "测试重名" in clerk.get("/admin/pledge/new/", query_string={"pick": value, "year": str(YEAR)}).get_data(as_text=True)
     assert clerk.get("/admin/pledge/members.json", query_string={"q": "王", "in": str(qy.pk)}).status_code == 404
     admin = login_as("admin")
     assert [r["value"] for r in offered(admin, q=theirs.id_number[-6:], **{"in": str(qy.pk)})] == [f"{theirs.pk}:{qy.pk}"]

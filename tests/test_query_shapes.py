@@ -13,6 +13,7 @@ from documents.pledging import save_pledge, template_for
 from documents.supervision import LeaderComment
 from seed.pledges import _raw
 from documents.member import PICK_LIMIT
+from tests.clock import YEAR
 from tests.factories import make_id_number, make_member, make_org, org
 
 READS = ("find", "count", "aggregate", "distinct", "delete", "update", "findAndModify")
@@ -228,8 +229,8 @@ def test_moving_an_organisation_rewrites_the_paths_below_it(sent, login_as, seed
         moved = make_org(name="搬迁支部", parent=jd)
         below = make_org(name="搬迁支部下的小组", parent=moved)
         member = make_member(name="随迁党员", organisation=below, categories=["无职党员"])
-        values, items = _raw(template_for(below, member, 2026), "社区", 2026, 2)
-        pledge = save_pledge(User.objects(username="admin").first(), organisation=below, member=member, year=2026,
+        values, items = _raw(template_for(below, member, YEAR), "社区", YEAR, 2)
+        pledge = save_pledge(User.objects(username="admin").first(), organisation=below, member=member, year=YEAR,
                              raw_values=values, raw_items=items)
         assert sq.pk not in Member.objects(pk=member.pk).first().org_path
         moved.parent = sq
@@ -334,8 +335,8 @@ def test_deadlines_closings_and_rounds_are_found_by_equality(sent, seeded):
     with seeded.app_context():
         sq, jd = org("SQ01").pk, org("JD01").pk
         sent.commands.clear()
-        calendar.deadline_for(sq, 2026)
-        calendar.is_closed(sq, 2026)
+        calendar.deadline_for(sq, YEAR)
+        calendar.is_closed(sq, YEAR)
         missing = supervision.rounds_missing([sq, jd])
         used = {op for f in filters_of(sent.commands) for op in operators(f)}
     assert not used & {"$in", "$nin"}, used

@@ -8,12 +8,13 @@ from documents.cycle import TransitionRefused, transition
 from documents.evaluation import (BallotRefused, BallotToken, EvaluationRound, EvaluationScheme, Score, cast_ballot,
                                   issue_ballots, members_of)
 from documents.pledging import save_pledge
+from tests.clock import YEAR
 from tests.factories import make_member, org
 
 THREADS = 8
 TRIALS = 20
 CHECKS = {c: "y" for c in ("体现先进性要求", "以正在干的事情为中心", "体现岗位职责特点", "符合群众意愿", "切实可行")}
-ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": "2026-12-31", "expected": "居民满意"}] * 2
+ITEMS = [{"content": "每周走访楼院一次", "owner": "本人", "deadline": f"{YEAR}-12-31", "expected": "居民满意"}] * 2
 
 
 def race(app, prepare, act):
@@ -49,7 +50,7 @@ def test_of_many_simultaneous_approvals_exactly_one_wins(seeded):
         with seeded.app_context():
             sq = org("SQ01")
             member = make_member(name=f"竞审{trial}", organisation=sq)
-            pledge = save_pledge(user("sq_clerk"), organisation=sq, member=member, year=2026, raw_items=ITEMS,
+            pledge = save_pledge(user("sq_clerk"), organisation=sq, member=member, year=YEAR, raw_items=ITEMS,
                                  raw_values={"louyuan": "8号楼", "post_duty": "职工", "political": "坚决拥护"})
             transition(user("sq_clerk"), pledge.pk, "submit")
         outcomes = race(seeded, lambda i: user(reviewers[i % 2]),
@@ -90,7 +91,7 @@ def test_of_many_simultaneous_saves_of_one_version_exactly_one_wins(seeded):
 
 def test_a_ballot_sent_by_many_at_once_is_counted_once(seeded):
     with seeded.app_context():
-        round_ = EvaluationRound(organisation=org("SQ01"), year=2026, scheme=EvaluationScheme.objects.first())
+        round_ = EvaluationRound(organisation=org("SQ01"), year=YEAR, scheme=EvaluationScheme.objects.first())
         round_.save_checked(None)
         tokens = [t.token for t in issue_ballots(user("sq_clerk"), round_, TRIALS)]
         members = [str(m.pk) for m in members_of(round_)]

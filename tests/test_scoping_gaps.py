@@ -1,6 +1,7 @@
 """Scoping that must not get in the way: shared evaluation schemes, bulk PDF of nothing (the picker: test_picker.py)."""
 from documents import Pledge
 from documents.evaluation import EvaluationRound, EvaluationScheme
+from tests.clock import YEAR
 from tests.conftest import csrf_from
 from tests.factories import org
 
@@ -12,11 +13,11 @@ def test_a_clerk_creates_an_evaluation_round_with_a_shared_scheme(login_as, seed
     page = clerk.get("/admin/evaluation/new/").get_data(as_text=True)
     assert f'value="{scheme.pk}"' in page, "the scheme drop-down offers the administrator's schemes"
     response = clerk.client.post("/admin/evaluation/new/", data={
-        "csrf_token": csrf_from(page), "organisation": str(sq.pk), "year": "2026", "period": "年度",
+        "csrf_token": csrf_from(page), "organisation": str(sq.pk), "year": str(YEAR), "period": "年度",
         "scheme": str(scheme.pk)})
     assert response.status_code == 302
     with seeded.app_context():
-        created = EvaluationRound.objects(organisation=sq.pk, year=2026).first()
+        created = EvaluationRound.objects(organisation=sq.pk, year=YEAR).first()
         assert created is not None and created.scheme.pk == scheme.pk
     details = clerk.get(f"/admin/evaluation/details/?id={created.pk}")
     assert details.status_code == 200 and scheme.name in details.get_data(as_text=True)
