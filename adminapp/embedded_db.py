@@ -30,6 +30,12 @@ unix_socket_permissions = 0700
 # FerretDB sends the field name as a bind parameter; a generic plan could not use the GIN indexes.
 plan_cache_mode = force_custom_plan
 """
+# For data thrown away at the end (a test session): commits do not wait for the disk. Never for `make run`.
+DISPOSABLE = """
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+"""
 
 
 def free_port():
@@ -64,8 +70,9 @@ def _alive(pid, name):
 class EmbeddedDatabase:
     """PostgreSQL and FerretDB with all their data in one directory, stopped cleanly on exit."""
 
-    def __init__(self, data_dir, port=None):
+    def __init__(self, data_dir, port=None, disposable=False):
         self.data_dir = Path(data_dir).resolve()
+        self.disposable = disposable
         self.pgdata = self.data_dir / "pgdata"
         self.socket_dir = self.data_dir / "socket"
         self.state_dir = self.data_dir / "ferretdb"
@@ -136,7 +143,7 @@ class EmbeddedDatabase:
             raise DatabaseError(f"PostgreSQL 初始化失败：数据目录 {self.pgdata} 对用户 {self._user()} 不可写或不可访问，"
                                 f"详见 {self.data_dir / 'initdb.log'}")
         with open(self.pgdata / "postgresql.conf", "a") as conf:
-            conf.write(SETTINGS.format(socket_dir=self.socket_dir))
+            conf.write(SETTINGS.format(socket_dir=self.socket_dir) + (DISPOSABLE if self.disposable else ""))
 
     def _stop_orphans(self):
         """Stop a FerretDB or PostgreSQL left running by a start that was killed, so this start can own the data."""

@@ -53,7 +53,7 @@ def mongo_base():
     # goes into the environment for the tests that check the GIN indexes and for the processes tests start.
     data_dir = tempfile.mkdtemp(prefix="pledgedesk-test-")
     try:
-        with EmbeddedDatabase(data_dir) as server, pytest.MonkeyPatch.context() as env:
+        with EmbeddedDatabase(data_dir, disposable=True) as server, pytest.MonkeyPatch.context() as env:
             env.setenv("PLEDGEDESK_POSTGRES_URL", server.postgres_url)
             yield f"mongodb://127.0.0.1:{server.port}"
     finally:
