@@ -27,9 +27,9 @@ def _uid(pid):
 def test_postgres_listens_only_on_a_private_socket_and_not_as_root(data_dir):
     with EmbeddedDatabase(data_dir) as server, psycopg.connect(server.postgres_url) as conn:
         settings = dict(conn.execute("SELECT name, setting FROM pg_settings WHERE name IN "
-                                     "('listen_addresses', 'plan_cache_mode', 'fsync', 'unix_socket_directories')"))
+                                     "('listen_addresses', 'plan_cache_mode', 'fsync', 'synchronous_commit', 'unix_socket_directories')"))
         assert settings == {"listen_addresses": "", "plan_cache_mode": "force_custom_plan", "fsync": "on",
-                            "unix_socket_directories": str(server.socket_dir)}
+                            "synchronous_commit": "on", "unix_socket_directories": str(server.socket_dir)}
         assert stat.S_IMODE(server.socket_dir.stat().st_mode) == 0o700
         assert _uid(server.postgres.pid) != 0
         environment = open(f"/proc/{server.ferretdb.pid}/environ", "rb").read().split(b"\0")
