@@ -16,7 +16,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
-  .venv/bin/pip install -q --disable-pip-version-check --no-compile -r requirements.txt  # bytecode as modules are first imported
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   echo "$want" > .venv/.requirements.sha
 fi
 
