@@ -43,17 +43,6 @@ def _compiled_builder(rule, append_unknown=True):
 Rule._compile_builder = _compiled_builder
 
 
-# Modules whose tests take 5-25 s each start first, so that the two xdist workers end together rather than one of them
-# running a long test alone at the end (the order within each group stays the files' order).
-SLOW_FIRST = ("tests/browser/", "tests/test_malformed.py", "tests/test_devserver.py", "tests/test_races.py",
-              "tests/test_fault_injection.py", "tests/test_jobs.py", "tests/test_exports.py", "tests/test_roster.py",
-              "tests/test_write_path.py")
-
-
-def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
-
-
 @pytest.fixture(scope="session")
 def mongo_base():
     """A server URI without database: MONGODB_URI if set, else the private database started for this session."""
