@@ -10,11 +10,10 @@ from typing import NamedTuple
 
 import bson
 from bson import ObjectId
-from openpyxl import load_workbook
-
+from lxml import etree
 from pymongo.errors import BulkWriteError
 
-from documents import access, audit, copies, idcard, jobs, normalise, summary
+from documents import access, audit, copies, idcard, jobs, normalise, roster_sheet, summary
 from documents.audit import AuditEntry
 from documents.base import now
 from documents.importbatch import ImportBatch, pack, pack_read, unpack, unpack_read
@@ -122,16 +121,11 @@ def _xlsx_rows(data, limits):
         raise RosterFileError(f"文件解压后超过 {limits.max_unzipped // 1024 // 1024} MB，可能不是正常的花名册，请检查后重新上传"
                               if unzipped > limits.max_unzipped else "文件的压缩比异常，可能不是正常的花名册，请检查后重新上传")
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as exc:
+        yield from roster_sheet.rows(package)
+    except (zipfile.BadZipFile, KeyError, IndexError) as exc:
         raise RosterFileError("无法读取该 .xlsx 文件，请确认它是 Excel 表格") from exc
-    try:
-        yield from sheet.iter_rows(values_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, zlib.error, etree.LxmlError) as exc:
         raise RosterFileError("该 .xlsx 文件已损坏，无法读完，请重新保存后上传") from exc
-    finally:
-        book.close()
 
 
 def _csv_rows(data):
