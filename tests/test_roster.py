@@ -1,9 +1,13 @@
 """Roster import: preview, rejects with row and column, commit choices, re-import, export."""
+import datetime as dt
 import io
 import re
 import time
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from documents import AuditEntry, ImportBatch, Member, User
 from documents.roster import COLUMNS, Limits, commit, prepare
@@ -323,3 +327,29 @@ def test_a_member_saved_by_another_clerk_after_the_check_is_not_overwritten(logi
         assert {(m.post, m.version) for m in others} == {("网格员", 2)}
         entries = AuditEntry.objects(action="导入花名册修改", record_id__in=[m.pk for m in (first, *others)])
         assert sorted(e.record_id for e in entries) == sorted(m.pk for m in others)
+
+
+def test_an_excel_file_is_read_as_the_clerk_sees_it(login_as, seeded):
+    """Shared and styled text, dates typed as dates (1904 calendar, a Chinese date format), blank rows keep Excel's row
+    numbers, later sheets are ignored: what the streaming reader must read as Excel shows it."""
+    book = Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    sheet.append(HEADERS)
+    first = make_id_number("19720202")
+    sheet.append([CellRichText("欧阳", TextBlock(InlineFont(b=True), "小明")), *row("", first)[1:]])
+    sheet["E2"], sheet["F2"] = dt.date(1972, 2, 3), dt.datetime(1999, 7, 1)
+    sheet["E2"].number_format, sheet["F2"].number_format = "yyyy年m月d日", "yyyy-mm-dd"
+    sheet.append([])
+    sheet.append([])
+    sheet.append(row("性别错", make_id_number("19720203"))[:1] + ["男女"] + row("", make_id_number("19720203"))[2:])
+    book.create_sheet("说明").append(["这一页不是花名册"])
+    out = io.BytesIO()
+    book.save(out)
+    clerk = login_as("sq_clerk")
+    url, html = preview_of(clerk, upload(clerk, out.getvalue()))
+    assert "将新增 1 人" in html and "1 行有问题" in html and "<tr><td>5</td><td>性别</td>" in html
+    assert confirm(clerk, url)["result"]["created"] == 1
+    with seeded.app_context():
+        member = Member.objects(id_number=first).first()
+        assert (member.name, member.birth_date, member.joined_on) == ("欧阳小明", dt.date(1972, 2, 3), dt.date(1999, 7, 1))
