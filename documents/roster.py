@@ -427,8 +427,17 @@ def commit(batch_id, actor, report=None):
         plan = _stage(batch, actor, stamp, owners)
         total = len(batch["creates"]) + len(plan["items"])
         report(done=done, total=total, message="正在写入更新")
-        lost = _replace(members, plan, batch, lambda written: report(done=done + written, total=total, message="正在写入更新"))
-        _append_entries([i["entry"] for i in plan["items"] if i["entry"] and i["doc"]["_id"] not in lost])
+        entries, appended = {i["doc"]["_id"]: i["entry"] for i in plan["items"] if i["entry"]}, set()
+
+        def append(taken):
+            appended.update(pk for pk in entries if pk not in taken)
+            _append_entries([entries[pk] for pk in appended])
+
+        lost = _replace(members, plan, batch, lambda written: report(done=done + written, total=total, message="正在写入更新"),
+                        append)
+        # Entries of members whose claim held but whose new version was refused (rare: changed outside the claims).
+        if late := [entries[pk]["_id"] for pk in appended & lost]:
+            AuditEntry._get_collection().delete_many(_any("_id", late))
         for member in filter(None, (Member.objects(pk=pk).order_by().first() for pk in plan["renamed"] if pk not in lost)):
             copies.refresh(member)
         _staging(batch_id).drop()
@@ -541,11 +550,12 @@ def _stage(batch, actor, stamp, owners):
     return {**plan, "items": items}
 
 
-def _replace(members, plan, batch, progress):
+def _replace(members, plan, batch, progress, alongside):
     """Claim the changed members at the versions read, delete those versions and insert the new ones; safe to repeat.
 
-    Return the `_id`s left as they are because somebody changed them since the check: their claim
-    was taken (a clerk saved or deleted them), or their new version did not land.
+    alongside(the `_id`s whose claim was taken) runs beside the rewrite, once every member is claimed (the audit
+    entries: their insert costs FerretDB as much as the members'). Return the `_id`s left as they are because somebody
+    changed them since the check: their claim was taken (a clerk saved or deleted them), or their new version did not land.
     """
     lost, refused, written, by_org = set(), [], 0, {}
     read = {(org_id, version): ids for org_id, version, ids in batch.get("roster", ())}
@@ -567,11 +577,13 @@ def _replace(members, plan, batch, progress):
             i["doc"] for i in items[start:start + CHUNK]])], len(items)
 
     # FerretDB converts each document in Go and PostgreSQL writes it: two organisations at once keep both cores busy.
-    with ThreadPoolExecutor(REWRITERS) as pool:
+    with ThreadPoolExecutor(REWRITERS + 1) as pool:
+        beside = pool.submit(alongside, frozenset(lost))
         for refused_here, count in pool.map(lambda group: rewrite(*group), by_org.items()):
             refused += refused_here
             written += count
             progress(written)
+        beside.result()
     planned = {i["doc"]["_id"]: (i["doc"]["version"], i["doc"]["updated_at"]) for i in plan["items"]}
     present = _present(members, refused)
     return lost | {i for i in refused if present.get(i) != planned[i]}
