@@ -47,8 +47,9 @@ fi
 [ -f /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ] || need+=(fonts-hanazono)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
-# Debian's Chromium for the browser tests (Playwright drives it; `playwright install` would download another and fails here)
-[ -x /usr/bin/chromium ] || need+=(chromium)
+# Debian's headless Chromium for the browser tests (Playwright drives it; `playwright install` would download another and
+# fails here)
+[ -x /usr/bin/chromium-headless-shell ] || need+=(chromium-headless-shell)
 if [ ${#need[@]} -gt 0 ]; then
   [ -z "${NO_APT:-}" ] || missing "没有 apt-get（本项目按 Debian 或 Ubuntu 编写）。请用本系统的包管理器安装：${need[*]}"
   [ -z "$SUDO" ] || command -v sudo >/dev/null || missing "需要 root 权限安装：${need[*]}。请以 root 运行，或先安装 sudo。"

@@ -1,7 +1,6 @@
 """Browser fixtures: the test's seeded copy served on loopback, one Chromium per worker, screenshots on failure."""
 import os
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -14,10 +13,6 @@ SHOTS = VAR_DIR / "browser-failures"
 # A page that does not answer within this long has hung; Playwright's default 30 s only delays the failure.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
-# The app's and Flask-Admin's static files, fetched once per worker: a page loads twenty of them, each costing the
-# loaded live server half a second.
-STATIC = re.compile(r"^http://127\.0\.0\.1:\d+/(admin/)?static/")
-_static = {}
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +29,9 @@ def chromium():
 @pytest.fixture
 def live_url(seeded):
     """The base URL of this test's seeded app, served in a thread."""
+    # Static files kept in each context's browser cache, fetched once instead of on every page load (Playwright's
+    # routing, which answered them before, turns that cache off and costs a round trip through its driver per file).
+    seeded.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     with serving(seeded) as url:
         yield url
 
@@ -59,7 +57,6 @@ class Pages:
         context = self.browser.new_context(base_url=self.url, viewport=viewport, locale="zh-CN", accept_downloads=True,
                                            is_mobile=phone, has_touch=phone)
         context.set_default_timeout(TIMEOUT_MS)
-        context.route(STATIC, _from_cache)
         self.contexts.append(context)
         page = context.new_page()
         self.all.append((username or ("phone" if phone else "anonymous"), page))
@@ -67,17 +64,6 @@ class Pages:
             log_in(page, username)
             expect(page.locator(".navbar")).to_contain_text("退出登录")
         return page
-
-
-def _from_cache(route):
-    """Answer a static file from this worker's cache, fetching it from the live server the first time."""
-    key = urlsplit(route.request.url)._replace(scheme="", netloc="").geturl()
-    if key not in _static:
-        response = route.fetch()
-        if not response.ok:
-            return route.fulfill(response=response)
-        _static[key] = {"status": 200, "headers": response.headers, "body": response.body()}
-    route.fulfill(**_static[key])
 
 
 @pytest.hookimpl(wrapper=True)
