@@ -70,10 +70,8 @@ STATES_NOW = ["draft", "submitted", "returned", "approved", "signed", "published
 STATES_LAST = ["evaluated"] * 8 + ["fulfilled", "late"]
 TIMEOUT = 300
 WRITES = {"insert", "update", "delete", "findAndModify", "create", "drop", "dropIndexes"}
-# Cursor follow-ups are replayed as the request sent them (a page that stops reading a cursor early, as the search
-# does, sends no more getMores); the others are a driver's or MongoEngine's once-per-process chores.
-CURSOR_FOLLOW_UPS = {"getMore", "killCursors"}
-FOLLOW_UPS = {"endSessions", "createIndexes"}
+# Cursor follow-ups are replayed by draining cursors; createIndexes is MongoEngine's once-per-process set-up.
+FOLLOW_UPS = {"getMore", "killCursors", "endSessions", "createIndexes"}
 
 
 # -- data ------------------------------------------------------------------------------------------
@@ -493,47 +491,31 @@ def percentile(values, share):
 
 
 def replay(client, commands):
-    """Send the read commands a page sent, following each cursor with the getMores the page sent; return seconds.
-
-    Cursors the page left open (a generator dropped early) are closed after the clock stops, as the driver does.
-    """
-    live, t0 = {}, time.perf_counter()  # captured cursor id -> (database, cursor id of this replay, collection)
-    for database_name, command, *opened in commands:
-        database, name = client[database_name], next(iter(command))
-        if name == "getMore" and command["getMore"] in live:
-            if not database.command({**command, "getMore": live[command["getMore"]][1]})["cursor"].get("id"):
-                del live[command["getMore"]]
-        elif name == "killCursors":
-            ids = [live.pop(c)[1] for c in command["cursors"] if c in live]
-            if ids:
-                database.command({**command, "cursors": ids})
-        elif name != "getMore":
-            cursor = database.command(command).get("cursor") or {}
-            if opened and cursor.get("id"):
-                live[opened[0]] = (database, cursor["id"], cursor["ns"].split(".", 1)[-1])
-    seconds = time.perf_counter() - t0
-    for database, cursor_id, collection in live.values():
-        database.command({"killCursors": collection, "cursors": [cursor_id]})
-    return seconds
+    """Send the read commands a page sent, draining cursors as the app did; return seconds."""
+    t0 = time.perf_counter()
+    for database_name, command in commands:
+        database = client[database_name]
+        reply = database.command(command)
+        cursor = reply.get("cursor") or {}
+        collection = cursor.get("ns", "").split(".", 1)[-1]
+        while cursor.get("id"):
+            cursor = database.command({"getMore": cursor["id"], "collection": collection})["cursor"]
+    return time.perf_counter() - t0
 
 
 def replayable(captured):
-    """The reads of a captured request and their cursors' follow-ups, without session fields; writes are left out.
-
-    Returns ([(database, command[, cursor id it opened])], number of commands without follow-ups, writes skipped).
-    """
-    commands, reads, skipped = [], 0, 0
-    for database_name, command, *opened in captured:
+    """The reads of a captured request, without session fields; writes and cursor follow-ups are left out."""
+    commands, skipped = [], 0
+    for database_name, command in captured:
         name = next(iter(command))
         if name in FOLLOW_UPS:
             continue
         if name in WRITES:
             skipped += 1
             continue
-        reads += name not in CURSOR_FOLLOW_UPS
         commands.append((database_name, {k: v for k, v in command.items()
-                                         if k not in ("lsid", "$db", "$clusterTime", "$readPreference")}, *opened))
-    return commands, reads, skipped
+                                         if k not in ("lsid", "$db", "$clusterTime", "$readPreference")}))
+    return commands, skipped
 
 
 def measure(client, path, repeat, budget, raw, capture_dir, stock=None, stock_path=None):
@@ -554,8 +536,8 @@ def measure(client, path, repeat, budget, raw, capture_dir, stock=None, stock_pa
     if times:
         row.update(p50=statistics.median(times) * 1000, p95=percentile(times, 0.95) * 1000)
     if Path(capture).exists():
-        commands, reads, skipped = replayable(json_util.loads(Path(capture).read_text()))
-        row.update(commands=reads, writes_skipped=skipped)
+        commands, skipped = replayable(json_util.loads(Path(capture).read_text()))
+        row.update(commands=len(commands), writes_skipped=skipped)
         floors, started = [], time.perf_counter()
         for _ in range(max(1, len(times))):
             floors.append(replay(raw, commands))

@@ -17,20 +17,15 @@ _local = threading.local()
 
 
 class _Recorder(monitoring.CommandListener):
-    """Keep [database, command] of every command sent by the thread serving a captured request, and the id of the
-    cursor a command opened, so a replay follows the cursor only as far as the request did (its getMores)."""
+    """Keep (database, command) of every command sent by the thread serving a captured request."""
 
     def started(self, event):
         log = getattr(_local, "log", None)
         if log is not None:
-            log.append([event.database_name, event.command])
-            _local.sent[event.request_id] = log[-1]
+            log.append((event.database_name, event.command))
 
     def succeeded(self, event):
-        entry = getattr(_local, "sent", {}).pop(event.request_id, None)
-        opened = (event.reply.get("cursor") or {}).get("id") if entry is not None else None
-        if opened:
-            entry.append(int(opened))
+        pass
 
     def failed(self, event):
         pass
@@ -45,7 +40,7 @@ def _capturing(app):
         target = environ.get("HTTP_X_BENCH_CAPTURE")
         if not target:
             return app(environ, start_response)
-        _local.log, _local.sent = [], {}
+        _local.log = []
         try:
             result = app(environ, start_response)
             try:
@@ -54,7 +49,7 @@ def _capturing(app):
                 if hasattr(result, "close"):
                     result.close()
         finally:
-            log, _local.log, _local.sent = _local.log, None, {}
+            log, _local.log = _local.log, None
         Path(target).write_text(json_util.dumps(log))
         return [body]
     return wsgi
