@@ -308,9 +308,11 @@ def restore(database, source, only=None):
 def as_the_app_keeps_it():
     """Give the built or restored data what the app's own writes keep: the builder inserts pledges in bulk, without the
     list-page numbers each save takes, and caches made before the rollups have none (the home page would fall back)."""
-    numbered = pledging.backfill_page_numbers()
-    rolled = summary.OrgYearRollup.objects(pk=summary.BUILT).first() is None and summary.rebuild()
-    return {"pledges numbered": numbered, "summaries rebuilt": rolled or 0}
+    numbered = pledging.backfill_page_numbers()  # recounts the organisations it numbered and rolls everything up
+    if summary.OrgYearRollup.objects(pk=summary.BUILT).first() is None:
+        return {"pledges numbered": numbered, "summaries": f"all rebuilt ({summary.rebuild()} kept), rolled up"}
+    done = "their organisations recounted, all rolled up" if numbered else "kept as loaded (rollups built)"
+    return {"pledges numbered": numbered, "summaries": done}
 
 
 def ensure_data(scale, uri, source=None, reuse=False):
