@@ -144,9 +144,8 @@ def _pledge_of(doc):
     return getattr(value, "pk", None) or getattr(value, "id", value)
 
 
-def month_page(query, month, first, count, newest=True, read=list):
-    """Entries first…first+count of a month's query, newest (or oldest) first, read one hour at a time; read(query)
-    turns a part's query into the entries shown (documents, or a list's rows of the fields it shows).
+def month_page(query, month, first, count, newest=True):
+    """Entries first…first+count of a month's query, newest (or oldest) first, read one hour at a time.
 
     FerretDB converts every entry a filter matched (about 0.7 ms each) and sorts in Go: a county's month is 12,000
     entries and a day 400, an hour a few dozen, so a page reads the hours it shows. A one-entry probe of a day reads
@@ -167,11 +166,11 @@ def month_page(query, month, first, count, newest=True, read=list):
             parts = [query.filter(day=day)]
         before = len(found)
         for part in reversed(parts) if newest else parts:
-            found += sorted(read(part.order_by()), key=lambda e: e.at, reverse=newest)
+            found += sorted(part.order_by(), key=lambda e: e.at, reverse=newest)
             if len(found) >= first + count:
                 return found[first:first + count]
         if dense and len(found) == before:  # nothing by the hour: perhaps a day written before entries had an hour
-            found += sorted(read(query.filter(day=day, hour=None).order_by()), key=lambda e: e.at, reverse=newest)
+            found += sorted(query.filter(day=day, hour=None).order_by(), key=lambda e: e.at, reverse=newest)
             if len(found) >= first + count:
                 return found[first:first + count]
         dense = len(found) - before >= len(hours)
