@@ -50,26 +50,38 @@ def _progress(entry):
     return {"status": entry["status"], "percent": entry.get("percent") or 0, "on": entry["on"].date()}
 
 
-def _published(org_summary):
-    """[(pledge, member or None)] published by one organisation in one year, its own pledge first, then by name."""
+def _published_rows(org_summary):
+    """[(pledge, member or None)] as stored (dictionaries) published by one organisation in one year, its own pledge
+    first, then by name: a large board pages them, so only the page's few become documents (1–2 ms each)."""
     pledges = [p for state in PUBLIC_STATES if org_summary.count(None, (state,))
                for p in Pledge.objects(organisation=org_summary.organisation, year=org_summary.year, state=state)
-               .order_by().no_dereference()]
-    wanted, members = {ref_id(p, "member") for p in pledges} - {None}, {}
+               .order_by().as_pymongo()]
+    wanted, members = {p.get("member") for p in pledges} - {None}, {}
     # Members of the organisation first; members living in a community and pledging there next.
     for field_name in ("organisation", "residential_org"):
         if wanted - set(members):
-            members.update((m.pk, m) for m in Member.objects(**{field_name: org_summary.organisation})
-                           .order_by().only("name", "post"))
+            members.update((m["_id"], m) for m in Member.objects(**{field_name: org_summary.organisation})
+                           .order_by().only("name", "post").as_pymongo())
     rows = []
     for p in pledges:
-        member_id = ref_id(p, "member")
+        member_id = p.get("member")
         member = None
         if member_id is not None:
-            member = members.get(member_id) or Member.objects(pk=member_id).order_by().only("name", "post").first()
+            member = members.get(member_id) or \
+                Member.objects(pk=member_id).order_by().only("name", "post").as_pymongo().first()
         rows.append((p, member))
-    rows.sort(key=lambda r: (r[0].scope != "org", r[1].name if r[1] else ""))
+    rows.sort(key=lambda r: (r[0].get("scope") != "org", (r[1] or {}).get("name") or ""))
     return rows
+
+
+def _documents(rows):
+    """[(Pledge, Member or None)] of stored rows, read without dereferencing."""
+    return [(Pledge._from_son(p, _auto_dereference=False), Member._from_son(m) if m else None) for p, m in rows]
+
+
+def _published(org_summary):
+    """[(pledge, member or None)] published by one organisation in one year, its own pledge first, then by name."""
+    return _documents(_published_rows(org_summary))
 
 
 def _section(org_summary, rows):
@@ -84,10 +96,10 @@ def board_page(organisation, year, page=1):
     if sum(s.count(None, PUBLIC_STATES) for s in shown) <= PAGE_SIZE:
         return BoardPage(sections=[_section(s, _published(s)) for s in shown])
     own = next((s for s in shown if s.organisation == organisation.pk), None)
-    rows = _published(own) if own else []
+    rows = _published_rows(own) if own else []
     pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
     page = min(max(page, 1), pages)
-    sections = [_section(own, rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])] if rows else []
+    sections = [_section(own, _documents(rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]))] if rows else []
     return BoardPage(sections=sections, branches=[(s, s.count(None, PUBLIC_STATES)) for s in shown if s is not own], page=page, pages=pages)
 
 

@@ -627,12 +627,13 @@ def open_items(org_id, year):
 
 
 def unpledged_members(org_id, year):
-    """Members of one organisation expected to pledge who have no member pledge there that year, by name."""
+    """Members of one organisation expected to pledge who have no member pledge there that year, by name: their
+    `_id`, name and categories as stored (a community's hundreds of member documents cost more than the page)."""
     pledged = {p.get("member") for p in Pledge.objects(organisation=org_id, year=int(year), scope="member")
                .order_by().only("member").as_pymongo()}
-    members = Member.objects(organisation=org_id, status="在册").order_by().no_dereference()
-    return sorted((m for m in members if m.pk not in pledged and not set(m.categories) & OPTIONAL_CATEGORIES),
-                  key=lambda m: m.name)
+    members = Member.objects(organisation=org_id, status="在册").order_by().only("name", "categories").as_pymongo()
+    return sorted((m for m in members if m["_id"] not in pledged and not set(m.get("categories") or ()) &
+                   OPTIONAL_CATEGORIES), key=lambda m: m["name"])
 
 
 def list_pages(org_id, year):

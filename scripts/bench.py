@@ -70,7 +70,7 @@ STATES_NOW = ["draft", "submitted", "returned", "approved", "signed", "published
 STATES_LAST = ["evaluated"] * 8 + ["fulfilled", "late"]
 TIMEOUT = 300
 WRITES = {"insert", "update", "delete", "findAndModify", "create", "drop", "dropIndexes"}
-# Cursor follow-ups are replayed by draining cursors; createIndexes is MongoEngine's once-per-process set-up.
+# Cursor follow-ups are replayed as many times as the app sent them; createIndexes is MongoEngine's set-up.
 FOLLOW_UPS = {"getMore", "killCursors", "endSessions", "createIndexes"}
 
 
@@ -308,9 +308,11 @@ def restore(database, source, only=None):
 def as_the_app_keeps_it():
     """Give the built or restored data what the app's own writes keep: the builder inserts pledges in bulk, without the
     list-page numbers each save takes, and caches made before the rollups have none (the home page would fall back)."""
-    numbered = pledging.backfill_page_numbers()
-    rolled = summary.OrgYearRollup.objects(pk=summary.BUILT).first() is None and summary.rebuild()
-    return {"pledges numbered": numbered, "summaries rebuilt": rolled or 0}
+    numbered = pledging.backfill_page_numbers()  # recounts the organisations it numbered and rolls everything up
+    if summary.OrgYearRollup.objects(pk=summary.BUILT).first() is None:
+        return {"pledges numbered": numbered, "summaries": f"all rebuilt ({summary.rebuild()} kept), rolled up"}
+    done = "their organisations recounted, all rolled up" if numbered else "kept as loaded (rollups built)"
+    return {"pledges numbered": numbered, "summaries": done}
 
 
 def ensure_data(scale, uri, source=None, reuse=False):
@@ -491,30 +493,42 @@ def percentile(values, share):
 
 
 def replay(client, commands):
-    """Send the read commands a page sent, draining cursors as the app did; return seconds."""
+    """Send the read commands a page sent, reading as many batches of each cursor as the app did; return seconds."""
     t0 = time.perf_counter()
-    for database_name, command in commands:
+    for database_name, command, batches in commands:
         database = client[database_name]
-        reply = database.command(command)
-        cursor = reply.get("cursor") or {}
+        cursor = database.command(command).get("cursor") or {}
         collection = cursor.get("ns", "").split(".", 1)[-1]
-        while cursor.get("id"):
+        for _ in range(batches):
+            if not cursor.get("id"):
+                break
             cursor = database.command({"getMore": cursor["id"], "collection": collection})["cursor"]
+        if cursor.get("id"):
+            database.command({"killCursors": collection, "cursors": [cursor["id"]]})
     return time.perf_counter() - t0
 
 
 def replayable(captured):
-    """The reads of a captured request, without session fields; writes and cursor follow-ups are left out."""
-    commands, skipped = [], 0
-    for database_name, command in captured:
+    """The reads of a captured request, without session fields, each with the number of further batches the app read
+    from its cursor (a page that stops early, as a search does, left the rest unread); writes and follow-ups left out.
+
+    Captures made before cursor ids were recorded read every cursor to its end.
+    """
+    commands, skipped, owner = [], 0, {}
+    for database_name, command, *cursor in captured:
         name = next(iter(command))
+        if name == "getMore" and command["getMore"] in owner:
+            owner[command["getMore"]][2] += 1
         if name in FOLLOW_UPS:
             continue
         if name in WRITES:
             skipped += 1
             continue
-        commands.append((database_name, {k: v for k, v in command.items()
-                                         if k not in ("lsid", "$db", "$clusterTime", "$readPreference")}))
+        commands.append([database_name, {k: v for k, v in command.items()
+                                          if k not in ("lsid", "$db", "$clusterTime", "$readPreference")},
+                         0 if cursor else 10 ** 9])
+        if cursor:
+            owner[cursor[0]] = commands[-1]
     return commands, skipped
 
 

@@ -17,15 +17,20 @@ _local = threading.local()
 
 
 class _Recorder(monitoring.CommandListener):
-    """Keep (database, command) of every command sent by the thread serving a captured request."""
+    """Keep [database, command] of every command sent by the thread serving a captured request, and the id of the
+    cursor a command left open after it (so the replay reads as many batches from it as the page did)."""
 
     def started(self, event):
         log = getattr(_local, "log", None)
         if log is not None:
-            log.append((event.database_name, event.command))
+            log.append([event.database_name, event.command])
+            _local.sent[event.request_id] = log[-1]
 
     def succeeded(self, event):
-        pass
+        entry = getattr(_local, "sent", {}).pop(event.request_id, None)
+        cursor = (event.reply or {}).get("cursor") or {}
+        if entry is not None and cursor.get("id") and event.command_name != "getMore":
+            entry.append(cursor["id"])
 
     def failed(self, event):
         pass
@@ -40,7 +45,7 @@ def _capturing(app):
         target = environ.get("HTTP_X_BENCH_CAPTURE")
         if not target:
             return app(environ, start_response)
-        _local.log = []
+        _local.log, _local.sent = [], {}
         try:
             result = app(environ, start_response)
             try:

@@ -95,6 +95,29 @@ def crawl(browser, app, samples):
     return forms, links
 
 
+_crawled = {}  # username: (samples, forms, links) of the first crawl in this worker
+
+
+def crawled(browser, app, username, samples):
+    """crawl() once per user and worker: each part of a user's matrix starts from the same restored demo copy, so the
+    pages are the same but for the ids sample_ids() made anew (a ballot), which replace the first crawl's."""
+    if username not in _crawled:
+        _crawled[username] = (samples, *crawl(browser, app, samples))
+    first, forms, links = _crawled[username]
+    renamed = {old: samples[key] for key, old in first.items() if samples[key] != old}
+
+    def swap(text):
+        for old, new in renamed.items():
+            text = text.replace(old, new)
+        return text
+
+    def pairs(items):
+        return [(key, swap(value)) for key, value in items]
+
+    return ({(swap(path), method): (pairs(query), pairs(fields)) for (path, method), (query, fields) in forms.items()},
+            {swap(path): dict(pairs(keys.items())) for path, keys in links.items()})
+
+
 def in_part(rule, part):
     view = rule.endpoint.partition(".")[0]
     named = dict(zip(PARTS, NAMED_PARTS))
@@ -135,7 +158,7 @@ def destructive(case):
 
 def run_matrix(browser, app, username, part):
     samples = sample_ids(app, username)
-    forms, links = crawl(browser, app, samples)
+    forms, links = crawled(browser, app, username, samples)
     token = csrf_from(browser.get("/admin/").get_data(as_text=True))
     failures, tried = [], 0
     for label, method, path, query, form in sorted(cases(app, samples, forms, links, username, part), key=destructive):

@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo import monitoring
 
 from adminapp.views import forms
-from documents import Member, Organisation, Pledge, User, audit
+from documents import Member, Organisation, Pledge, User, audit, summary
 from documents.pledging import save_pledge, template_for
 from documents.supervision import LeaderComment
 from seed.pledges import _raw
@@ -343,9 +343,14 @@ def test_deadlines_closings_and_rounds_are_found_by_equality(sent, seeded):
     assert set(missing) <= {sq, jd}
 
 
-def test_coverage_lists_the_organisations_without_sorting_them_in_the_database(sent, login_as, seeded):
+def test_coverage_lists_the_organisations_without_sorting_them_in_the_database(sent, login_as, seeded, monkeypatch):
     with seeded.app_context():
         jd, sq, qy = org("JD01").pk, org("SQ01").pk, org("QY01").pk
+        unpledged = [m.name for m in Member.objects(organisation=sq, status="在册") if not set(m.categories) &
+                     summary.OPTIONAL_CATEGORIES and not Pledge.objects(organisation=sq, member=m, year=YEAR).first()]
+    built, make = [], Member._from_son.__func__
+    monkeypatch.setattr(Member, "_from_son", classmethod(lambda cls, son, *a, **k: built.append(son.get("_id")) or
+                                                         make(cls, son, *a, **k)))
     reviewer = login_as("jd_reviewer")
     commands, html = sent.during(lambda: get_ok(reviewer, "/admin/pledge/coverage/"))
     assert not [body for name, body in commands if body.get("sort")], "FerretDB sorts every organisation it read"
@@ -354,6 +359,8 @@ def test_coverage_lists_the_organisations_without_sorting_them_in_the_database(s
     assert "尚未承诺的党组织" in html
     html = get_ok(reviewer, f"/admin/pledge/coverage/?organisation={sq}")
     assert f'<option value="{sq}" selected>' in html and "幸福里社区党支部尚未承诺的党员" in html
+    assert unpledged and all(name in html for name in unpledged)
+    assert built == [], "members are named from the stored rows: a community's member documents cost more than the page"
     assert login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={qy}").status_code == 404
 
 

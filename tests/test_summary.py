@@ -255,7 +255,7 @@ def test_coverage_counts_from_summaries_and_names_one_organisations_members(seed
         pledged = {p.member.pk for p in Pledge.objects(scope="member", organisation=sq, year=YEAR)}
         expected = {m.pk for m in Member.objects(organisation=sq, status="在册")
                     if m.pk not in pledged and not OPTIONAL & set(m.categories)}
-        assert {m.pk for m in unpledged_members(sq.pk, YEAR)} == expected and expected
+        assert {m["_id"] for m in unpledged_members(sq.pk, YEAR)} == expected and expected
         rows = {r.code: r for r in coverage(jd.pk, YEAR)}
         assert set(rows) == {o.code for o in Organisation.objects} and rows["SQ01"].unpledged == len(expected)
         assert rows["SQ01"].org_pledged and not rows["JD01"].org_pledged

@@ -270,7 +270,7 @@ def test_coverage_page_links_to_new_pledges(login_as, seeded):
     with seeded.app_context():
         sq = org("SQ01")
         members = unpledged_members(sq.pk, YEAR)
-        missing = [(m.name, f"member={m.pk}") for m in members]
+        missing = [(m["name"], f"member={m['_id']}") for m in members]
     html = login_as("sq_clerk").get(f"/admin/pledge/coverage/?organisation={sq.pk}&year={YEAR}").get_data(as_text=True)
     assert missing, "the demo data leaves some members without a pledge, so the page has rows to check"
     assert f"尚未承诺的党员（{len(missing)} 人）" in html

@@ -3,9 +3,10 @@ from flask import abort, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from adminapp.views.base import LoginRequired, object_id_or_404, year_arg
+from adminapp.views.base import ListRow, LoginRequired, object_id_or_404, year_arg
 from adminapp.views.filters import orgs_under
 from documents import access, summary
+from documents.member import Member
 from documents.organisation import Organisation, ref_id
 
 
@@ -24,6 +25,6 @@ class CoverageView(LoginRequired, BaseView):
             organisation = Organisation.objects(pk=org_id).order_by().no_dereference().first() or abort(404)
         year = year_arg()
         rows = summary.coverage(organisation.pk, year) if organisation else []
-        members = summary.unpledged_members(organisation.pk, year) if organisation else []
+        members = [ListRow(Member, m) for m in summary.unpledged_members(organisation.pk, year)] if organisation else []
         return self.render("admin/pledge_coverage.html", orgs=orgs, organisation=organisation, year=year, rows=rows,
                            members=members, missing_orgs=[r for r in rows if not r.org_pledged])
