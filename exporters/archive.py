@@ -99,10 +99,14 @@ def pledge_ids(organisation, year):
 
 
 def archive_tasks(organisation, year, base_url):
-    """What goes into a year's archive, one picklable task per file, in the order they are written."""
-    tasks = [("letter", pledge_id) for pledge_id in pledge_ids(organisation, year)]
-    tasks.append(("board", organisation.pk, year, base_url))
-    return tasks + ledger_tasks(organisation, year) + plaques.archive_tasks(organisation, year)
+    """What goes into a year's archive, one picklable task per file (or volumes), the longest first.
+
+    A street's ledgers and board take minutes each: started first, they run while the other cores print letters
+    instead of after them, with one core busy and the other idle.
+    """
+    tasks = [("board", organisation.pk, year, base_url)] + ledger_tasks(organisation, year)
+    tasks += plaques.archive_tasks(organisation, year)
+    return tasks + [("letter", pledge_id) for pledge_id in pledge_ids(organisation, year)]
 
 
 def ledger_tasks(organisation, year):
@@ -144,15 +148,16 @@ def write_archive(target, tasks, app_factory, progress=None, workers=None):
     """Render the tasks on every core and stream each file into a zip as it arrives, then add the manifest.
 
     xhtml2pdf renders one document at a time per process, so the files are rendered by a pool of
-    processes, each with an app made by `app_factory`. Results are written to the zip in task order
-    as soon as they arrive, so memory holds a few PDFs, not the whole archive.
+    processes, each with an app made by `app_factory`. Results are written to the zip as soon as they
+    arrive, in whatever order they finish, so memory holds a few PDFs, not the whole archive (in task
+    order, the letters done while a long ledger renders would wait in memory).
     `progress`, if given, is called with the number of tasks done so far.
     """
     manifest = []
     context = multiprocessing.get_context("spawn")
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle, \
             context.Pool(workers or os.cpu_count(), initializer=_init_worker, initargs=(app_factory,)) as pool:
-        for done, files in enumerate(pool.imap(render_files, tasks), 1):
+        for done, files in enumerate(pool.imap_unordered(render_files, tasks), 1):
             for name, data in files:
                 bundle.writestr(name, data)
                 manifest.append((hashlib.sha256(data).hexdigest(), name, len(data)))
