@@ -156,11 +156,26 @@ def test_archive_zip_matches_its_manifest(seeded, tmp_path):
 
 def test_a_street_year_prints_in_volumes_and_sheets_that_hold_every_row(seeded, monkeypatch):
     """Past the limits a ledger comes in volumes (第1册…) and a board one sheet per organisation: each render stays
-    short (a street's ledger in one render took over 600 s), and together they print every row once."""
+    short (a street's ledger in one render took over 600 s), and together they print every row once. The progress
+    ledger reads the street's progress once, not once per pledge."""
+    from pymongo.collection import Collection
+
     from documents.board import board_for
     from exporters import ledgers
+    from documents import User
+    from documents.progress import OPEN_STATES, record
     with seeded.test_request_context():
         street = org("JD01")
+        done = Pledge.objects(org_path=street.pk, year=YEAR, state__in=OPEN_STATES).first()
+        record(User.objects(username="admin").first(), done, 0, None, "已完成", 100, note="已清理完毕")
+        real_find, progress_reads = Collection.find, []
+        monkeypatch.setattr(Collection, "find", lambda self, *a, **kw: (
+            self.name == "progress" and progress_reads.append(a)) or real_find(self, *a, **kw))
+        progress_rows = ledgers.LEDGERS["progress"](street, YEAR)[2]
+        monkeypatch.setattr(Collection, "find", real_find)
+        assert len(progress_rows) > 10 and [row[4:6] + row[7:8] for row in progress_rows if row[4] != "未登记"] == [
+            ["已完成", "100%", "已清理完毕"]]
+        assert len(progress_reads) == 1, progress_reads
         _title, _headers, rows = ledgers.LEDGERS["pledges"](street, YEAR)
         sections = board_for(street, YEAR)
         size = len(rows) // 3 + 1
