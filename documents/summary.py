@@ -6,6 +6,8 @@ per collection) and replaces its summaries. Pages read summaries by one equality
 `org_path` (or `year`) and add them up, instead of aggregating over all pledges; the to-do lines
 that name pledges are kept beside them (OrgYearLines) and read by `_id` only where shown.
 """
+import contextlib
+import contextvars
 import datetime as dt
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -259,6 +261,19 @@ def unfinished_items(open_pledges, org_id):
     return found
 
 
+_deferred = contextvars.ContextVar("summaries_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred():
+    """Leave out the recount after each change inside: for a bulk load that calls rebuild() once it is done."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def refresh(org_id, roll=True):
     """Recount one organisation after a change to its pledges, progress, rounds or members, and replace its summaries.
 
@@ -266,7 +281,7 @@ def refresh(org_id, roll=True):
     in each year's coverage. A year left with nothing in it (other than the current one) is dropped. The rollups of
     the organisation and its ancestors are recomputed from their children's (unless roll is False, as in rebuild).
     """
-    if org_id is None:
+    if org_id is None or _deferred.get():
         return []
     if has_request_context():
         for cached in ("_visible_summaries", "_summary_lines", "_rolled_up"):

@@ -5,19 +5,32 @@ cd "$(dirname "$0")/.."
 
 missing() { echo "无法安装：$*" >&2; exit 1; }
 
-# Python environment (Python 3.11)
-if [ ! -x .venv/bin/python ]; then
-  PYTHON=$(command -v python3.11 || true)
-  if [ -z "$PYTHON" ] && python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-    PYTHON=$(command -v python3)
-  fi
-  [ -n "$PYTHON" ] || missing "没有找到 Python 3.11。请先安装（Debian/Ubuntu：sudo apt-get install python3.11 python3.11-venv），再运行 make run。"
-  "$PYTHON" -m venv .venv || missing "Python 3.11 无法建立虚拟环境。请安装 python3.11-venv（sudo apt-get install python3.11-venv）。"
-fi
+# Python environment (Python 3.11): one per requirements.txt, made once in this user's cache and linked as .venv,
+# so that a fresh clone starts in seconds (a checkout whose .venv is a directory of its own keeps it, updated in place)
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pledgedesk"
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
-  echo "$want" > .venv/.requirements.sha
+install_into() {
+  if [ ! -x "$1/bin/python" ]; then
+    PYTHON=$(command -v python3.11 || true)
+    if [ -z "$PYTHON" ] && python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+      PYTHON=$(command -v python3)
+    fi
+    [ -n "$PYTHON" ] || missing "没有找到 Python 3.11。请先安装（Debian/Ubuntu：sudo apt-get install python3.11 python3.11-venv），再运行 make run。"
+    "$PYTHON" -m venv "$1" || missing "Python 3.11 无法建立虚拟环境。请安装 python3.11-venv（sudo apt-get install python3.11-venv）。"
+  fi
+  "$1/bin/pip" install -q --disable-pip-version-check -r requirements.txt
+  echo "$want" > "$1/.requirements.sha"  # written last: a cut-short install is redone
+}
+if [ -d .venv ] && [ ! -L .venv ]; then
+  [ "$(cat .venv/.requirements.sha 2>/dev/null)" = "$want" ] || install_into .venv
+elif [ "$(cat .venv/.requirements.sha 2>/dev/null)" != "$want" ]; then
+  shared="$CACHE/venv-${want:0:16}"
+  mkdir -p "$CACHE"
+  (  # one installer at a time: two clones bootstrapping at once share the result
+    flock 9
+    [ "$(cat "$shared/.requirements.sha" 2>/dev/null)" = "$want" ] || install_into "$shared"
+  ) 9>"$CACHE/.lock"
+  ln -sfn "$shared" .venv
 fi
 
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -47,8 +60,9 @@ fi
 [ -f /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ] || need+=(fonts-hanazono)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
-# Debian's Chromium for the browser tests (Playwright drives it; `playwright install` would download another and fails here)
-[ -x /usr/bin/chromium ] || need+=(chromium)
+# Debian's headless Chromium for the browser tests (Playwright drives it; `playwright install` would download another and
+# fails here)
+[ -x /usr/bin/chromium-headless-shell ] || need+=(chromium-headless-shell)
 if [ ${#need[@]} -gt 0 ]; then
   [ -z "${NO_APT:-}" ] || missing "没有 apt-get（本项目按 Debian 或 Ubuntu 编写）。请用本系统的包管理器安装：${need[*]}"
   [ -z "$SUDO" ] || command -v sudo >/dev/null || missing "需要 root 权限安装：${need[*]}。请以 root 运行，或先安装 sudo。"

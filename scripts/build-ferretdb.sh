@@ -24,6 +24,13 @@ build() {
   echo "$VERSION" > .tools/src/ferretdb/build/version/version.txt
   (cd .tools/src/ferretdb && go build -buildvcs=false -trimpath -o "$OLDPWD/$BIN" ./cmd/ferretdb)
 }
-echo "构建 FerretDB $VERSION（首次约需 2 分钟）…"
-build || GOTOOLCHAIN=go1.24.3 build
+# Built once per user and copied into each checkout from this cache.
+CACHED="${XDG_CACHE_HOME:-$HOME/.cache}/pledgedesk/ferretdb-$VERSION"
+if ! { [ -x "$CACHED" ] && "$CACHED" --version 2>/dev/null | grep "version: $VERSION" >/dev/null; }; then
+  echo "构建 FerretDB $VERSION（首次约需 2 分钟）…"
+  build || GOTOOLCHAIN=go1.24.3 build
+  mkdir -p "$(dirname "$CACHED")"
+  cp "$BIN" "$CACHED.part" && mv "$CACHED.part" "$CACHED"
+fi
+cp "$CACHED" "$BIN"
 "$BIN" --version | sed -n 1p  # not head: under pipefail its early exit is a SIGPIPE failure

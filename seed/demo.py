@@ -140,16 +140,17 @@ def load_reference():
 def load():
     """Load everything missing, then recount the summaries; return how many of each kind were created."""
     reference = load_reference()
-    report = {
-        "词表": reference["词表"],
-        "党组织": _orgs(),
-        "党员": _members(),
-        "账号": _accounts(),
-        "承诺模板": reference["承诺模板"],
-        "评议方案": reference["评议方案"],
-        "活动方案": reference["活动方案"],
-        "承诺": pledges.load(),
-        "示范岗、责任区与创建卡": activities.load_demo(),
-    }
+    with summary.deferred():  # recounted once below rather than after each of its changes
+        report = {
+            "词表": reference["词表"],
+            "党组织": _orgs(),
+            "党员": _members(),
+            "账号": _accounts(),
+            "承诺模板": reference["承诺模板"],
+            "评议方案": reference["评议方案"],
+            "活动方案": reference["活动方案"],
+            "承诺": pledges.load(),
+            "示范岗、责任区与创建卡": activities.load_demo(),
+        }
     summary.rebuild()
     return report

@@ -1,5 +1,6 @@
 """Command-line tasks."""
 import json
+import re
 
 from adminapp import config, create_app
 from adminapp.embedded_db import free_port
@@ -15,14 +16,15 @@ def test_seed_loads_reference_data_and_the_demo_only_when_asked(app):
         assert PledgeTemplate.objects.count() > 0 and Vocabulary.objects.count() > 0
 
 
-def test_seed_demo_is_idempotent(app):
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
-    with app.app_context():
+def test_seed_demo_is_idempotent(seeded):
+    """Seeding again over the demo (loaded by the same function) adds nothing."""
+    with seeded.app_context():
         counts = (Organisation.objects.count(), Member.objects.count(), User.objects.count())
         assert counts[0] == 6 and counts[1] >= 60
-    assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
-    with app.app_context():
+    result = seeded.test_cli_runner().invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0 and "党组织 0，党员 0，账号 0" in result.output, result.output
+    assert set(re.findall(r" (\d+)", result.output)) == {"0"}, result.output
+    with seeded.app_context():
         assert (Organisation.objects.count(), Member.objects.count(), User.objects.count()) == counts
         for code in ("SQ01", "QY01", "SY01", "JG01", "LX01"):
             org = Organisation.objects(code=code).first()

@@ -1,6 +1,7 @@
 """`make run`: the demo goes only into an empty database, a restart writes no business data, gunicorn serves."""
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -8,22 +9,18 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 from adminapp.config import PROJECT_DIR
 from adminapp.embedded_db import free_port
-from documents import Member, Organisation, Pledge, User
+from documents import Member, Organisation, Pledge
 from documents.template import PledgeTemplate, TemplateField
 from documents.template_versions import save_edit
 from adminapp.devserver import load_demo_if_empty
+from seed import demo
+from tests.conftest import csrf_from
 from tests.factories import make_member
-
-
-def test_first_start_loads_the_demo_into_an_empty_database(app):
-    report = load_demo_if_empty(app)
-    assert report["党组织"] == 6 and report["账号"] == 5 and report["承诺"] > 0
-    with app.app_context():
-        assert User.objects(username="admin").first() is not None
 
 
 def test_a_restart_after_real_edits_writes_nothing(seeded):
@@ -39,7 +36,18 @@ def test_a_restart_after_real_edits_writes_nothing(seeded):
         assert Pledge.objects(member=Member.objects(name="新来的党员").first()).count() == 0
 
 
-def test_make_run_serves_with_gunicorn_tells_the_cli_and_stops_everything_on_sigterm():
+def log_in(base, username, password):
+    """Log in through the form as a browser would; return where the login sent us."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with opener.open(f"{base}/login", timeout=30) as page:
+        token = csrf_from(page.read().decode())
+    form = urllib.parse.urlencode({"username": username, "password": password, "csrf_token": token}).encode()
+    with opener.open(f"{base}/login", form, timeout=30) as answer:
+        return answer.geturl()
+
+
+def test_make_run_loads_the_demo_serves_with_gunicorn_tells_the_cli_and_stops_everything_on_sigterm():
+    """The first start fills the empty database with the demo, whose accounts then log in."""
     var = tempfile.mkdtemp(prefix="pledgedesk-run-")
     os.chmod(var, 0o755)  # like a checkout's var/: the database's system user must be able to enter it
     port = free_port()
@@ -58,6 +66,7 @@ def test_make_run_serves_with_gunicorn_tells_the_cli_and_stops_everything_on_sig
                     break
             except OSError:
                 time.sleep(1)
+        assert log_in(f"http://127.0.0.1:{port}", "admin", demo.DEMO_PASSWORD).endswith("/admin/")
         cli = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "create-user", "cli_admin", "--role",
                               "admin"], cwd=PROJECT_DIR, env={**env, "PLEDGEDESK_PASSWORD": "Long-enough1"},
                              capture_output=True, text=True, timeout=120)
@@ -70,7 +79,9 @@ def test_make_run_serves_with_gunicorn_tells_the_cli_and_stops_everything_on_sig
             run.wait()
         shutil.rmtree(var, ignore_errors=True)
     assert run.returncode == 0
-    assert "已加载演示数据" in output and output.rstrip().endswith("数据库已停止。"), output
+    loaded = re.search(r"已加载演示数据：.*党组织 (\d+)，党员 \d+，账号 (\d+)，.*承诺 (\d+)", output)
+    assert loaded and loaded.groups()[:2] == ("6", "5") and int(loaded.group(3)) > 0, output
+    assert output.rstrip().endswith("数据库已停止。"), output
     assert "Warning" not in output and "Traceback" not in output, output
     assert not os.path.exists(os.path.join(var, "run.json"))
 

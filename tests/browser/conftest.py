@@ -1,23 +1,19 @@
 """Browser fixtures: the test's seeded copy served on loopback, one Chromium per worker, screenshots on failure."""
 import os
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from adminapp.config import VAR_DIR
+from seed import demo
 from tests.browser.live import CHROMIUM, PHONE, launch, serving
-from tests.browser.ui import log_in
+from tests.conftest import csrf_from
 
 SHOTS = VAR_DIR / "browser-failures"
 # A page that does not answer within this long has hung; Playwright's default 30 s only delays the failure.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
-# The app's and Flask-Admin's static files, fetched once per worker: a page loads twenty of them, each costing the
-# loaded live server half a second.
-STATIC = re.compile(r"^http://127\.0\.0\.1:\d+/(admin/)?static/")
-_static = {}
 
 
 @pytest.fixture(scope="session")
@@ -34,13 +30,16 @@ def chromium():
 @pytest.fixture
 def live_url(seeded):
     """The base URL of this test's seeded app, served in a thread."""
+    # Static files kept in each context's browser cache, fetched once instead of on every page load (Playwright's
+    # routing, which answered them before, turns that cache off and costs a round trip through its driver per file).
+    seeded.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     with serving(seeded) as url:
         yield url
 
 
 @pytest.fixture
 def pages(request, chromium, live_url):
-    """pages.new(username=None, phone=False): a fresh page, logged in as that demo account when one is named."""
+    """pages.new(username=None, phone=False): a fresh, blank page, logged in as that demo account when one is named."""
     opened = Pages(chromium, live_url)
     request.node.browser_pages = opened.all
     yield opened
@@ -59,25 +58,21 @@ class Pages:
         context = self.browser.new_context(base_url=self.url, viewport=viewport, locale="zh-CN", accept_downloads=True,
                                            is_mobile=phone, has_touch=phone)
         context.set_default_timeout(TIMEOUT_MS)
-        context.route(STATIC, _from_cache)
         self.contexts.append(context)
         page = context.new_page()
         self.all.append((username or ("phone" if phone else "anonymous"), page))
         if username:
-            log_in(page, username)
-            expect(page.locator(".navbar")).to_contain_text("退出登录")
+            _sign_in(context, username)
         return page
 
 
-def _from_cache(route):
-    """Answer a static file from this worker's cache, fetching it from the live server the first time."""
-    key = urlsplit(route.request.url)._replace(scheme="", netloc="").geturl()
-    if key not in _static:
-        response = route.fetch()
-        if not response.ok:
-            return route.fulfill(response=response)
-        _static[key] = {"status": 200, "headers": response.headers, "body": response.body()}
-    route.fulfill(**_static[key])
+def _sign_in(context, username):
+    """Log the context in by sending the login form, without drawing it or the home page it leads to (a second of
+    Chromium's CPU each, for the charts): tests that start from the home page open it. test_exports logs in by hand."""
+    token = csrf_from(context.request.get("/login").text())
+    answer = context.request.post("/login", form={"username": username, "password": demo.DEMO_PASSWORD,
+                                                  "csrf_token": token}, max_redirects=0)
+    assert (answer.status, answer.headers.get("location")) == (302, "/admin/"), f"{username} 未能登录：{answer.status}"
 
 
 @pytest.hookimpl(wrapper=True)

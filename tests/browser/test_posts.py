@@ -118,6 +118,7 @@ def test_a_month_of_star_assessment_until_the_star_stands_on_the_phone_board(pag
 
     # The street above approves it from its home page.
     street = pages.new("jd_reviewer")
+    street.goto("/admin/")
     street.get_by_role("link", name="党员服务窗口").click()
     street.fill("input[name=note]", "同意创建")
     street.get_by_role("button", name="同意创建").click()

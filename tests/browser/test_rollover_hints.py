@@ -46,6 +46,7 @@ def test_rollover_from_the_menu_previews_runs_once_in_the_background_and_links_b
 
     # The administrator opens 年度结转 from the menu, asks for the preview and reads what it will create.
     admin = pages.new("admin")
+    admin.goto("/admin/")
     from_menu(admin, "系统管理", "年度结转")
     expect(admin.locator("h2")).to_have_text("年度结转")
     preview(admin)
@@ -106,6 +107,7 @@ def test_review_hints_sit_beside_their_items_and_never_block_approval(seeded, pa
 
     # The reviewer finds the crafted pledge among the to-dos and opens 审核通过.
     reviewer = pages.new("sq_reviewer")
+    reviewer.goto("/admin/")
     reviewer.get_by_role("link", name=f"{YEAR}年 提示党员 的党员公开承诺").click()
     reviewer.get_by_role("link", name="审核通过", exact=True).click()
     rows = reviewer.locator("tr[id^=item-]")

@@ -67,6 +67,7 @@ def test_a_pledge_from_entry_to_the_phone_board(pages):
 
     # 审诺: the reviewer finds it among the to-dos and returns it with guidance.
     reviewer = pages.new("sq_reviewer")
+    reviewer.goto("/admin/")
     reviewer.get_by_role("link", name=f"{YEAR}年 {MEMBER} 的党员公开承诺").click()
     reviewer.get_by_role("link", name="退回修改", exact=True).click()
     reviewer.get_by_role("button", name="确认退回修改").click()
@@ -143,6 +144,7 @@ def test_supervision_evaluation_and_a_ballot_on_the_phone(pages):
     quarter = (TODAY.month - 1) // 3 + 1
 
     # 督诺: the home page asks for this quarter's round; criticism puts a line in the rectification ledger.
+    clerk.goto("/admin/")
     clerk.get_by_role("link", name="登记督诺").click()
     clerk.fill("#year", str(YEAR))
     clerk.fill("#quarter", str(quarter))
