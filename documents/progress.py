@@ -98,11 +98,12 @@ def latest_by_item(pledge):
     return latest
 
 
-def latest_in_org(org_id):
-    """{(pledge id, item index): latest entry as a dict} of one organisation's progress, read by one equality."""
+def latest_in_org(org_id, subtree=False):
+    """{(pledge id, item index): latest entry as a dict} of one organisation's progress (with subtree, of it and every
+    organisation below it), read by one equality."""
     latest = {}
-    entries = ProgressEntry.objects(organisation_id=org_id).order_by().only(
-        "pledge", "item_index", "on", "status", "percent", "created_at").as_pymongo()
+    entries = ProgressEntry.objects(**{"org_path" if subtree else "organisation_id": org_id}).order_by().only(
+        "pledge", "item_index", "on", "status", "percent", "note", "created_at").as_pymongo()
     for entry in sorted(entries, key=lambda e: (e["on"], e.get("created_at"))):
         latest[(entry["pledge"], entry["item_index"])] = entry
     return latest

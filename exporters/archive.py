@@ -20,6 +20,10 @@ from exporters.pdf import qr_data_uri, register_fonts, render
 # Characters: a longer value prints as a block that flows across pages. A table row cannot be cut,
 # so xhtml2pdf would shrink it to one page (a 5,000-character field came out at 5.5 pt).
 LONG_VALUE = 300
+# A street's year has thousands of ledger rows and published pledges: one xhtml2pdf render of them all took over 600 s
+# (the batch limit) on 2 cores, so longer ledgers are printed in volumes and longer boards one sheet per organisation.
+LEDGER_ROWS_PER_FILE = 500
+BOARD_PLEDGES_PER_FILE = 200
 
 
 def letter_sections(pledge):
@@ -38,21 +42,47 @@ def board_url(base_url, organisation, year):
     return f"{base_url.rstrip('/')}/board/{organisation.code}?year={year}"
 
 
-def board_pdf(organisation, year, base_url):
-    return render("board_sheet.html", organisation=organisation, year=year, sections=board_for(organisation, year),
+def board_pdf(organisation, year, base_url, sections=None):
+    """The board sheet of an organisation (of the given sections of its board, else of all of them)."""
+    return render("board_sheet.html", organisation=organisation, year=year,
+                  sections=board_for(organisation, year) if sections is None else sections,
                   qr=qr_data_uri(board_url(base_url, organisation, year)), today=dt.date.today(),
                   header=f"{organisation.name} · 党务公开栏")
 
 
-def ledger_pdf(kind, organisation, year):
-    title, headers, rows = ledgers.LEDGERS[kind](organisation, year)
+def board_files(organisation, year, base_url):
+    """[(name in the zip, bytes)]: one board sheet, or, past BOARD_PLEDGES_PER_FILE, one per organisation of the board."""
+    sections = board_for(organisation, year)
+    if sum(len(pledges) for _org, pledges in sections) <= BOARD_PLEDGES_PER_FILE:
+        return [(f"{organisation.code}_{year}_公示表.pdf", board_pdf(organisation, year, base_url, sections))]
+    return [(f"公示表/{section[0].code}_{year}_公示表.pdf", board_pdf(section[0], year, base_url, [section]))
+            for section in sections]
+
+
+def ledger_pdf(kind, organisation, year, ledger=None):
+    """A ledger as PDF: of the given (title, headers, rows), else of the organisation's year."""
+    title, headers, rows = ledger or ledgers.LEDGERS[kind](organisation, year)
     return render("ledger.html", title=title, headers=headers, rows=rows, organisation=organisation, year=year,
                   today=dt.date.today(), header=f"{organisation.name} · {title}")
 
 
-def ledger_xlsx(kind, organisation, year):
-    title, headers, rows = ledgers.LEDGERS[kind](organisation, year)
+def ledger_xlsx(kind, organisation, year, ledger=None):
+    title, headers, rows = ledger or ledgers.LEDGERS[kind](organisation, year)
     return spreadsheet.workbook_bytes(title, headers, rows)
+
+
+def ledger_files(kind, fmt, organisation, year):
+    """[(name in the zip, bytes)] of one ledger, its rows read once: one .xlsx, or PDF volumes (第1册…) of at most
+    LEDGER_ROWS_PER_FILE rows, as xhtml2pdf's time and memory grow with the rows of one document."""
+    title, headers, rows = ledgers.LEDGERS[kind](organisation, year)
+    stem = f"台账/{organisation.code}_{year}_{title}"
+    if fmt == "xlsx":
+        return [(f"{stem}.xlsx", ledger_xlsx(kind, organisation, year, (title, headers, rows)))]
+    volumes = [rows[i:i + LEDGER_ROWS_PER_FILE] for i in range(0, len(rows), LEDGER_ROWS_PER_FILE)] or [rows]
+    if len(volumes) == 1:
+        return [(f"{stem}.pdf", ledger_pdf(kind, organisation, year, (title, headers, rows)))]
+    return [(f"{stem}_第{n}册.pdf", ledger_pdf(kind, organisation, year, (title, headers, volume)))
+            for n, volume in enumerate(volumes, 1)]
 
 
 def filename(pledge):
@@ -69,10 +99,14 @@ def pledge_ids(organisation, year):
 
 
 def archive_tasks(organisation, year, base_url):
-    """What goes into a year's archive, one picklable task per file, in the order they are written."""
-    tasks = [("letter", pledge_id) for pledge_id in pledge_ids(organisation, year)]
-    tasks.append(("board", organisation.pk, year, base_url))
-    return tasks + ledger_tasks(organisation, year) + plaques.archive_tasks(organisation, year)
+    """What goes into a year's archive, one picklable task per file (or volumes), the longest first.
+
+    A street's ledgers and board take minutes each: started first, they run while the other cores print letters
+    instead of after them, with one core busy and the other idle.
+    """
+    tasks = [("board", organisation.pk, year, base_url)] + ledger_tasks(organisation, year)
+    tasks += plaques.archive_tasks(organisation, year)
+    return tasks + [("letter", pledge_id) for pledge_id in pledge_ids(organisation, year)]
 
 
 def ledger_tasks(organisation, year):
@@ -81,20 +115,21 @@ def ledger_tasks(organisation, year):
 
 
 def render_task(task):
-    """(name in the zip, bytes) of one archive file."""
+    """(name in the zip, bytes) of a letter or a plaque."""
     if task[0] == "letter":
         pledge = load_pledge(task[1])
         return f"承诺书/{filename(pledge)}", pledge_pdf(pledge)
-    if task[0] in plaques.RENDERERS:
-        return plaques.render_task(task)
+    return plaques.render_task(task)
+
+
+def render_files(task):
+    """[(name in the zip, bytes)] of one archive task: one file, or the volumes of a long ledger or board."""
+    if task[0] not in ("board", "ledger"):
+        return [render_task(task)]
     organisation = Organisation.objects(pk=task[1]).order_by().first()
-    year = task[2]
     if task[0] == "board":
-        return f"{organisation.code}_{year}_公示表.pdf", board_pdf(organisation, year, task[3])
-    kind, fmt = task[3], task[4]
-    title = ledgers.LEDGERS[kind](organisation, year)[0]
-    data = ledger_pdf(kind, organisation, year) if fmt == "pdf" else ledger_xlsx(kind, organisation, year)
-    return f"台账/{organisation.code}_{year}_{title}.{fmt}", data
+        return board_files(organisation, task[2], task[3])
+    return ledger_files(task[3], task[4], organisation, task[2])
 
 
 _worker_context = None
@@ -113,19 +148,21 @@ def write_archive(target, tasks, app_factory, progress=None, workers=None):
     """Render the tasks on every core and stream each file into a zip as it arrives, then add the manifest.
 
     xhtml2pdf renders one document at a time per process, so the files are rendered by a pool of
-    processes, each with an app made by `app_factory`. Results are written to the zip in task order
-    as soon as they arrive, so memory holds a few PDFs, not the whole archive.
-    `progress`, if given, is called with the number of files written so far.
+    processes, each with an app made by `app_factory`. Results are written to the zip as soon as they
+    arrive, in whatever order they finish, so memory holds a few PDFs, not the whole archive (in task
+    order, the letters done while a long ledger renders would wait in memory).
+    `progress`, if given, is called with the number of tasks done so far.
     """
     manifest = []
     context = multiprocessing.get_context("spawn")
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as bundle, \
             context.Pool(workers or os.cpu_count(), initializer=_init_worker, initargs=(app_factory,)) as pool:
-        for name, data in pool.imap(render_task, tasks):
-            bundle.writestr(name, data)
-            manifest.append((hashlib.sha256(data).hexdigest(), name, len(data)))
+        for done, files in enumerate(pool.imap_unordered(render_files, tasks), 1):
+            for name, data in files:
+                bundle.writestr(name, data)
+                manifest.append((hashlib.sha256(data).hexdigest(), name, len(data)))
             if progress:
-                progress(len(manifest))
+                progress(done)
         lines = [f"{digest}  {name}" for digest, name, _size in manifest]
         bundle.writestr("MANIFEST.sha256", "\n".join(lines) + "\n")
     return manifest
@@ -185,8 +222,9 @@ def run_files_job(job, report, app_factory):
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
     with open(partial, "wb") as target:
-        if len(tasks) == 1:
-            name, data = render_task(tasks[0])
+        files = render_files(tasks[0]) if len(tasks) == 1 else []
+        if len(files) == 1:
+            name, data = files[0]
             target.write(data)
             report(done=1)
         else:

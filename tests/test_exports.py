@@ -154,6 +154,49 @@ def test_archive_zip_matches_its_manifest(seeded, tmp_path):
         assert any(n.endswith("公示表.pdf") for n in listed)
 
 
+def test_a_street_year_prints_in_volumes_and_sheets_that_hold_every_row(seeded, monkeypatch):
+    """Past the limits a ledger comes in volumes (第1册…) and a board one sheet per organisation: each render stays
+    short (a street's ledger in one render took over 600 s), and together they print every row once. The progress
+    ledger reads the street's progress once, not once per pledge."""
+    from pymongo.collection import Collection
+
+    from documents.board import board_for
+    from exporters import ledgers
+    from documents import User
+    from documents.progress import OPEN_STATES, record
+    with seeded.test_request_context():
+        street = org("JD01")
+        done = Pledge.objects(org_path=street.pk, year=YEAR, state__in=OPEN_STATES).first()
+        record(User.objects(username="admin").first(), done, 0, None, "已完成", 100, note="已清理完毕")
+        real_find, progress_reads = Collection.find, []
+        monkeypatch.setattr(Collection, "find", lambda self, *a, **kw: (
+            self.name == "progress" and progress_reads.append(a)) or real_find(self, *a, **kw))
+        progress_rows = ledgers.LEDGERS["progress"](street, YEAR)[2]
+        monkeypatch.setattr(Collection, "find", real_find)
+        assert len(progress_rows) > 10 and [row[4:6] + row[7:8] for row in progress_rows if row[4] != "未登记"] == [
+            ["已完成", "100%", "已清理完毕"]]
+        assert len(progress_reads) == 1, progress_reads
+        _title, _headers, rows = ledgers.LEDGERS["pledges"](street, YEAR)
+        sections = board_for(street, YEAR)
+        size = len(rows) // 3 + 1
+        monkeypatch.setattr(archive, "LEDGER_ROWS_PER_FILE", size)
+        monkeypatch.setattr(archive, "BOARD_PLEDGES_PER_FILE", 1)
+        volumes = archive.render_files(("ledger", street.pk, YEAR, "pledges", "pdf"))
+        sheets = archive.render_files(("board", street.pk, YEAR, "http://127.0.0.1:5000"))
+        [(xlsx_name, xlsx)] = archive.render_files(("ledger", street.pk, YEAR, "pledges", "xlsx"))
+    assert [name for name, _ in volumes] == [f"台账/JD01_{YEAR}_承诺台账_第{n}册.pdf" for n in (1, 2, 3)]
+    texts = [pdf_text(data).replace("\n", "").replace(" ", "") for _name, data in volumes]
+    for i, row in enumerate(rows):
+        assert row[5].replace(" ", "") in texts[i // size], (i, row[5])
+    assert all("承诺台账" in text and "承诺事项" in text for text in texts)
+    assert xlsx_name == f"台账/JD01_{YEAR}_承诺台账.xlsx" and load_workbook(io.BytesIO(xlsx)).active.max_row == len(rows) + 1
+    assert len(sections) > 1
+    assert [name for name, _ in sheets] == [f"公示表/{section.code}_{YEAR}_公示表.pdf" for section, _ in sections]
+    for (section, pledges), (_name, data) in zip(sections, sheets):
+        text = pdf_text(data).replace("\n", "")
+        assert section.name in text and all(p["who"] in text for p in pledges)
+
+
 def test_cli_exports_a_pledge_and_a_board_sheet(seeded, tmp_path):
     with seeded.app_context():
         pledge_id = str(Pledge.objects(organisation=org("SQ01")).first().pk)
