@@ -73,3 +73,8 @@ fi
 # Translations (English catalogue; Chinese is the source language)
 .venv/bin/pybabel -q compile -f -d adminapp/translations
 .venv/bin/pybabel -q compile -f -D admin -d adminapp/translations_admin
+
+# Byte-compile the project once here: every process (gunicorn workers, background jobs, the CLI, the tests' own) then
+# loads it without compiling, also where PYTHONDONTWRITEBYTECODE keeps Python from saving what it compiles (0.25 s of
+# CPU a process start). Unchanged files are skipped; a stale file is never used (Python checks it against its source).
+.venv/bin/python -m compileall -q adminapp documents exporters seed scripts tests wsgi.py >/dev/null
