@@ -81,16 +81,16 @@ class OrganisationView(ScopedModelView):
                 len(archive.pledge_ids(organisation, year)) > archive.FILES_IN_REQUEST:
             return self._export_job(organisation, year, kind)
         if kind == "board":
-            data, name, mime = archive.board_pdf(organisation, year, base_url()), "公示表.pdf", "application/pdf"
-        elif kind in LEDGERS and fmt == "pdf":
-            data, name, mime = archive.ledger_pdf(kind, organisation, year), f"{kind}.pdf", "application/pdf"
-        elif kind in LEDGERS and fmt == "xlsx":
-            data, name, mime = archive.ledger_xlsx(kind, organisation, year), f"{kind}.xlsx", spreadsheet.XLSX_MIME
+            title, data, mime = "公示表", archive.board_pdf(organisation, year, base_url()), "application/pdf"
+        elif kind in LEDGERS and fmt in ("pdf", "xlsx"):
+            ledger = LEDGERS[kind](organisation, year)  # read once: its title names the file
+            title, mime = ledger[0], "application/pdf" if fmt == "pdf" else spreadsheet.XLSX_MIME
+            write = archive.ledger_pdf if fmt == "pdf" else archive.ledger_xlsx
+            data = write(kind, organisation, year, ledger)
         else:
             abort(404)
-        title = "公示表" if kind == "board" else LEDGERS[kind](organisation, year)[0]
         return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True,
-                         download_name=f"{organisation.code}_{year}_{title}.{name.rsplit('.', 1)[1]}")
+                         download_name=f"{organisation.code}_{year}_{title}.{'pdf' if kind == 'board' else fmt}")
 
 
     def _export_job(self, organisation, year, kind):
