@@ -82,7 +82,8 @@ def _adopt_indexed(database):
         if name not in present:
             present[name] = {(tuple(index["key"].items()), bool(index.get("unique")))
                              for index in database[name].list_indexes()}
-        if all((tuple(spec["fields"]), bool(spec.get("unique"))) in present[name] for spec in cls._meta.get("index_specs") or []):
+        specs = cls._meta.get("index_specs") or []
+        if all((tuple(spec["fields"]), bool(spec.get("unique"))) in present[name] for spec in specs):
             automatic = cls._meta.get("auto_create_index", True)
             cls._meta["auto_create_index"] = False
             try:
