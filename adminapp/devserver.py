@@ -14,7 +14,8 @@ from adminapp.config import PROJECT_DIR, RUN_FILE, VAR_DIR
 THREADS = 4
 # The console a clerk watches shows our Chinese lines and real errors only: the libraries' warnings (xhtml2pdf's
 # notes on CSS, fontTools, pymongo) are English notes for developers. gunicorn reads this setting from this module
-# (-c python:adminapp.devserver) for its own loggers and every worker; main() applies it to this process.
+# (-c python:adminapp.devserver) for its own loggers and every worker, as it reads post_worker_init; main() applies it
+# to this process.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -24,6 +25,12 @@ logconfig_dict = {
     "loggers": {"gunicorn.error": {"level": "ERROR", "handlers": ["console"], "propagate": False},
                 "gunicorn.access": {"level": "ERROR", "handlers": [], "propagate": False}},
 }
+
+
+def post_worker_init(worker):
+    """gunicorn runs this in each worker before it serves: print once now, so no clerk's first letter waits for fonts."""
+    from exporters import pdf
+    pdf.warm_up()
 
 
 def load_demo_if_empty(app):
