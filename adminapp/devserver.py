@@ -1,4 +1,5 @@
 """`make run`: start the private database unless MONGODB_URI is set, load the demo into an empty one, serve with gunicorn."""
+import gc
 import json
 import logging.config
 import os
@@ -31,6 +32,10 @@ def post_worker_init(worker):
     """gunicorn runs this in each worker before it serves: print once now, so no clerk's first letter waits for fonts."""
     from exporters import pdf
     pdf.warm_up()
+    # What is loaded by now (libraries, app, fonts: ~200,000 objects) lives as long as the worker. Unfrozen, every full
+    # garbage collection walked it: 350-460 ms, once in ~30 audit pages at street scale, a page's p95.
+    gc.collect()
+    gc.freeze()
 
 
 def load_demo_if_empty(app):
