@@ -399,3 +399,20 @@ def test_the_edit_page_reads_members_only_for_a_member_field_and_as_often_for_20
     assert "结对党员" in html and '<option value="加测党员">加测党员</option>' in html
     read = [b["filter"] for n, b in commands if n == "find" and b["find"] == "member" and "_id" not in b["filter"]]
     assert read == [{"organisation": branch.pk}, {"residential_org": branch.pk}], read
+
+
+def test_the_account_list_reads_the_login_attempts_once_for_5_accounts_as_for_25(sent, login_as, seeded):
+    from documents.user import LoginAttempt
+    admin = login_as("admin")
+    with seeded.app_context():
+        for _ in range(seeded.config["LOGIN_MAX_FAILURES"]):
+            LoginAttempt(username="qy_clerk", address="203.0.113.9").save()
+    few, html = sent.during(lambda: get_ok(admin, "/admin/user/"))
+    assert html.count("已锁定") == 1
+    with seeded.app_context():
+        for n in range(20):
+            User(username=f"clerk{n}", display_name=f"录入员{n}", role="clerk", organisation=org("SQ01"),
+                 password_hash="-").save()
+    many, html = sent.during(lambda: get_ok(admin, "/admin/user/"))
+    assert "录入员19" in html and html.count("已锁定") == 1
+    assert len(many) == len(few), [(n, b.get("find"), b.get("filter")) for n, b in many]
