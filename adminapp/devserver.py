@@ -29,7 +29,7 @@ logconfig_dict = {
 
 
 def post_worker_init(worker):
-    """gunicorn runs this in each worker before it serves: print once now, so no clerk's first letter waits for fonts."""
+    """gunicorn calls this in each worker before it serves: print once now, so no first letter waits for the fonts."""
     from exporters import pdf
     pdf.warm_up()
     # What is loaded by now (libraries, app, fonts: ~200,000 objects) lives as long as the worker. Unfrozen, every full
