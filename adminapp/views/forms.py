@@ -8,8 +8,8 @@ from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.form import converts
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
