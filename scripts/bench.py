@@ -366,11 +366,13 @@ def served(factory, uri, postgres_url, log_dir, workers=None, threads=None):
            "SESSION_COOKIE_SECURE": "0"}
     workers = workers or os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2
     log = open(log_dir / f"gunicorn-{factory}.log", "ab")  # noqa: SIM115 - closed below
+    # The product runs under `make run`'s gunicorn settings (its workers warm up before serving), the stock app bare.
+    settings = ["--config", "python:adminapp.devserver"] if factory == "product" else []
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--chdir", str(ROOT / "scripts"), "--workers", str(workers),
-         "--worker-class", "gthread", "--threads", str(threads or devserver.THREADS),
+         "--worker-class", "gthread", "--threads", str(threads or devserver.THREADS), *settings,
          "--timeout", str(TIMEOUT + 60), "--bind", f"127.0.0.1:{port}", f"bench_app:{factory}()"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+        env={**env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     served.pids[base] = process.pid
     try:
