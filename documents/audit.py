@@ -217,13 +217,14 @@ def backfill_names():
     (what the log showed them with until then), so a page of them reads no other record; idempotent.
 
     Only the names are added: who did what, when, and the values before and after stay as they are. A month is read
-    at a time (a county's entries hold 150,000 pledges' content), in full before its writes.
+    at a time (a county's entries hold 150,000 pledges' content), in full before its writes, newest first (the log
+    opens on this month).
     """
     from documents.audit_view import names_in
     from documents.member import Member
     from documents.organisation import Organisation
     rows = batch.rows(AuditEntry, ("month", "names"))
-    months = sorted({row.get("month") or "" for row in rows if "names" not in row})
+    months = sorted({row.get("month") or "" for row in rows if "names" not in row}, reverse=True)
     total, done = sum("names" not in row for row in rows), 0
     if not months:
         return 0
