@@ -225,18 +225,18 @@ def backfill_names():
     from documents.organisation import Organisation
     rows = batch.rows(AuditEntry, ("month", "names"))
     months = sorted({row.get("month") or "" for row in rows if "names" not in row}, reverse=True)
-    total, done = sum("names" not in row for row in rows), 0
     if not months:
         return 0
     known = {str(row["_id"]): row.get("name") or "" for document in (Member, Organisation)
              for row in batch.rows(document, ("name",))}
     collection = AuditEntry._get_collection()
-    for month in months:
-        named = []
-        for row in list(collection.find({"month": month})):
-            if "names" not in row:
-                names = names_in(AuditEntry._from_son(row), known)
-                known.update(names)  # a record not in `known` is looked up once per run
-                named.append((row["_id"], {"names": names}))
-        done += batch.update_each(collection, named, total)
-    return done
+
+    def named():
+        for month in months:
+            for row in list(collection.find({"month": month})):
+                if "names" not in row:
+                    names = names_in(AuditEntry._from_son(row), known)
+                    known.update(names)  # a record not in `known` is looked up once per run
+                    yield row["_id"], {"names": names}
+
+    return batch.update_each(collection, named(), sum("names" not in row for row in rows))
