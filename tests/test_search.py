@@ -151,7 +151,8 @@ def test_a_search_asks_for_its_page_of_candidates_in_one_reply(sent, login_as, s
             f"/admin/pledge/?search=清扫楼道&{state}=published&page={n}" for n in range(2)]:
         commands, html = sent.during(lambda url=url: get_ok(clerk, url))
         pages.append(rows(html, "pledge"))
-        candidates = [(name, body) for name, body in commands if "pledge_search" in (body.get(name), body.get("collection"))]
+        candidates = [(name, body) for name, body in commands
+                      if "pledge_search" in (body.get(name), body.get("collection"))]
         assert [name for name, _body in candidates] == ["find"] * len(candidates), (url, candidates)
         assert all(body.get("singleBatch") and body.get("limit", 0) <= 200 for _name, body in candidates), url
     published = {str(c["_id"]) for c in copies if c["state"] == "published"}
