@@ -254,26 +254,39 @@ def test_renaming_an_organisation_renames_it_in_lists(sent, login_as, seeded):
         assert "幸福里社区党总支" in html and "幸福里社区党支部" not in html, url
 
 
+def _table(html):
+    return html[html.index("<tbody"):html.index("</tbody>")]
+
+
 def test_backfill_gives_old_records_their_paths_and_names(sent, login_as, seeded):
+    admin = login_as("admin")
+    stamped = _table(get_ok(admin, "/admin/audit/"))
     with seeded.app_context():
         shown = Member.objects(organisation=org("SQ01").pk).first().masked_id
         tail = Member.objects(organisation=org("SQ01").pk).first().id_number[-4:]
         Member._get_collection().update_many({}, {"$unset": {"org_path": 1, "organisation_name": 1, "search_keys": 1}})
         Pledge._get_collection().update_many({}, {"$unset": {"org_path": 1, "member_name": 1}})
+        audit.AuditEntry._get_collection().update_many({}, {"$unset": {"names": 1}})  # written before entries had names
     clerk = login_as("sq_clerk")
     assert shown not in get_ok(clerk, "/admin/member/")
+    commands, html = sent.during(lambda: get_ok(admin, "/admin/audit/"))
+    assert _table(html) == stamped and any(body["find"] == "member" for name, body in commands if name == "find")
     result = seeded.test_cli_runner().invoke(args=["backfill-paths"])
     assert result.exit_code == 0 and "已补全" in result.output, result.output
-    assert "第 1/6 步：组织路径" in result.output and "第 6/6 步：操作日志" in result.output, result.output
+    assert "第 1/7 步：组织路径" in result.output and "第 7/7 步：操作日志中的名称" in result.output, result.output
     assert re.search(r"党员查找索引：已写入 (\d+) / \1 条\n  党员查找索引：补全 \1 条，用时 \d+ 秒", result.output)
     assert shown in get_ok(clerk, "/admin/member/")
     assert shown in get_ok(clerk, f"/admin/pledge/members.json?q={tail}")
+    commands, html = sent.during(lambda: get_ok(admin, "/admin/audit/"))
+    assert _table(html) == stamped, "the old entries read as before, with the names of today"
+    assert not [body for name, body in commands if name == "find" and body["find"] in ("member", "organisation")
+                and "_id" in body["filter"]], "and a page of them looks no record up"
     with seeded.app_context():
         sq = org("SQ01")
         pledge = Pledge.objects(organisation=sq.pk, scope="member").first()
         assert pledge.org_path == [org("JD01").pk, sq.pk] and pledge.member_name == pledge.member.name
     again = seeded.test_cli_runner().invoke(args=["backfill-paths"])
-    assert "组织路径 0 条，名称副本 0 条，党员查找索引 0 条" in again.output
+    assert "组织路径 0 条，名称副本 0 条，党员查找索引 0 条" in again.output and "操作日志中的名称 0 条" in again.output
 
 
 def _field(html, name):
