@@ -23,9 +23,8 @@ MAX_SOCKET_DIR = 90
 # about 30 % less CPU for some 10 MB more memory (scripts/bench.py, README 性能). GOGC in the environment wins.
 FERRETDB_GOGC = "400"
 SETTINGS = """
-# Pledge Desk: reachable only through the Unix socket in a private directory.
+# Pledge Desk: reachable only through the Unix socket in a private directory (given at each start: the folder may move).
 listen_addresses = ''
-unix_socket_directories = '{socket_dir}'
 unix_socket_permissions = 0700
 # FerretDB sends the field name as a bind parameter; a generic plan could not use the GIN indexes.
 plan_cache_mode = force_custom_plan
@@ -143,7 +142,7 @@ class EmbeddedDatabase:
             raise DatabaseError(f"PostgreSQL 初始化失败：数据目录 {self.pgdata} 对用户 {self._user()} 不可写或不可访问，"
                                 f"详见 {self.data_dir / 'initdb.log'}")
         with open(self.pgdata / "postgresql.conf", "a") as conf:
-            conf.write(SETTINGS.format(socket_dir=self.socket_dir) + (DISPOSABLE if self.disposable else ""))
+            conf.write(SETTINGS + (DISPOSABLE if self.disposable else ""))
 
     def _stop_orphans(self):
         """Stop a FerretDB or PostgreSQL left running by a start that was killed, so this start can own the data."""
@@ -163,7 +162,7 @@ class EmbeddedDatabase:
         log_path = self.data_dir / "postgres.log"
         while True:
             with open(log_path, "ab") as log:
-                self.postgres = self._spawn([PG_BIN / "postgres", "-D", self.pgdata], log)
+                self.postgres = self._spawn([PG_BIN / "postgres", "-D", self.pgdata, "-k", self.socket_dir], log)
             while self.postgres.poll() is None:
                 if self._postgres_ready():
                     return

@@ -24,18 +24,30 @@ def _uid(pid):
     return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
 
 
-def test_postgres_listens_only_on_a_private_socket_and_not_as_root(data_dir):
-    with EmbeddedDatabase(data_dir) as server, psycopg.connect(server.postgres_url) as conn:
-        settings = dict(conn.execute("SELECT name, setting FROM pg_settings WHERE name IN "
-                                     "('listen_addresses', 'plan_cache_mode', 'fsync', 'synchronous_commit', 'unix_socket_directories')"))
-        assert settings == {"listen_addresses": "", "plan_cache_mode": "force_custom_plan", "fsync": "on",
-                            "synchronous_commit": "on", "unix_socket_directories": str(server.socket_dir)}
+def _settings(server):
+    with psycopg.connect(server.postgres_url) as conn:
+        return dict(conn.execute("SELECT name, setting FROM pg_settings WHERE name IN ('listen_addresses', "
+                                 "'plan_cache_mode', 'fsync', 'synchronous_commit', 'unix_socket_directories')"))
+
+
+def test_postgres_listens_only_on_a_private_socket_and_not_as_root_wherever_its_folder_is_moved(data_dir):
+    with EmbeddedDatabase(data_dir) as server:
+        assert _settings(server) == {"listen_addresses": "", "plan_cache_mode": "force_custom_plan", "fsync": "on",
+                                     "synchronous_commit": "on", "unix_socket_directories": str(server.socket_dir)}
         assert stat.S_IMODE(server.socket_dir.stat().st_mode) == 0o700
         assert _uid(server.postgres.pid) != 0
         environment = open(f"/proc/{server.ferretdb.pid}/environ", "rb").read().split(b"\0")
         assert f"GOGC={os.environ.get('GOGC', '400')}".encode() in environment  # a third less CPU per page read
         postgres = server.postgres
     assert postgres.poll() is not None, "stop() left PostgreSQL running"
+    # A var/ folder copied or moved elsewhere (a new disk, a backup restored) starts with its socket in its new place.
+    moved = os.path.join(data_dir, "moved")
+    os.mkdir(moved)
+    for name in os.listdir(data_dir):
+        if name != "moved":
+            shutil.move(os.path.join(data_dir, name), moved)
+    with EmbeddedDatabase(moved) as server:
+        assert _settings(server)["unix_socket_directories"] == str(server.socket_dir)
 
 
 def test_kill_9_of_everything_loses_no_acknowledged_write(data_dir):
