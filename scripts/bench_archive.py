@@ -44,13 +44,22 @@ def rss_mb(pid):
     return None
 
 
+def cpu_s(pid):
+    """CPU seconds (user + system) a live process has used, from /proc (None once it has gone)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
 def biggest_year(year):
     """The organisation whose year (its own and its branches' pledges) holds the most pledges."""
     return max(Organisation.objects.order_by(), key=lambda o: Pledge.objects(org_path=o.pk, year=year).count())
 
 
 class Sampler(threading.Thread):
-    """Every SAMPLE_SECONDS: (seconds, tasks done, {pid: RSS MB}, 1-minute load) of this process and its children."""
+    """Every SAMPLE_SECONDS: (seconds, tasks done, {pid: RSS MB}, 1-minute load, {pid: CPU s}) of this process and its
+    children: the CPU seconds show whether each worker stays busy to the end."""
 
     def __init__(self, written):
         super().__init__(daemon=True)
@@ -59,10 +68,12 @@ class Sampler(threading.Thread):
     def take(self):
         pids = [os.getpid()] + [p for p in bench._with_children(os.getpid())[1:]]
         sample = (time.perf_counter() - self.t0, self.written[0],
-                  {pid: rss for pid in pids if (rss := rss_mb(pid)) is not None}, os.getloadavg()[0])
+                  {pid: rss for pid in pids if (rss := rss_mb(pid)) is not None}, os.getloadavg()[0],
+                  {pid: cpu for pid in pids if (cpu := cpu_s(pid)) is not None})
         self.samples.append(sample)
         print(f"# {sample[0]:.0f} s, {sample[1]}/{self.written[1]} tasks, load {sample[3]:.1f}: " + ", ".join(
-            f"{'parent' if pid == pids[0] else pid} {mb:.0f} MB" for pid, mb in sample[2].items()), flush=True)
+            f"{'parent' if pid == pids[0] else pid} {mb:.0f} MB {sample[4].get(pid, 0):.0f} s CPU"
+            for pid, mb in sample[2].items()), flush=True)
 
     def run(self):
         while not self.done.wait(SAMPLE_SECONDS):
@@ -98,7 +109,7 @@ def run_archive(app, organisation, year, letters, only_letters, db_cpu):
     db_after = db_cpu()
     parent = os.getpid()
     peak = {}
-    for _t, _n, rss, _load in sampler.samples:
+    for _t, _n, rss, _load, _cpu in sampler.samples:
         for pid, mb in rss.items():
             peak[pid] = max(peak.get(pid, 0), mb)
 
@@ -123,8 +134,9 @@ def run_archive(app, organisation, year, letters, only_letters, db_cpu):
             "peak RSS MB": {"parent": round(peak.pop(parent)),
                             "workers": sorted(round(mb) for mb in peak.values() if mb > 50)},
             "RSS": marks, "RSS growth MB (100 tasks -> end, all processes)": round(growth),
-            "samples": [(round(t), n, {("parent" if pid == parent else pid): round(mb) for pid, mb in rss.items()}, load)
-                        for t, n, rss, load in sampler.samples]}
+            "samples": [(round(t), n, {("parent" if pid == parent else pid): round(mb) for pid, mb in rss.items()}, load,
+                         {("parent" if pid == parent else pid): round(s, 1) for pid, s in cpu.items()})
+                        for t, n, rss, load, cpu in sampler.samples]}
 
 
 def main():
