@@ -36,14 +36,15 @@ def seed_command(demo_data):
 # What `flask backfill-paths` fills in, in order: names copied from the organisation come before the search entries
 # that hold them.
 BACKFILLS = (("组织路径", backfill_paths), ("名称副本", copies.backfill), ("党员查找索引", backfill_search_keys),
-             ("承诺查找索引", backfill_search), ("承诺列表页码", backfill_page_numbers), ("操作日志", audit.backfill))
+             ("承诺查找索引", backfill_search), ("承诺列表页码", backfill_page_numbers), ("操作日志", audit.backfill),
+             ("操作日志中的名称", audit.backfill_names))
 
 
 @click.command("backfill-paths")
 @with_appcontext
 def backfill_paths_command():
-    """Give records made before org_path, the copied names, the search keys, the audit stamps and pledges' list page
-    numbers their values, one step after another with its progress (safe to interrupt and run again)."""
+    """Give records made before org_path, the copied names, the search keys, the audit stamps and names and pledges'
+    list page numbers their values, one step after another with its progress (safe to interrupt and run again)."""
     done = []
     with batch.reading():
         for step, (label, backfill) in enumerate(BACKFILLS, 1):

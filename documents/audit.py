@@ -187,7 +187,7 @@ PLEDGE_PARTS = {"progress": "ProgressEntry", "rectification": "Rectification", "
 
 
 STAMPED = ("at", "collection", "record_id", "month", "day", "hour")
-batch.reads("AuditEntry", *STAMPED)
+batch.reads("AuditEntry", *STAMPED, "names")
 
 
 def backfill():
@@ -210,3 +210,33 @@ def backfill():
             found["pledge_id"] = pledges[record]
         stamped.append((row["_id"], found))
     return batch.update_each(collection, stamped)
+
+
+def backfill_names():
+    """Stamp entries written before entries named what they refer to with those names as the records are named now
+    (what the log showed them with until then), so a page of them reads no other record; idempotent.
+
+    Only the names are added: who did what, when, and the values before and after stay as they are. A month is read
+    at a time (a county's entries hold 150,000 pledges' content), in full before its writes, newest first (the log
+    opens on this month).
+    """
+    from documents.audit_view import names_in
+    from documents.member import Member
+    from documents.organisation import Organisation
+    rows = batch.rows(AuditEntry, ("month", "names"))
+    months = sorted({row.get("month") or "" for row in rows if "names" not in row}, reverse=True)
+    if not months:
+        return 0
+    known = {str(row["_id"]): row.get("name") or "" for document in (Member, Organisation)
+             for row in batch.rows(document, ("name",))}
+    collection = AuditEntry._get_collection()
+
+    def named():
+        for month in months:
+            for row in list(collection.find({"month": month})):
+                if "names" not in row:
+                    names = names_in(AuditEntry._from_son(row), known)
+                    known.update(names)  # a record not in `known` is looked up once per run
+                    yield row["_id"], {"names": names}
+
+    return batch.update_each(collection, named(), sum("names" not in row for row in rows))

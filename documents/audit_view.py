@@ -115,6 +115,7 @@ class Names:
     def __init__(self, known=None):
         self._found = {}
         self._stamped = known or {}  # {id: name} of the entry being rendered (or what a builder already knows)
+        self._labels = {}
 
     def learn(self, entry):
         """Name records as the entry about to be rendered was stamped when written."""
@@ -129,6 +130,12 @@ class Names:
                 else None
             self._found[key] = (getattr(found, "name", None) or str(found)) if found is not None else ""
         return self._found[key]
+
+    def label(self, cls, key):
+        """A field's Chinese name (see _label), translated once per renderer: a page of entries asks ~900 times."""
+        if (cls, key) not in self._labels:
+            self._labels[cls, key] = _label(cls, key)
+        return self._labels[cls, key]
 
     def template(self, entry):
         """The template of a pledge's entry: the one named in the entry, stamped on it, else the pledge's own."""
@@ -197,7 +204,7 @@ def entry_changes(entry, names):
     for key in _ordered_keys(cls, before, after):
         if entry.collection == "pledge" and key in ("values", "items"):
             continue
-        changes += _diff(_label(cls, key), _field(cls, key), before.get(key), after.get(key), names, key)
+        changes += _diff(names.label(cls, key), _field(cls, key), before.get(key), after.get(key), names, key)
     if entry.collection == "pledge" and ({"values", "items"} & (set(before) | set(after))):
         template = names.template(entry)
         changes += content_changes(template, before.get("values") or {}, _flat_items(before.get("items")),
@@ -218,7 +225,7 @@ def content_changes(template, old_values, old_items, new_values, new_items):
         old_text, new_text = (field.display(old), field.display(new)) if field else (_plain(old), _plain(new))
         if old_text != new_text and (field or _CJK.search(key)):
             changes.append(Change(field.label if field else key, old_text, new_text))
-    columns = [(key, label, None) for key, label in ITEM_COLUMNS]
+    columns = [(key, str(label), None) for key, label in ITEM_COLUMNS]
     columns += [(f.key, f.label, f) for f in (template.item_fields if template else ())]
     for index in range(max(len(old_items), len(new_items))):
         old = old_items[index] if index < len(old_items) else {}
@@ -253,9 +260,9 @@ def _label(cls, key):
     """A field's Chinese name, or None when it has none a clerk could read."""
     if key in HIDDEN:
         return None
-    field = _field(cls, key)
-    if field is not None and getattr(field, "verbose_name", None):
-        return str(field.verbose_name)
+    verbose = getattr(_field(cls, key), "verbose_name", None)
+    if verbose is not None and str(verbose):
+        return str(verbose)
     if key in LABELS:
         return LABELS[key]
     return str(key) if _CJK.search(str(key)) else None
@@ -287,7 +294,7 @@ def _diff(label, field, old, new, names, key):
 def _diff_dict(label, sub, old, new, names):
     changes = []
     for key in _ordered_keys(sub, old, new):
-        name = _label(sub, key)
+        name = names.label(sub, key)
         if name is not None:
             changes += _diff(f"{label}·{name}", _field(sub, key), old.get(key), new.get(key), names, key)
     return changes

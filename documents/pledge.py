@@ -1,6 +1,5 @@
 """Pledges: an organisation's or a member's pledge for a year, made on one template version."""
 import enum
-import itertools
 
 from flask_babel import lazy_gettext as _l
 from mongoengine import (BooleanField, DateField, DateTimeField, DictField, Document, EmbeddedDocument,
@@ -10,7 +9,7 @@ from documents import search
 from documents.calendar import ensure_open
 from documents.organisation import OrgOwned, ref_id
 from documents.base import VersionedDocument
-from documents.store import batch
+from documents.store import batch, bounded
 from documents.store.claims import take_numbers
 
 PAGE_ROWS = 50  # pledges on one list page; a pledge's page within its organisation-year is stored with it (page_no)
@@ -126,39 +125,49 @@ def _both(old, new):
             "keys": list(dict.fromkeys([*new["keys"], *old.get("keys", [])]))}
 
 
-def search_ids(term, within):
-    """Ids of the pledges whose member's or organisation's name or content contains the term, by one indexed key.
+def search_ids(term, within, count):
+    """Ids of the first count pledges whose member's or organisation's name or content contains the term, by one
+    indexed key, read in one reply (documents/store/bounded.py: a key can be held by a third of a county's pledges).
 
     within: the equalities of the list's query that a search entry also holds (org_path, year).
     """
     key = search.term_key(term)
     if not key:
-        return iter(())
+        return []
     found = search.keyed_filter("keys", key, SEARCHED, term)
-    return (row["_id"] for row in PledgeSearch._get_collection().find({**within, **found}, {"_id": 1}))
+    return bounded.first_ids(PledgeSearch._get_collection(), {**within, **found}, count)
 
 
 def search_page(query, term, first, count, read=list):
     """Pledges first…first+count of the query that contain the term: candidates from the search entries, each read by
     `_id` within the query (scope and every filter hold) and re-checked against the pledge's own texts.
 
-    When the query filters on nothing but what entries hold (org_path, year), the candidates before the page are
-    passed over unread: page N costs one page of reads, not N. read(query) turns a candidate's query into rows.
+    The candidates are asked for as many as the page can need, then twice as many while the page is short and more
+    are left (the ones already looked at are passed over). When the query filters on nothing but what entries hold
+    (org_path, year), the candidates before the page are passed over unread: page N costs one page of reads, not N.
+    read(query) turns a candidate's query into rows.
     """
     within = {field: value for field, value in query._query.items() if field in ("org_path", "year")}
-    ids = search_ids(term, within)
-    if len(within) == len(query._query):
-        ids, first = itertools.islice(ids, first, None), 0
-    rows = []
-    for pk in ids:
-        pledge = next(iter(read(query.filter(pk=pk).filter(search.any_contains(SEARCHED, term)))), None)
-        if pledge is not None and first:
-            first -= 1
-        elif pledge is not None:
-            rows.append(pledge)
-            if len(rows) == count:
-                break
-    return rows
+    unread = first if len(within) == len(query._query) else 0
+    first, wanted, rows = first - unread, max(first + count, 1), []
+    ids = search_ids(term, within, wanted)
+    looked = set(ids[:unread])
+    while True:
+        for pk in ids:
+            if pk in looked:
+                continue
+            looked.add(pk)
+            pledge = next(iter(read(query.filter(pk=pk).filter(search.any_contains(SEARCHED, term)))), None)
+            if pledge is not None and first:
+                first -= 1
+            elif pledge is not None:
+                rows.append(pledge)
+                if len(rows) == count:
+                    return rows
+        if len(ids) < wanted:
+            return rows
+        wanted *= 2
+        ids = search_ids(term, within, wanted)
 
 
 class Pledge(OrgOwned, VersionedDocument):

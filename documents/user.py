@@ -1,4 +1,5 @@
 """Accounts: who may log in, with which role, for which organisation; login attempts kept as inserts."""
+import collections
 import enum
 import functools
 
@@ -137,13 +138,21 @@ def attempt_succeeded(attempt):
         old.delete()
 
 
+def _locked_out(attempts, per_account, window):
+    """The user names among these attempts on which some address has used up its attempts within the window."""
+    counts = collections.Counter((a.username, a.address) for a in _recent(attempts, now() - window))
+    return {username for (username, _address), n in counts.items() if n >= per_account}
+
+
 def is_locked_out(username, per_account, window):
     """True if some address has used up its attempts on this account within the window."""
-    since = now() - window
-    counts = {}
-    for a in _recent(LoginAttempt.objects(username=username).only("at", "address"), since):
-        counts[a.address] = counts.get(a.address, 0) + 1
-    return any(n >= per_account for n in counts.values())
+    attempts = LoginAttempt.objects(username=username).only("username", "at", "address")
+    return username in _locked_out(attempts, per_account, window)
+
+
+def locked_out_usernames(per_account, window):
+    """Every locked-out account from one read of the recent attempts (the account list asked once per row)."""
+    return _locked_out(LoginAttempt.objects.only("username", "at", "address"), per_account, window)
 
 
 def unlock(username):

@@ -5,6 +5,7 @@ nothing but the project's own assets and inline data: URIs; anything else a docu
 becomes a blank image, and the resource policy refuses the network and other files as well.
 """
 import base64
+import contextlib
 import io
 import itertools
 import re
@@ -115,6 +116,22 @@ def html_to_pdf(html):
     if status.err:
         raise PDFError(f"PDF 生成失败（{status.err} 处错误）")
     return out.getvalue()
+
+
+# A small page in the shape of the printed forms: both faces, a table with a repeated header, a page-number frame.
+_WARM_UP_PAGE = """<html><head><style>
+@page { size: a4 portrait; margin: 2cm; @frame footer { -pdf-frame-content: footer; bottom: 1cm; left: 2cm;
+  right: 2cm; height: 1cm; } }
+body { font-family: pdsong; } h1, th { font-family: pdhei; } td { -pdf-word-wrap: CJK; }
+</style></head><body><div id="footer">第 <pdf:pagenumber/> 页</div><h1>承诺书</h1>
+<table repeat="1"><tr><th>承诺事项</th></tr><tr><td>2026年3月31日前完成。</td></tr></table></body></html>"""
+
+
+def warm_up():
+    """Import the renderer, read the fonts and print one small page now (1-3 s), before a web worker's first request."""
+    # A missing font is reported where a clerk prints, rather than stopping the worker from serving anything.
+    with contextlib.suppress(PDFError):
+        html_to_pdf(_WARM_UP_PAGE)
 
 
 def render(template, **context):

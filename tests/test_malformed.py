@@ -12,15 +12,15 @@ from tests.clock import YEAR
 from tests.conftest import csrf_from
 from tests.routes import HOSTILE, admin_views, build, read_page, routes
 
-# Parameters that carry ids and versions get every hostile value (split between the two users); every
-# other one gets one, picked by a stable hash of where it is, so each value meets every kind of parameter.
+# URL arguments and the parameters that carry ids and versions get every hostile value (split between the two
+# users); every other one gets one, picked by a stable hash of where it is, so each value meets every kind of parameter.
 # Long forms (a template's dozens of fields) are sampled: at most FIELDS_PER_FORM other fields per user.
 KEY_PARAMS = {"id", "rowid", "ids", "expected_version", "days"}
 FIELDS_PER_FORM = 8
 USERS = ("admin", "sq_clerk")
-# Each user's matrix runs in three parts of similar measured cost (400-600 requests), so that both xdist workers
-# share it and none is left alone at the end: the first two take these endpoint prefixes (views), the last every other
-# one, so a view added tomorrow is still covered.
+# Each user's matrix runs in three parts of similar measured cost (300-550 requests): the first two take these
+# endpoint prefixes (views), the last every other one, so a view added tomorrow is still covered. A user's parts run on
+# one xdist worker (tests/conftest.py SAME_WORKER), which crawls that user's pages once for all three.
 NAMED_PARTS = ({"organisation", "member", "evaluation", "pledge", "template"},
                {"modelpost", "zone", "membercard", "activityscheme", "user", "scheme", "leadercomment"})
 PARTS = tuple("-".join(sorted(views)) for views in NAMED_PARTS) + ("every-other-endpoint",)
@@ -139,7 +139,7 @@ def cases(app, samples, forms, links, username, part):
             form = route_form or [(k, v) for k, v in fields if k != "csrf_token"]
         label = f"{method} {rule.rule}" + (f" [{dict(route_form)['action']}]" if route_form else "")
         for arg in url_args:
-            for value in HOSTILE:
+            for value in HOSTILE[USERS.index(username)::len(USERS)]:
                 hostile_path = build(app, rule, {**url_args, arg: value})
                 if hostile_path:
                     yield f"{label} <{arg}>={value[:12]!r}", method, hostile_path, query, form

@@ -254,26 +254,39 @@ def test_renaming_an_organisation_renames_it_in_lists(sent, login_as, seeded):
         assert "幸福里社区党总支" in html and "幸福里社区党支部" not in html, url
 
 
+def _table(html):
+    return html[html.index("<tbody"):html.index("</tbody>")]
+
+
 def test_backfill_gives_old_records_their_paths_and_names(sent, login_as, seeded):
+    admin = login_as("admin")
+    stamped = _table(get_ok(admin, "/admin/audit/"))
     with seeded.app_context():
         shown = Member.objects(organisation=org("SQ01").pk).first().masked_id
         tail = Member.objects(organisation=org("SQ01").pk).first().id_number[-4:]
         Member._get_collection().update_many({}, {"$unset": {"org_path": 1, "organisation_name": 1, "search_keys": 1}})
         Pledge._get_collection().update_many({}, {"$unset": {"org_path": 1, "member_name": 1}})
+        audit.AuditEntry._get_collection().update_many({}, {"$unset": {"names": 1}})  # written before entries had names
     clerk = login_as("sq_clerk")
     assert shown not in get_ok(clerk, "/admin/member/")
+    commands, html = sent.during(lambda: get_ok(admin, "/admin/audit/"))
+    assert _table(html) == stamped and any(body["find"] == "member" for name, body in commands if name == "find")
     result = seeded.test_cli_runner().invoke(args=["backfill-paths"])
     assert result.exit_code == 0 and "已补全" in result.output, result.output
-    assert "第 1/6 步：组织路径" in result.output and "第 6/6 步：操作日志" in result.output, result.output
+    assert "第 1/7 步：组织路径" in result.output and "第 7/7 步：操作日志中的名称" in result.output, result.output
     assert re.search(r"党员查找索引：已写入 (\d+) / \1 条\n  党员查找索引：补全 \1 条，用时 \d+ 秒", result.output)
     assert shown in get_ok(clerk, "/admin/member/")
     assert shown in get_ok(clerk, f"/admin/pledge/members.json?q={tail}")
+    commands, html = sent.during(lambda: get_ok(admin, "/admin/audit/"))
+    assert _table(html) == stamped, "the old entries read as before, with the names of today"
+    assert not [body for name, body in commands if name == "find" and body["find"] in ("member", "organisation")
+                and "_id" in body["filter"]], "and a page of them looks no record up"
     with seeded.app_context():
         sq = org("SQ01")
         pledge = Pledge.objects(organisation=sq.pk, scope="member").first()
         assert pledge.org_path == [org("JD01").pk, sq.pk] and pledge.member_name == pledge.member.name
     again = seeded.test_cli_runner().invoke(args=["backfill-paths"])
-    assert "组织路径 0 条，名称副本 0 条，党员查找索引 0 条" in again.output
+    assert "组织路径 0 条，名称副本 0 条，党员查找索引 0 条" in again.output and "操作日志中的名称 0 条" in again.output
 
 
 def _field(html, name):
@@ -373,3 +386,46 @@ def test_reading_without_dereferencing_copies_the_fields_once_and_still_sends_no
         assert [m.organisation for m in members] and all(not isinstance(m.organisation, Organisation) for m in members)
         assert [name for name, _body in sent.commands] == ["find"], "no query per reference"
         assert Member.objects(pk=members[0].pk).first().organisation.name == sq.name, "plain reads still dereference"
+
+
+def test_the_edit_page_reads_members_only_for_a_member_field_and_as_often_for_200_as_for_20(sent, login_as, seeded):
+    clerk = login_as("sq_clerk")
+    with seeded.app_context():
+        branch = make_org(name="测试楼院党小组", parent=org("SQ01"))
+        _add_members_with_pledges(20, branch)
+        pledge = Pledge.objects(organisation=branch.pk).first()
+    url = f"/admin/pledge/edit/?id={pledge.pk}"
+    get_ok(clerk, url)
+    small, html = sent.during(lambda: get_ok(clerk, url))
+    assert "承诺事项" in html and "加测党员" in html
+    with seeded.app_context():
+        _copy_members_with_pledges(9, branch)
+    large, html = sent.during(lambda: get_ok(clerk, url))
+    assert len(large) == len(small), [(n, b.get("find"), b.get("filter")) for n, b in large]
+    assert all("_id" in b["filter"] for n, b in large if n == "find"), [(b["find"], b["filter"]) for n, b in large]
+
+    # A template version with a member field offers the names of the branch's members, read by indexed equalities.
+    with seeded.app_context():
+        pledge.template._get_collection().update_one({"_id": pledge.template.pk}, {"$push": {"fields": {
+            "key": "jiedui", "label": "结对党员", "type": "member", "section": pledge.template.fields[0].section}}})
+    commands, html = sent.during(lambda: get_ok(clerk, url))
+    assert "结对党员" in html and '<option value="加测党员">加测党员</option>' in html
+    read = [b["filter"] for n, b in commands if n == "find" and b["find"] == "member" and "_id" not in b["filter"]]
+    assert read == [{"organisation": branch.pk}, {"residential_org": branch.pk}], read
+
+
+def test_the_account_list_reads_the_login_attempts_once_for_5_accounts_as_for_25(sent, login_as, seeded):
+    from documents.user import LoginAttempt
+    admin = login_as("admin")
+    with seeded.app_context():
+        for _ in range(seeded.config["LOGIN_MAX_FAILURES"]):
+            LoginAttempt(username="qy_clerk", address="203.0.113.9").save()
+    few, html = sent.during(lambda: get_ok(admin, "/admin/user/"))
+    assert html.count("已锁定") == 1
+    with seeded.app_context():
+        for n in range(20):
+            User(username=f"clerk{n}", display_name=f"录入员{n}", role="clerk", organisation=org("SQ01"),
+                 password_hash="-").save()
+    many, html = sent.during(lambda: get_ok(admin, "/admin/user/"))
+    assert "录入员19" in html and html.count("已锁定") == 1
+    assert len(many) == len(few), [(n, b.get("find"), b.get("filter")) for n, b in many]

@@ -2,13 +2,14 @@
 import re
 
 import pytest
+from bson import ObjectId
 from mongoengine import Document
 from pymongo.collection import Collection
 from pymongo.errors import ConnectionFailure
 
 from adminapp.views.pledge import PledgeView
 from documents import Pledge, User
-from documents.pledge import PledgeSearch
+from documents.pledge import PledgeSearch, search_entry
 from documents.pledging import save_pledge, template_for
 from seed.pledges import _raw
 from tests.clock import YEAR
@@ -132,3 +133,29 @@ def test_search_pages_read_one_page_and_an_edit_cut_short_is_found_by_what_is_st
     monkeypatch.setattr(Collection, "replace_one", real_replace)
     assert str(edited.pk) in searched(sent, clerk, "pledge", "困难老人")[0], "found by its new content at once"
     assert str(edited.pk) not in searched(sent, clerk, "pledge", "义务清扫")[0], "not by the content it no longer has"
+
+
+def test_a_search_asks_for_its_page_of_candidates_in_one_reply(sent, login_as, seeded, monkeypatch):  # noqa: F811
+    """More candidates than a reply's default batch: no cursor is left for FerretDB to read to its end on closing."""
+    monkeypatch.setattr("tests.test_query_shapes.READS", ("find", "getMore", "killCursors"))
+    with seeded.app_context():
+        model = Pledge._get_collection().find_one({"organisation": org("SQ01").pk, "year": YEAR, "scope": "member"})
+        copies = [{**model, "_id": ObjectId(), "member_name": f"清扫{n}", "search_text": f"义务清扫楼道 第{n}栋",
+                   "state": "published" if n % 2 else "draft"} for n in range(160)]
+        Pledge._get_collection().insert_many(copies)
+        PledgeSearch._get_collection().insert_many([search_entry(copy) for copy in copies])
+        state = next(f"flt0_{key}" for key, (_i, flt) in PledgeView(Pledge)._filter_args.items()
+                     if flt.column == "state")
+    clerk, pages = login_as("sq_clerk"), []
+    for url in [f"/admin/pledge/?search=清扫楼道&page={n}" for n in range(4)] + [
+            f"/admin/pledge/?search=清扫楼道&{state}=published&page={n}" for n in range(2)]:
+        commands, html = sent.during(lambda url=url: get_ok(clerk, url))
+        pages.append(rows(html, "pledge"))
+        candidates = [(name, body) for name, body in commands
+                      if "pledge_search" in (body.get(name), body.get("collection"))]
+        assert [name for name, _body in candidates] == ["find"] * len(candidates), (url, candidates)
+        assert all(body.get("singleBatch") and body.get("limit", 0) <= 200 for _name, body in candidates), url
+    published = {str(c["_id"]) for c in copies if c["state"] == "published"}
+    assert [len(p) for p in pages] == [50, 50, 50, 10, 50, 30]
+    assert {r for p in pages[:4] for r in p} == {str(c["_id"]) for c in copies}
+    assert {r for p in pages[4:] for r in p} == published

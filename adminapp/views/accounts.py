@@ -1,7 +1,7 @@
 """Administrator-only views: accounts and word lists."""
 import datetime as dt
 
-from flask import current_app, flash
+from flask import current_app, flash, g
 from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 from adminapp.views.base import ScopedModelView
 from adminapp.views.filters import ListValueFilter
 from documents import audit
-from documents.user import Role, is_locked_out, unlock
+from documents.user import Role, locked_out_usernames, unlock
 from documents.vocabulary import KINDS
 
 
@@ -22,8 +22,11 @@ class AdminOnly:
 
 
 def _locked(user):
-    cfg = current_app.config
-    return is_locked_out(user.username, cfg["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))
+    """Whether an account is locked out; a page reads the attempts once for all the accounts it lists."""
+    if "locked_out" not in g:
+        cfg = current_app.config
+        g.locked_out = locked_out_usernames(cfg["LOGIN_MAX_FAILURES"], dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))
+    return user.username in g.locked_out
 
 
 class UserView(AdminOnly, ScopedModelView):

@@ -9,6 +9,7 @@ from flask_admin.model.form import converts
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
+from markupsafe import Markup
 from mongoengine.errors import DoesNotExist, ValidationError as MongoValidationError
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import Choice, SelectChoice
@@ -38,6 +39,17 @@ class SecureAdminForm(BaseForm):
     class Meta:
         csrf = True
         csrf_class = FlaskWTFCSRF
+
+        def render_field(self, field, render_kw):
+            """A plain hidden input written as WTForms would write it, without its general attribute code: a list page
+            writes three per row (each row's delete form), a sixth of the organisation list's time."""
+            if type(field.widget) is widgets.HiddenInput and render_kw.keys() <= {"value"} and not field.render_kw \
+                    and not field.flags.disabled:
+                value = render_kw["value"] if "value" in render_kw else field._value()
+                if not isinstance(value, bool):
+                    return Markup('<input id="{}" name="{}" type="hidden" value="{}">').format(field.id, field.name,
+                                                                                               value)
+            return super().render_field(field, render_kw)
 
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         """Read the form; every one-line text box loses full-width digits and spaces (１３８…, 　马丽　)."""

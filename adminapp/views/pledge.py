@@ -97,6 +97,13 @@ def pledge_choices(user, term, organisation=None):
     return choices
 
 
+def _member_choices(organisation):
+    """The names a template's member field offers: the organisation's own members and those reporting to it."""
+    members = [*Member.objects(organisation=organisation).only("name"),
+               *Member.objects(residential_org=organisation).only("name")]
+    return [(name, name) for name in sorted({m.name for m in members})]
+
+
 def _pick_label(member, org_id):
     """How a clerk tells two 王芳 apart; a community sees its reporting member without the work unit it cannot open."""
     if org_id != member.org_id:
@@ -214,11 +221,8 @@ class PledgeView(ScopedModelView):
         return org or abort(404)
 
     def _form_page(self, template, organisation, member, year, pledge, outside=None):
-        members = [*Member.objects(organisation=organisation).only("name"),
-                   *Member.objects(residential_org=organisation).only("name")]
-        member_choices = [(name, name) for name in sorted({m.name for m in members})]
-        org_choices = [(o.name, o.name) for o in access.org_queryset(current_user).only("name")]
-        form_class = build_form_class(template, member_choices, org_choices)
+        form_class = build_form_class(template, lambda: _member_choices(organisation), lambda: [
+            (o.name, o.name) for o in access.org_queryset(current_user).only("name")])
         if request.method == "POST":
             form = form_class()
         else:
