@@ -191,9 +191,12 @@ def export_ledgers(code, year, output):
 
 
 def _write_zip(tasks, output, label):
-    """Render the tasks into a zip with its manifest, showing a progress bar."""
+    """Render the tasks into a zip with its manifest, showing a progress bar (longer as long ledgers give volumes)."""
     with click.progressbar(length=len(tasks), label=label, file=sys.stderr) as bar, open(output, "wb") as target:
-        manifest = archive.write_archive(target, tasks, _app_factory(), progress=lambda _n: bar.update(1))
+        def advance(_done, total):
+            bar.length = total
+            bar.update(1)
+        manifest = archive.write_archive(target, tasks, _app_factory(), progress=advance)
     click.echo(f"已导出 {output}：{len(manifest)} 个文件")
 
 

@@ -10,12 +10,13 @@ from documents.supervision import LeaderComment, Rectification, SupervisionRound
 
 def _pledges(organisation, year):
     """The year's pledges of the organisation and those below it: one path equality, sorted here."""
-    found = Pledge.objects(org_path=organisation.pk, year=year)
+    found = Pledge.objects(org_path=organisation.pk, year=year).only(
+        "scope", "organisation", "organisation_name", "member", "member_name", "state", "items")
     return sorted(found, key=lambda p: (ref_id(p, "organisation"), p.scope))
 
 
 def pledge_ledger(organisation, year):
-    rows = [[p.pledger, "党员" if p.member else "党组织", p.organisation_name, str(p.state_title), i + 1, item.content,
+    rows = [[p.pledger, "党员" if p.scope == "member" else "党组织", p.organisation_name, str(p.state_title), i + 1, item.content,
              item.owner, item.deadline, item.expected]
             for p in _pledges(organisation, year) for i, item in enumerate(p.items)]
     return "承诺台账", ["承诺人", "类型", "党组织", "状态", "序号", "承诺事项", "履行责任人", "完成时限", "预期效果"], rows

@@ -4,10 +4,11 @@
                                               [--org CODE] [--year 2026] [--letters N] [--out results.json]
 
 Fills the database as scripts/bench.py does (its cached street build), then runs the function behind
-`flask export archive` (archive_tasks + write_archive, worker processes on every core) for the organisation-year
-with the most pledges, sampling every 2 s the resident memory of this process and of each worker, and the
-files written so far; prints the RSS after the first 100 and 1,000 letters and at the end. Also one letter
-against bare xhtml2pdf.pisa.CreatePDF on the same HTML (scripts/bench.py's letter part).
+`flask export archive` (archive_tasks + write_archive, worker processes on every core, tasks in the archive's own
+order) for the organisation-year with the most pledges, sampling every 2 s the resident memory of this process and
+of each worker, the tasks done so far and the load average; prints the RSS after the first 100 and 1,000 tasks and
+at the end, each process's peak. Also one letter against bare xhtml2pdf.pisa.CreatePDF on the same HTML
+(scripts/bench.py's letter part).
 """
 import argparse
 import contextlib
@@ -43,13 +44,22 @@ def rss_mb(pid):
     return None
 
 
+def cpu_s(pid):
+    """CPU seconds (user + system) a live process has used, from /proc (None once it has gone)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
 def biggest_year(year):
     """The organisation whose year (its own and its branches' pledges) holds the most pledges."""
     return max(Organisation.objects.order_by(), key=lambda o: Pledge.objects(org_path=o.pk, year=year).count())
 
 
 class Sampler(threading.Thread):
-    """Every SAMPLE_SECONDS: (seconds, files written, {pid: RSS MB}) of this process and its child processes."""
+    """Every SAMPLE_SECONDS: (seconds, tasks done, {pid: RSS MB}, 1-minute load, {pid: CPU s}) of this process and its
+    children: the CPU seconds show whether each worker stays busy to the end."""
 
     def __init__(self, written):
         super().__init__(daemon=True)
@@ -58,10 +68,12 @@ class Sampler(threading.Thread):
     def take(self):
         pids = [os.getpid()] + [p for p in bench._with_children(os.getpid())[1:]]
         sample = (time.perf_counter() - self.t0, self.written[0],
-                  {pid: rss for pid in pids if (rss := rss_mb(pid)) is not None})
+                  {pid: rss for pid in pids if (rss := rss_mb(pid)) is not None}, os.getloadavg()[0],
+                  {pid: cpu for pid in pids if (cpu := cpu_s(pid)) is not None})
         self.samples.append(sample)
-        print(f"# {sample[0]:.0f} s, {sample[1]} files: " + ", ".join(
-            f"{'parent' if pid == pids[0] else pid} {mb:.0f} MB" for pid, mb in sample[2].items()), flush=True)
+        print(f"# {sample[0]:.0f} s, {sample[1]}/{self.written[1]} tasks, load {sample[3]:.1f}: " + ", ".join(
+            f"{'parent' if pid == pids[0] else pid} {mb:.0f} MB {sample[4].get(pid, 0):.0f} s CPU"
+            for pid, mb in sample[2].items()), flush=True)
 
     def run(self):
         while not self.done.wait(SAMPLE_SECONDS):
@@ -72,15 +84,14 @@ def run_archive(app, organisation, year, letters, only_letters, db_cpu):
     """Build the archive into a temporary file with the archive's own functions; its figures."""
     tasks = archive.archive_tasks(organisation, year, "http://127.0.0.1:5000")
     letter_tasks = [t for t in tasks if t[0] == "letter"][:letters]
-    tasks = letter_tasks + ([] if only_letters else [t for t in tasks if t[0] != "letter"])
+    tasks = ([] if only_letters else [t for t in tasks if t[0] != "letter"]) + letter_tasks
     factory = functools.partial(create_app, {"MONGODB_URI": app.config["MONGODB_URI"], "POSTGRES_URL": None})
-    written, done_at = [0], {}
+    written = [0, len(tasks)]
     sampler = Sampler(written)
 
-    def progress(n):
-        written[0] = n
-        if n in (100, 1000, len(letter_tasks)):
-            done_at[n] = time.perf_counter() - sampler.t0
+    def progress(n, total):
+        written[:] = [n, total]
+        if n in (100, 1000):
             sampler.take()
 
     cpu_before = sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
@@ -89,7 +100,7 @@ def run_archive(app, organisation, year, letters, only_letters, db_cpu):
     sampler.take()
     sampler.start()
     with tempfile.TemporaryFile(dir=ROOT / "var") as target:
-        archive.write_archive(target, tasks, factory, progress=progress)
+        files = len(archive.write_archive(target, tasks, factory, progress=progress)) + 1
         size = target.tell()
     sampler.done.set()
     wall = time.perf_counter() - sampler.t0
@@ -98,31 +109,34 @@ def run_archive(app, organisation, year, letters, only_letters, db_cpu):
     db_after = db_cpu()
     parent = os.getpid()
     peak = {}
-    for _t, _n, rss in sampler.samples:
+    for _t, _n, rss, _load, _cpu in sampler.samples:
         for pid, mb in rss.items():
             peak[pid] = max(peak.get(pid, 0), mb)
 
     def at(n):
-        """Total and per-process RSS of the first sample taken once n files were written."""
+        """Total and per-process RSS of the first sample taken once n tasks were done."""
         sample = next((s for s in sampler.samples if s[1] >= n), sampler.samples[-1])
         return {"files": sample[1], "s": round(sample[0]), "parent MB": round(sample[2].get(parent, 0)),
                 "workers MB": sorted(round(mb) for pid, mb in sample[2].items() if pid != parent and mb > 50)}
 
-    marks = {f"after {n} letters": at(n) for n in (100, 1000) if n < len(letter_tasks)}
-    marks["end"] = at(len(tasks))
-    first, last = marks.get("after 100 letters", marks["end"]), marks["end"]
+    marks = {f"after {n} tasks": at(n) for n in (100, 1000) if n < written[1]}
+    marks["end"] = at(written[1])
+    first, last = marks.get("after 100 tasks", marks["end"]), marks["end"]
     growth = (last["parent MB"] + sum(last["workers MB"])) - (first["parent MB"] + sum(first["workers MB"]))
-    return {"org": organisation.code, "year": year, "files": len(tasks), "letters": len(letter_tasks),
-            "wall s": round(wall, 1), "letters/s": round(len(letter_tasks) / done_at.get(len(letter_tasks), wall), 2),
-            "letters s": round(done_at.get(len(letter_tasks), wall), 1), "zip MB": round(size / 2 ** 20, 1),
+    loads = [s[3] for s in sampler.samples]
+    return {"org": organisation.code, "year": year, "tasks": written[1], "files in zip": files, "letters": len(letter_tasks),
+            "wall s": round(wall, 1), "letters/s (letters / wall)": round(len(letter_tasks) / wall, 2),
+            "load average (1 min) during the run, mean / max": (round(sum(loads) / len(loads), 1), round(max(loads), 1)),
+            "zip MB": round(size / 2 ** 20, 1),
             "CPU s (this process and workers)": round(cpu, 1),
             "cores busy (of {})".format(os.cpu_count()): round(cpu / wall, 2),
             "database CPU s": {k: round(db_after[k] - db_before[k], 1) for k in db_after if db_after[k] is not None},
             "peak RSS MB": {"parent": round(peak.pop(parent)),
                             "workers": sorted(round(mb) for mb in peak.values() if mb > 50)},
-            "RSS": marks, "RSS growth MB (100 letters -> end, all processes)": round(growth),
-            "samples": [(round(t), n, {("parent" if pid == parent else pid): round(mb) for pid, mb in rss.items()})
-                        for t, n, rss in sampler.samples]}
+            "RSS": marks, "RSS growth MB (100 tasks -> end, all processes)": round(growth),
+            "samples": [(round(t), n, {("parent" if pid == parent else pid): round(mb) for pid, mb in rss.items()}, load,
+                         {("parent" if pid == parent else pid): round(s, 1) for pid, s in cpu.items()})
+                        for t, n, rss, load, cpu in sampler.samples]}
 
 
 def main():

@@ -62,7 +62,7 @@ def archive_memory(app, organisation, year, count):
     start, peak = rss_mb(), [rss_mb()]
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as target:
-        archive.write_archive(target, tasks, functools.partial(create_app, {"MONGODB_URI": app.config["MONGODB_URI"], "POSTGRES_URL": None}), progress=lambda _n: peak.append(rss_mb()))
+        archive.write_archive(target, tasks, functools.partial(create_app, {"MONGODB_URI": app.config["MONGODB_URI"], "POSTGRES_URL": None}), progress=lambda _n, _total: peak.append(rss_mb()))
         size = target.tell()
     print(f"archive of {len(tasks)} files ({count} letters): {time.perf_counter() - t0:.1f}s, "
           f"{size / 1024 / 1024:.1f} MB zip, parent RSS {start:.0f} MB -> peak {max(peak):.0f} MB "

@@ -154,10 +154,20 @@ def test_archive_zip_matches_its_manifest(seeded, tmp_path):
         assert any(n.endswith("公示表.pdf") for n in listed)
 
 
-def test_a_street_year_prints_in_volumes_and_sheets_that_hold_every_row(seeded, monkeypatch):
-    """Past the limits a ledger comes in volumes (第1册…) and a board one sheet per organisation: each render stays
-    short (a street's ledger in one render took over 600 s), and together they print every row once. The progress
-    ledger reads the street's progress once, not once per pledge."""
+def _small_parts_app(config, rows):
+    """An archive worker's app with ledger volumes of `rows` rows and one board sheet per organisation."""
+    from adminapp import create_app
+    archive.LEDGER_ROWS_PER_FILE, archive.BOARD_PLEDGES_PER_FILE = rows, 1
+    return create_app(config)
+
+
+def test_a_street_year_prints_in_volumes_and_sheets_that_hold_every_row(seeded, monkeypatch, tmp_path):
+    """Past the limits a ledger comes in volumes (第1册…, each titled with its rows) and a board one sheet per
+    organisation, each part a task of its own in the pool (a street's ledger as one task kept one core busy for
+    minutes): the progress counts the parts, and together they print every row once. Each ledger reads its pledges
+    and progress once, not once per pledge or member."""
+    import functools
+
     from pymongo.collection import Collection
 
     from documents.board import board_for
@@ -168,33 +178,41 @@ def test_a_street_year_prints_in_volumes_and_sheets_that_hold_every_row(seeded, 
         street = org("JD01")
         done = Pledge.objects(org_path=street.pk, year=YEAR, state__in=OPEN_STATES).first()
         record(User.objects(username="admin").first(), done, 0, None, "已完成", 100, note="已清理完毕")
-        real_find, progress_reads = Collection.find, []
-        monkeypatch.setattr(Collection, "find", lambda self, *a, **kw: (
-            self.name == "progress" and progress_reads.append(a)) or real_find(self, *a, **kw))
+        real_find, reads = Collection.find, []
+        monkeypatch.setattr(Collection, "find", lambda self, *a, **kw: reads.append(self.name) or real_find(self, *a, **kw))
         progress_rows = ledgers.LEDGERS["progress"](street, YEAR)[2]
+        _title, _headers, rows = ledgers.LEDGERS["pledges"](street, YEAR)
         monkeypatch.setattr(Collection, "find", real_find)
         assert len(progress_rows) > 10 and [row[4:6] + row[7:8] for row in progress_rows if row[4] != "未登记"] == [
             ["已完成", "100%", "已清理完毕"]]
-        assert len(progress_reads) == 1, progress_reads
-        _title, _headers, rows = ledgers.LEDGERS["pledges"](street, YEAR)
+        assert sorted(reads) == ["pledge", "pledge", "progress"], reads
         sections = board_for(street, YEAR)
-        size = len(rows) // 3 + 1
-        monkeypatch.setattr(archive, "LEDGER_ROWS_PER_FILE", size)
-        monkeypatch.setattr(archive, "BOARD_PLEDGES_PER_FILE", 1)
-        volumes = archive.render_files(("ledger", street.pk, YEAR, "pledges", "pdf"))
-        sheets = archive.render_files(("board", street.pk, YEAR, "http://127.0.0.1:5000"))
-        [(xlsx_name, xlsx)] = archive.render_files(("ledger", street.pk, YEAR, "pledges", "xlsx"))
-    assert [name for name, _ in volumes] == [f"台账/JD01_{YEAR}_承诺台账_第{n}册.pdf" for n in (1, 2, 3)]
-    texts = [pdf_text(data).replace("\n", "").replace(" ", "") for _name, data in volumes]
+    size = len(rows) // 3 + 1
+    tasks = [("ledger", street.pk, YEAR, "pledges", "pdf"), ("board", street.pk, YEAR, "http://127.0.0.1:5000"),
+             ("ledger", street.pk, YEAR, "pledges", "xlsx")]
+    factory = functools.partial(_small_parts_app, {"MONGODB_URI": seeded.config["MONGODB_URI"], "POSTGRES_URL": None}, size)
+    seen = []
+    with open(tmp_path / "parts.zip", "wb") as target:
+        archive.write_archive(target, tasks, factory, progress=lambda n, total: seen.append((n, total)))
+    parts = 3 + len(sections)
+    assert seen[-1] == (len(tasks) + parts, len(tasks) + parts) and [n for n, _ in seen] == list(range(1, len(seen) + 1))
+    bundle = zipfile.ZipFile(tmp_path / "parts.zip")
+    volumes = [bundle.read(f"台账/JD01_{YEAR}_承诺台账_第{n}册.pdf") for n in (1, 2, 3)]
+    assert not [name for name in bundle.namelist() if name.endswith("承诺台账.pdf")]
+    texts = [pdf_text(data).replace("\n", "").replace(" ", "") for data in volumes]
     for i, row in enumerate(rows):
         assert row[5].replace(" ", "") in texts[i // size], (i, row[5])
-    assert all("承诺台账" in text and "承诺事项" in text for text in texts)
-    assert xlsx_name == f"台账/JD01_{YEAR}_承诺台账.xlsx" and load_workbook(io.BytesIO(xlsx)).active.max_row == len(rows) + 1
+    for n, text in enumerate(texts):
+        last = min((n + 1) * size, len(rows))
+        assert f"承诺台账（第{n + 1}册）" in text and "承诺事项" in text, text[:200]
+        assert f"第{n * size + 1}–{last}行，共{len(rows)}行，分3册" in text, text[:200]
+    xlsx = bundle.read(f"台账/JD01_{YEAR}_承诺台账.xlsx")
+    assert load_workbook(io.BytesIO(xlsx)).active.max_row == len(rows) + 1
     assert len(sections) > 1
-    assert [name for name, _ in sheets] == [f"公示表/{section.code}_{YEAR}_公示表.pdf" for section, _ in sections]
-    for (section, pledges), (_name, data) in zip(sections, sheets):
-        text = pdf_text(data).replace("\n", "")
+    for section, pledges in sections:
+        text = pdf_text(bundle.read(f"公示表/{section.code}_{YEAR}_公示表.pdf")).replace("\n", "")
         assert section.name in text and all(p["who"] in text for p in pledges)
+    assert len(bundle.namelist()) == 1 + 3 + 1 + len(sections)
 
 
 def test_cli_exports_a_pledge_and_a_board_sheet(seeded, tmp_path):
