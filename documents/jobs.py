@@ -124,8 +124,11 @@ def resume_if_stalled(job):
 
 
 def launch(job_id, attempt):
-    """Run `flask job run` in a new process detached from this request (and from a gunicorn worker's life)."""
+    """Run `flask job run` in a new process detached from this request (and from a gunicorn worker's life), on this
+    app's database settings rather than whatever the environment holds: an app that does not own its PostgreSQL
+    (MONGODB_URI elsewhere, the tests' apps) starts jobs that do not make tables and indexes there either."""
     env = {**os.environ, "MONGODB_URI": current_app.config["MONGODB_URI"]}
+    env.pop("PLEDGEDESK_POSTGRES_URL", None)
     if current_app.config.get("POSTGRES_URL"):
         env["PLEDGEDESK_POSTGRES_URL"] = current_app.config["POSTGRES_URL"]
     log_dir = Path(current_app.config["JOB_DIR"])

@@ -165,3 +165,18 @@ def test_archive_job_from_the_organisation_page(login_as, seeded, tmp_path):
         assert len([n for n in listed if n.startswith("承诺书/")]) == letters
     assert login_as("qy_clerk").get(first.headers["Location"] + "download").status_code == 404
     assert login_as("qy_clerk").post("/admin/job/archive/", form, token_from="/admin/").status_code == 404
+
+
+def test_a_job_runs_on_the_database_settings_of_the_app_that_started_it(app, monkeypatch, tmp_path):
+    """A job process given the environment's PostgreSQL, under an app that does not own one, made tables and indexes
+    in it at start-up (every job of the test suite did): it gets the app's settings, with or without PostgreSQL."""
+    started = []
+    monkeypatch.setattr(jobs.subprocess, "Popen", lambda args, env, **_kw: started.append(env))
+    monkeypatch.setenv("PLEDGEDESK_POSTGRES_URL", "postgresql://someone@/elsewhere")
+    app.config["JOB_DIR"] = str(tmp_path)
+    with app.app_context():
+        jobs.launch("a job", 1)
+        app.config["POSTGRES_URL"] = "postgresql://pledgedesk@/ours"
+        jobs.launch("a job", 2)
+    assert [env.get("PLEDGEDESK_POSTGRES_URL") for env in started] == [None, "postgresql://pledgedesk@/ours"]
+    assert {env["MONGODB_URI"] for env in started} == {app.config["MONGODB_URI"]}
