@@ -7,7 +7,7 @@ run: bootstrap
 	.venv/bin/python -m adminapp.devserver
 
 test: bootstrap
-	.venv/bin/python -m pytest -q -n 2
+	.venv/bin/python -m pytest -q -n $$(($$(nproc) + 1))
 
 translations:
 	.venv/bin/pybabel extract -F babel.cfg -k _l -o adminapp/translations/messages.pot .
